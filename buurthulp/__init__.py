@@ -1,0 +1,76 @@
+"""buurthulp: a neighbourhood mutual-aid web app for Dutch resident initiatives."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+
+from flask import Flask, request, session
+from flask_login import current_user
+
+from buurthulp.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+# Each is a package with a blueprint ``bp`` and optional ``routes`` and ``cli`` modules.
+DOMAINS = ("core", "accounts", "neighbourhoods", "admin")
+
+
+def create_app(config: object | str | None = None) -> Flask:
+    """Build the app from a config class (or its name); BUURTHULP_ENV picks the default."""
+    import config as config_module
+
+    if config is None or isinstance(config, str):
+        name = config or os.environ.get("BUURTHULP_ENV", "development")
+        config = config_module.CONFIGS[name]
+    if hasattr(config, "check"):
+        config.check()
+
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_path=str(config_module.INSTANCE_DIR),
+    )
+    app.config.from_object(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config_module.BASE_DIR / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    from buurthulp import models  # noqa: F401  (every model registered before mappers configure)
+
+    for domain in DOMAINS:
+        package = importlib.import_module(f"buurthulp.{domain}")
+        for part in ("routes", "cli"):
+            if importlib.util.find_spec(f"buurthulp.{domain}.{part}"):
+                importlib.import_module(f"buurthulp.{domain}.{part}")
+        app.register_blueprint(package.bp)
+
+    from buurthulp.core.web import init_web
+
+    init_web(app)
+    return app
+
+
+def select_locale() -> str:
+    """The neighbour's own language, else the one chosen in this browser, else Dutch.
+
+    Dutch is the default whatever the browser says: the app is for Dutch
+    neighbourhoods, and a shared tablet set to English should still open in Dutch.
+    """
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if request and session.get("locale") in languages:
+        return session["locale"]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]

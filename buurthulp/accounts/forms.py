@@ -1,0 +1,133 @@
+"""Forms for registration, log-in, passwords and the profile."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
+
+from buurthulp.accounts.models import DigestPreference
+from buurthulp.categories import Category, DayPart, Weekday
+from buurthulp.forms import MultiCheckboxField, strip_filter
+
+AUTO = 0
+
+
+class PostcodeMixin:
+    def validate_postcode(self, field):
+        from buurthulp.accounts.services import InvalidPostcode, normalise_postcode
+
+        try:
+            field.data = normalise_postcode(field.data)
+        except InvalidPostcode as exc:
+            raise ValidationError(str(exc.message))
+
+
+def neighbourhood_choices(neighbourhoods, auto_label):
+    return [(AUTO, auto_label)] + [(n.id, f"{n.name} ({n.municipality})") for n in neighbourhoods]
+
+
+class RegisterForm(PostcodeMixin, FlaskForm):
+    display_name = StringField(
+        _l("Your name as neighbours will see it"),
+        validators=[DataRequired(_l("Fill in your name.")), Length(max=80, message=_l("Use at most 80 characters."))],
+        filters=[strip_filter],
+        description=_l("Your first name is enough, for example “Ria” or “Ahmed B.”."),
+    )
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(_l("Fill in your e-mail address.")),
+                    Email(_l("This does not look like an e-mail address."), check_deliverability=False),
+                    Length(max=254)],
+        filters=[strip_filter],
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Choose a password."))],
+        description=_l("At least 10 characters. Tip: three words you will remember."),
+    )
+    postcode = StringField(
+        _l("Postcode"),
+        validators=[DataRequired(_l("Fill in your postcode."))],
+        description=_l("Four digits and two letters, like 3554 AB. We never show it to others."),
+    )
+    neighbourhood = SelectField(_l("Neighbourhood"), coerce=int, default=AUTO)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Fill in your e-mail address."))],
+                       filters=[strip_filter])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Fill in your password."))])
+    remember = BooleanField(_l("Keep me logged in on this device"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(_l("Fill in your e-mail address.")),
+                    Email(_l("This does not look like an e-mail address."), check_deliverability=False)],
+        filters=[strip_filter],
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a password."))],
+                             description=_l("At least 10 characters. Tip: three words you will remember."))
+    confirm = PasswordField(_l("New password again"),
+                            validators=[EqualTo("password", _l("The two passwords are not the same."))])
+
+
+class ChangePasswordForm(ResetPasswordForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(_l("Fill in your current password."))])
+
+
+def availability_choices():
+    return [(f"{d.value}-{p.value}", f"{d.label} {p.label.lower()}") for d in Weekday for p in DayPart]
+
+
+class ProfileForm(PostcodeMixin, FlaskForm):
+    display_name = RegisterForm.display_name
+    about = TextAreaField(
+        _l("A few words about yourself (optional)"),
+        validators=[Optional(), Length(max=500, message=_l("Use at most 500 characters."))],
+        filters=[strip_filter],
+        description=_l("Neighbours see this. Please do not write about health here."),
+    )
+    postcode = RegisterForm.postcode
+    neighbourhood = SelectField(_l("Neighbourhood"), coerce=int)
+    likes = MultiCheckboxField(_l("What I like to do for others"), choices=[])
+    needs = MultiCheckboxField(_l("What I could use help with"), choices=[])
+    availability = MultiCheckboxField(_l("When I am usually free"), choices=[])
+    locale = RadioField(_l("Language"), choices=[("nl", "Nederlands"), ("en", "English")],
+                        validators=[DataRequired()])
+    digest = RadioField(
+        _l("Monthly overview by e-mail"),
+        choices=[(DigestPreference.MONTHLY.value, _l("Yes, once a month")), (DigestPreference.OFF.value, _l("No, thank you"))],
+        validators=[DataRequired()],
+    )
+    phone = StringField(
+        _l("Phone number (optional)"),
+        validators=[Optional(), Length(max=32),
+                    Regexp(r"^\+?[0-9 ()-]{6,}$", message=_l("Use digits, spaces and + only, like 06 12345678."))],
+        filters=[strip_filter],
+    )
+    share_email = BooleanField(_l("Share my e-mail address"))
+    share_phone = BooleanField(_l("Share my phone number"))
+
+    def fill_choices(self, neighbourhoods):
+        category_choices = [(c.value, c.label) for c in Category]
+        self.likes.choices = category_choices
+        self.needs.choices = category_choices
+        self.availability.choices = availability_choices()
+        self.neighbourhood.choices = [(n.id, f"{n.name} ({n.municipality})") for n in neighbourhoods]
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(_l("Your password, to confirm"), validators=[DataRequired(_l("Fill in your password."))])
+    confirm = BooleanField(_l("Yes, delete my account and my personal data"),
+                           validators=[DataRequired(_l("Tick the box to confirm."))])
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for buttons that POST."""

@@ -1,0 +1,125 @@
+"""Neighbours (buurtgenoten): one kind of person who can both ask and offer."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from enum import StrEnum
+from typing import Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from buurthulp.categories import Category, slots_in
+from buurthulp.db import str_enum, utcnow
+from buurthulp.extensions import db
+from buurthulp.neighbourhoods.models import Neighbourhood
+
+
+class DigestPreference(StrEnum):
+    MONTHLY = "monthly"
+    OFF = "off"
+
+
+class InterestDirection(StrEnum):
+    """Whether a neighbour likes to do a category, or could use help with it."""
+
+    OFFER = "offer"
+    ASK = "ask"
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Neighbour(UserMixin, db.Model):
+    """A person. E-mail and password are optional (proxy neighbours, deleted accounts)."""
+
+    __table_args__ = (sa.Index("ix_neighbour_neighbourhood_id_deleted_at", "neighbourhood_id", "deleted_at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    display_name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    email: so.Mapped[Optional[str]] = so.mapped_column(sa.String(254), unique=True)
+    email_confirmed_at: so.Mapped[Optional[datetime]]
+    password_hash: so.Mapped[Optional[str]] = so.mapped_column(sa.String(256))
+    # Flask-Login keeps this, not the id, in the session: changing it logs out everywhere.
+    session_token: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True, default=new_session_token)
+    locale: so.Mapped[str] = so.mapped_column(sa.String(5), default="nl")
+    postcode: so.Mapped[Optional[str]] = so.mapped_column(sa.String(7))
+    neighbourhood_id: so.Mapped[Optional[int]] = so.mapped_column(
+        sa.ForeignKey("neighbourhood.id", ondelete="SET NULL")
+    )
+    # Rounded to three decimals (about 100 m): near enough to say "± 400 m", never an address.
+    latitude: so.Mapped[Optional[float]]
+    longitude: so.Mapped[Optional[float]]
+    about: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    availability: so.Mapped[int] = so.mapped_column(default=0)
+    digest: so.Mapped[DigestPreference] = so.mapped_column(str_enum(DigestPreference), default=DigestPreference.MONTHLY)
+    phone: so.Mapped[Optional[str]] = so.mapped_column(sa.String(32))
+    share_email: so.Mapped[bool] = so.mapped_column(default=False)
+    share_phone: so.Mapped[bool] = so.mapped_column(default=False)
+    is_admin: so.Mapped[bool] = so.mapped_column(default=False)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    last_login_at: so.Mapped[Optional[datetime]]
+    deleted_at: so.Mapped[Optional[datetime]]
+
+    neighbourhood: so.Mapped[Optional[Neighbourhood]] = so.relationship()
+    interests: so.Mapped[list[NeighbourInterest]] = so.relationship(
+        back_populates="neighbour", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.session_token = new_session_token()
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def is_active(self) -> bool:
+        return self.deleted_at is None and self.password_hash is not None
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    def categories(self, direction: InterestDirection) -> list[Category]:
+        return sorted(
+            (Category(i.category) for i in self.interests if i.direction == direction),
+            key=list(Category).index,
+        )
+
+    @property
+    def likes_to_do(self) -> list[Category]:
+        return self.categories(InterestDirection.OFFER)
+
+    @property
+    def could_use_help_with(self) -> list[Category]:
+        return self.categories(InterestDirection.ASK)
+
+    @property
+    def available_slots(self):
+        return slots_in(self.availability)
+
+    def __repr__(self) -> str:
+        return f"<Neighbour {self.id}>"
+
+
+class NeighbourInterest(db.Model):
+    """One category a neighbour likes to do (offer) or could use help with (ask)."""
+
+    __tablename__ = "neighbour_interest"
+    __table_args__ = (sa.Index("ix_neighbour_interest_direction_category", "direction", "category"),)
+
+    neighbour_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("neighbour.id", ondelete="CASCADE"), primary_key=True
+    )
+    direction: so.Mapped[InterestDirection] = so.mapped_column(str_enum(InterestDirection, 5), primary_key=True)
+    category: so.Mapped[Category] = so.mapped_column(str_enum(Category), primary_key=True)
+
+    neighbour: so.Mapped[Neighbour] = so.relationship(back_populates="interests")

@@ -1,0 +1,259 @@
+"""Pages for joining, logging in and out, passwords, the profile, export and deletion."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from buurthulp.accounts import bp, services
+from buurthulp.accounts.forms import (
+    AUTO,
+    ChangePasswordForm,
+    DeleteAccountForm,
+    EmptyForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    neighbourhood_choices,
+)
+from buurthulp.accounts.models import DigestPreference, Neighbour
+from buurthulp.categories import mask_of
+from buurthulp.core.web import redirect_back
+from buurthulp.errors import DomainError
+from buurthulp.extensions import db, limiter
+from buurthulp.neighbourhoods.models import Neighbourhood
+from buurthulp.neighbourhoods.services import all_neighbourhoods, neighbourhood_for_postcode
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    neighbourhoods = all_neighbourhoods(db.session)
+    form = RegisterForm()
+    form.neighbourhood.choices = neighbourhood_choices(neighbourhoods, _("Find it from my postcode"))
+    if form.validate_on_submit():
+        chosen = db.session.get(Neighbourhood, form.neighbourhood.data) if form.neighbourhood.data != AUTO else None
+        neighbourhood = chosen or neighbourhood_for_postcode(db.session, form.postcode.data)
+        if neighbourhood is None:
+            form.neighbourhood.errors.append(
+                _("We do not know the neighbourhood of this postcode yet. Choose the one you live in from the list.")
+            )
+        else:
+            try:
+                neighbour = services.register(
+                    db.session, display_name=form.display_name.data, email=form.email.data,
+                    password=form.password.data, postcode=form.postcode.data,
+                    neighbourhood=neighbourhood, locale=session.get("locale", current_app.config["BABEL_DEFAULT_LOCALE"]),
+                )
+            except services.EmailTaken as exc:
+                form.email.errors.append(str(exc.message))
+            except DomainError as exc:
+                form.password.errors.append(str(exc.message))
+            else:
+                db.session.commit()
+                login_user(neighbour)
+                flash(_("Welcome, %(name)s! We sent you an e-mail. Click the link in it to confirm your address.",
+                        name=neighbour.display_name), "success")
+                return redirect(url_for("accounts.profile", welcome=1))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/register.html", form=form), status
+
+
+@bp.route("/confirm/<token>")
+def confirm(token: str):
+    try:
+        neighbour = services.confirm_email(db.session, token)
+    except services.InvalidToken as exc:
+        return render_template("accounts/token_problem.html", message=exc.message), 400
+    db.session.commit()
+    flash(_("Thank you, your e-mail address is confirmed."), "success")
+    if current_user.is_authenticated and current_user.id == neighbour.id:
+        return redirect(url_for("accounts.profile"))
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/confirm", methods=["POST"])
+@login_required
+@limiter.limit("5 per hour")
+def resend_confirmation():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if current_user.email_confirmed:
+        flash(_("Your e-mail address is already confirmed."), "info")
+    else:
+        services.send_confirmation(db.session, current_user)
+        db.session.commit()
+        flash(_("We sent you a new e-mail with a confirmation link."), "success")
+    return redirect_back()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        neighbour = services.authenticate(db.session, form.email.data, form.password.data)
+        if neighbour is None:
+            form.password.errors.append(_("This e-mail address and password do not match. Try again, or reset your password."))
+        else:
+            db.session.commit()
+            login_user(neighbour, remember=form.remember.data)
+            session["locale"] = neighbour.locale
+            flash(_("Welcome back, %(name)s.", name=neighbour.display_name), "success")
+            return redirect_back()
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    logout_user()
+    flash(_("You are logged out. See you soon!"), "info")
+    return redirect(url_for("core.home"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit("5 per 15 minutes", methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(db.session, form.email.data)
+        db.session.commit()
+        return render_template("accounts/forgot_sent.html", email=form.email.data)
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/forgot.html", form=form), status
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def reset_password(token: str):
+    try:
+        services.check_reset_token(db.session, token)
+    except services.InvalidToken as exc:
+        return render_template("accounts/token_problem.html", message=exc.message, reset=True), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            neighbour = services.reset_password(db.session, token, form.password.data)
+        except DomainError as exc:
+            form.password.errors.append(str(exc.message))
+        else:
+            db.session.commit()
+            logout_user()
+            flash(_("Your password is changed. Log in with your new password."), "success")
+            return redirect(url_for("accounts.login", email=neighbour.email))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/reset.html", form=form), status
+
+
+def _availability_values(neighbour: Neighbour) -> list[str]:
+    return [f"{d.value}-{p.value}" for d, p in neighbour.available_slots]
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    neighbour: Neighbour = current_user
+    neighbourhoods = all_neighbourhoods(db.session)
+    form = ProfileForm()
+    form.fill_choices(neighbourhoods)
+    if request.method == "GET":
+        form.display_name.data = neighbour.display_name
+        form.about.data = neighbour.about
+        form.postcode.data = neighbour.postcode
+        form.neighbourhood.data = neighbour.neighbourhood_id
+        form.likes.data = [c.value for c in neighbour.likes_to_do]
+        form.needs.data = [c.value for c in neighbour.could_use_help_with]
+        form.availability.data = _availability_values(neighbour)
+        form.locale.data = neighbour.locale
+        form.digest.data = neighbour.digest.value
+        form.phone.data = neighbour.phone
+        form.share_email.data = neighbour.share_email
+        form.share_phone.data = neighbour.share_phone
+    elif form.validate_on_submit():
+        slots = [tuple(int(x) for x in v.split("-")) for v in form.availability.data]
+        services.update_profile(
+            neighbour,
+            display_name=form.display_name.data, about=form.about.data, postcode=form.postcode.data,
+            neighbourhood=db.session.get(Neighbourhood, form.neighbourhood.data),
+            likes=form.likes.data, needs=form.needs.data, availability=mask_of(slots),
+            locale=form.locale.data, digest=DigestPreference(form.digest.data), phone=form.phone.data,
+            share_email=form.share_email.data, share_phone=form.share_phone.data,
+        )
+        db.session.commit()
+        session["locale"] = neighbour.locale
+        flash(_("Your profile is saved."), "success")
+        return redirect(url_for("accounts.profile"))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "accounts/profile.html", form=form, neighbour=neighbour, resend_form=EmptyForm(),
+        welcome=request.args.get("welcome") == "1",
+    ), status
+
+
+@bp.route("/profile/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_login_limit, methods=["POST"])
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append(_("This is not your current password."))
+        else:
+            try:
+                services.change_password(current_user, form.password.data)
+            except DomainError as exc:
+                form.password.errors.append(str(exc.message))
+            else:
+                db.session.commit()
+                login_user(current_user)  # the session token changed; stay logged in here
+                flash(_("Your password is changed."), "success")
+                return redirect(url_for("accounts.profile"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/change_password.html", form=form), status
+
+
+@bp.route("/profile/export")
+@login_required
+def export():
+    data = services.export_data(db.session, current_user)
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="buurthulp-{current_user.id}.json"',
+    })
+
+
+@bp.route("/profile/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.password.data):
+            form.password.errors.append(_("This is not your password."))
+        else:
+            neighbour = current_user._get_current_object()
+            neighbour_locale = neighbour.locale
+            logout_user()
+            services.delete_account(db.session, neighbour)
+            db.session.commit()
+            session.clear()
+            session["locale"] = neighbour_locale
+            flash(_("Your account and personal data are deleted. Thank you for caring for your neighbours."), "success")
+            return redirect(url_for("core.home"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/delete.html", form=form), status

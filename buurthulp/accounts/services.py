@@ -1,0 +1,316 @@
+"""Registration, confirmation, log-in, password reset, profile, export and deletion."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from buurthulp.accounts.models import DigestPreference, InterestDirection, Neighbour, NeighbourInterest
+from buurthulp.categories import Category
+from buurthulp.db import utcnow
+from buurthulp.errors import DomainError
+from buurthulp.mail import external_url, queue_email
+from buurthulp.neighbourhoods.models import Membership, Neighbourhood
+
+POSTCODE_RE = re.compile(r"^([1-9][0-9]{3})([A-Z]{2})$")
+FORBIDDEN_POSTCODE_LETTERS = {"SA", "SD", "SS"}
+DELETED_NAME = "—"
+
+
+class InvalidPostcode(DomainError):
+    pass
+
+
+class EmailTaken(DomainError):
+    pass
+
+
+class InvalidToken(DomainError):
+    pass
+
+
+def normalise_postcode(raw: str) -> str:
+    """A Dutch postcode as "1234 AB"; spaces and lower case are accepted."""
+    compact = re.sub(r"\s+", "", raw or "").upper()
+    match = POSTCODE_RE.match(compact)
+    if not match or match.group(2) in FORBIDDEN_POSTCODE_LETTERS:
+        raise InvalidPostcode(_l("Enter a Dutch postcode: four digits and two letters, like 3554 AB."))
+    return f"{match.group(1)} {match.group(2)}"
+
+
+def normalise_email(raw: str) -> str:
+    return (raw or "").strip().lower()
+
+
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    path = Path(__file__).with_name("common-passwords.txt.gz")
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return frozenset(line.strip() for line in f if line.strip())
+
+
+def password_problem(password: str, *, email: str = "", name: str = ""):
+    """Why a password is too weak, or None when it is fine."""
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        return _l("Choose a password of at least %(n)d characters.", n=minimum)
+    lowered = password.lower()
+    if lowered in _common_passwords() or len(set(password)) < 4:
+        return _l("This password is too common and easy to guess. Choose another, for example three unrelated words.")
+    if email and lowered == email.lower() or email and lowered == email.split("@")[0].lower():
+        return _l("Your password should not be your e-mail address.")
+    if name and lowered == name.lower():
+        return _l("Your password should not be your name.")
+    return None
+
+
+def find_by_email(session, email: str) -> Neighbour | None:
+    return session.scalar(sa.select(Neighbour).where(Neighbour.email == normalise_email(email)))
+
+
+def register(session, *, display_name: str, email: str, password: str, postcode: str,
+             neighbourhood: Neighbourhood | None, locale: str) -> Neighbour:
+    """Create a neighbour and mail them a confirmation link."""
+    email = normalise_email(email)
+    if find_by_email(session, email):
+        raise EmailTaken(_l("There is already an account with this e-mail address. Log in, or reset your password."))
+    problem = password_problem(password, email=email, name=display_name)
+    if problem:
+        raise DomainError(problem)
+    neighbour = Neighbour(
+        display_name=display_name.strip(),
+        email=email,
+        postcode=normalise_postcode(postcode),
+        neighbourhood=neighbourhood,
+        locale=locale,
+    )
+    if neighbourhood and neighbourhood.centre_lat is not None:
+        neighbour.latitude, neighbour.longitude = neighbourhood.centre_lat, neighbourhood.centre_lon
+    neighbour.set_password(password)
+    session.add(neighbour)
+    session.flush()
+    send_confirmation(session, neighbour)
+    return neighbour
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _fingerprint(value: str | None) -> str:
+    return hashlib.sha256((value or "").encode()).hexdigest()[:16]
+
+
+def confirmation_token(neighbour: Neighbour) -> str:
+    return _serializer("confirm-email").dumps({"id": neighbour.id, "email": _fingerprint(neighbour.email)})
+
+
+def send_confirmation(session, neighbour: Neighbour) -> None:
+    """Mail a signed link that confirms the e-mail address."""
+    hours = current_app.config["EMAIL_TOKEN_MAX_AGE"] // 3600
+    queue_email(
+        session, neighbour.email, "accounts/confirm", neighbour.locale,
+        neighbour=neighbour, hours=hours,
+        url=external_url("accounts.confirm", token=confirmation_token(neighbour)),
+    )
+
+
+def _load_token(session, salt: str, token: str, max_age: int) -> tuple[Neighbour, dict]:
+    try:
+        data = _serializer(salt).loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise InvalidToken(_l("This link has expired. Ask for a new one."))
+    except BadSignature:
+        raise InvalidToken(_l("This link is not valid. Check that you copied the whole link from the e-mail."))
+    neighbour = session.get(Neighbour, data.get("id")) if isinstance(data, dict) else None
+    if neighbour is None or neighbour.deleted_at is not None:
+        raise InvalidToken(_l("This link is not valid. Check that you copied the whole link from the e-mail."))
+    return neighbour, data
+
+
+def confirm_email(session, token: str) -> Neighbour:
+    """Mark the address in a valid confirmation link as confirmed."""
+    neighbour, data = _load_token(session, "confirm-email", token, current_app.config["EMAIL_TOKEN_MAX_AGE"])
+    if data.get("email") != _fingerprint(neighbour.email):
+        raise InvalidToken(_l("This link was for another e-mail address. Ask for a new one."))
+    if neighbour.email_confirmed_at is None:
+        neighbour.email_confirmed_at = utcnow()
+    return neighbour
+
+
+def authenticate(session, email: str, password: str) -> Neighbour | None:
+    """The neighbour with this e-mail and password, or None."""
+    neighbour = find_by_email(session, email)
+    if neighbour is None or not neighbour.is_active:
+        # Hash anyway so that a wrong address takes as long as a wrong password.
+        _dummy_check(password)
+        return None
+    if not neighbour.check_password(password):
+        return None
+    neighbour.last_login_at = utcnow()
+    return neighbour
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def _dummy_check(password: str) -> None:
+    from werkzeug.security import check_password_hash, generate_password_hash
+
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(generate_password_hash("not-a-real-password", method="scrypt"))
+    check_password_hash(_DUMMY_HASH[0], password)
+
+
+def reset_token(neighbour: Neighbour) -> str:
+    # The password hash in the token makes the link stop working once it has been used.
+    return _serializer("reset-password").dumps({"id": neighbour.id, "pw": _fingerprint(neighbour.password_hash)})
+
+
+def request_password_reset(session, email: str) -> None:
+    """Mail a reset link if the address belongs to an account; say nothing either way."""
+    neighbour = find_by_email(session, email)
+    if neighbour is None or not neighbour.is_active:
+        return
+    minutes = current_app.config["RESET_TOKEN_MAX_AGE"] // 60
+    queue_email(
+        session, neighbour.email, "accounts/reset", neighbour.locale,
+        neighbour=neighbour, minutes=minutes,
+        url=external_url("accounts.reset_password", token=reset_token(neighbour)),
+    )
+
+
+def check_reset_token(session, token: str) -> Neighbour:
+    """The neighbour a valid, unused reset link is for."""
+    neighbour, data = _load_token(session, "reset-password", token, current_app.config["RESET_TOKEN_MAX_AGE"])
+    if data.get("pw") != _fingerprint(neighbour.password_hash):
+        raise InvalidToken(_l("This link has already been used. Ask for a new one if you need it."))
+    return neighbour
+
+
+def reset_password(session, token: str, password: str) -> Neighbour:
+    """Set a new password from a reset link; also confirms the address it was sent to."""
+    neighbour = check_reset_token(session, token)
+    change_password(neighbour, password)
+    if neighbour.email_confirmed_at is None:
+        neighbour.email_confirmed_at = utcnow()
+    return neighbour
+
+
+def change_password(neighbour: Neighbour, password: str) -> None:
+    """Set a new password; every other session of this neighbour is logged out."""
+    problem = password_problem(password, email=neighbour.email or "", name=neighbour.display_name)
+    if problem:
+        raise DomainError(problem)
+    neighbour.set_password(password)
+
+
+def set_interests(neighbour: Neighbour, direction: InterestDirection, categories) -> None:
+    """Replace what a neighbour likes to do (offer) or could use help with (ask)."""
+    wanted = {Category(c) for c in categories}
+    neighbour.interests = [i for i in neighbour.interests if i.direction != direction] + [
+        NeighbourInterest(direction=direction, category=c) for c in sorted(wanted, key=list(Category).index)
+    ]
+
+
+def round_location(value: float | None) -> float | None:
+    """About 100 m: enough for "± 400 m", never an address."""
+    return None if value is None else round(value, 3)
+
+
+def update_profile(neighbour: Neighbour, *, display_name: str, about: str, postcode: str,
+                   neighbourhood: Neighbourhood | None, likes: list, needs: list, availability: int,
+                   locale: str, digest: DigestPreference, phone: str | None, share_email: bool,
+                   share_phone: bool) -> None:
+    """Save the profile page."""
+    neighbour.display_name = display_name.strip()
+    neighbour.about = (about or "").strip()
+    new_postcode = normalise_postcode(postcode)
+    if neighbourhood is not None and (neighbourhood != neighbour.neighbourhood or new_postcode != neighbour.postcode):
+        if neighbourhood.centre_lat is not None:
+            neighbour.latitude, neighbour.longitude = neighbourhood.centre_lat, neighbourhood.centre_lon
+    neighbour.postcode = new_postcode
+    if neighbourhood is not None:
+        neighbour.neighbourhood = neighbourhood
+    set_interests(neighbour, InterestDirection.OFFER, likes)
+    set_interests(neighbour, InterestDirection.ASK, needs)
+    neighbour.availability = availability
+    neighbour.locale = locale
+    neighbour.digest = digest
+    neighbour.phone = (phone or "").strip() or None
+    neighbour.share_email = share_email
+    neighbour.share_phone = share_phone and bool(neighbour.phone)
+
+
+def export_data(session, neighbour: Neighbour) -> dict:
+    """Everything stored about a neighbour, as plain JSON-ready data."""
+    memberships = session.scalars(
+        sa.select(Membership).where(Membership.neighbour_id == neighbour.id)
+        .options(sa.orm.joinedload(Membership.initiative))
+    ).all()
+
+    def iso(value):
+        return value.isoformat() if value else None
+
+    return {
+        "format": "buurthulp-export-1",
+        "exported_at": utcnow().isoformat(),
+        "profile": {
+            "id": neighbour.id,
+            "display_name": neighbour.display_name,
+            "email": neighbour.email,
+            "email_confirmed_at": iso(neighbour.email_confirmed_at),
+            "postcode": neighbour.postcode,
+            "neighbourhood": neighbour.neighbourhood.name if neighbour.neighbourhood else None,
+            "approximate_location": (
+                {"latitude": neighbour.latitude, "longitude": neighbour.longitude}
+                if neighbour.latitude is not None else None
+            ),
+            "about": neighbour.about,
+            "language": neighbour.locale,
+            "digest": str(neighbour.digest),
+            "phone": neighbour.phone,
+            "share_email_after_match": neighbour.share_email,
+            "share_phone_after_match": neighbour.share_phone,
+            "likes_to_do": [str(c) for c in neighbour.likes_to_do],
+            "could_use_help_with": [str(c) for c in neighbour.could_use_help_with],
+            "availability": [{"weekday": d.name.lower(), "part_of_day": p.name.lower()}
+                             for d, p in neighbour.available_slots],
+            "created_at": iso(neighbour.created_at),
+            "last_login_at": iso(neighbour.last_login_at),
+        },
+        "memberships": [
+            {"initiative": m.initiative.name, "status": str(m.status), "roles": [str(r) for r in m.roles],
+             "requested_at": iso(m.requested_at)}
+            for m in memberships
+        ],
+    }
+
+
+def delete_account(session, neighbour: Neighbour) -> None:
+    """Remove personal data; keep a pseudonymous row for what bookkeeping must keep."""
+    session.execute(sa.delete(Membership).where(Membership.neighbour_id == neighbour.id))
+    neighbour.interests = []
+    neighbour.display_name = DELETED_NAME
+    neighbour.email = None
+    neighbour.email_confirmed_at = None
+    neighbour.password_hash = None
+    neighbour.session_token = f"deleted-{neighbour.id}-{_fingerprint(neighbour.session_token)}"
+    neighbour.postcode = None
+    neighbour.latitude = neighbour.longitude = None
+    neighbour.about = ""
+    neighbour.availability = 0
+    neighbour.digest = DigestPreference.OFF
+    neighbour.phone = None
+    neighbour.share_email = neighbour.share_phone = False
+    neighbour.is_admin = False
+    neighbour.last_login_at = None
+    neighbour.deleted_at = utcnow()

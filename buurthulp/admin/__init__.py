@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", cli_group="admin")

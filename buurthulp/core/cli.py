@@ -1,0 +1,126 @@
+"""`flask demo`: the demo neighbourhood (Zuilen in Utrecht and its neighbours)."""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+
+from buurthulp.accounts.models import DigestPreference, InterestDirection, Neighbour
+from buurthulp.accounts.services import set_interests
+from buurthulp.categories import Category as C
+from buurthulp.categories import DayPart as P
+from buurthulp.categories import Weekday as W
+from buurthulp.categories import mask_of
+from buurthulp.core import bp
+from buurthulp.db import utcnow
+from buurthulp.extensions import db
+from buurthulp.neighbourhoods import services
+from buurthulp.neighbourhoods.models import Initiative, Neighbourhood, Role
+
+DEMO_PASSWORD = "zuilen-demo-2026"
+
+NEIGHBOURHOODS = [
+    # name, municipality, postcode areas, centre, adjacent
+    ("Zuilen", "Utrecht", ["3554", "3555"], (52.1105, 5.0935), []),
+    ("Ondiep", "Utrecht", ["3552", "3553"], (52.1020, 5.1000), ["zuilen"]),
+    ("Pijlsweerd", "Utrecht", ["3513", "3514"], (52.0985, 5.1110), ["ondiep", "zuilen"]),
+    ("Everdingen", "Vijfheerenlanden", ["4121"], (51.9900, 5.1650), []),
+]
+
+INITIATIVES = [
+    ("Kracht van Zuilen", ["zuilen", "ondiep", "pijlsweerd"],
+     "Bewoners van Zuilen, Ondiep en Pijlsweerd die omzien naar elkaar. We verbinden wat er al is in de wijk.",
+     "info@krachtvanzuilen.example"),
+    ("Buurtwinkel Everdingen", ["everdingen"],
+     "Een plek in het dorp voor een kop koffie, een klusje en een praatje.", "buurtwinkel@everdingen.example"),
+]
+
+# name, e-mail, postcode, neighbourhood, likes to do, could use help with, free, roles
+NEIGHBOURS = [
+    ("Ria", "ria@example.org", "3554 AB", "zuilen", [C.COMPANY, C.MEALS], [C.PAPERWORK],
+     [(W.TUESDAY, P.MORNING), (W.THURSDAY, P.AFTERNOON)], [("kracht-van-zuilen", Role.COORDINATOR)]),
+    ("Ahmed", "ahmed@example.org", "3554 CD", "zuilen", [C.ODD_JOBS, C.TRANSPORT], [],
+     [(W.SATURDAY, P.MORNING), (W.SATURDAY, P.AFTERNOON), (W.WEDNESDAY, P.EVENING)], [("kracht-van-zuilen", Role.BROKER)]),
+    ("Els", "els@example.org", "3555 EF", "zuilen", [C.PAPERWORK], [C.ODD_JOBS],
+     [(W.MONDAY, P.AFTERNOON)], [("kracht-van-zuilen", Role.TREASURER)]),
+    ("Henk", "henk@example.org", "3554 GH", "zuilen", [C.COMPANY], [C.GROCERIES, C.TRANSPORT],
+     [(W.MONDAY, P.MORNING), (W.FRIDAY, P.MORNING)], [("kracht-van-zuilen", Role.MEMBER)]),
+    ("Fatima", "fatima@example.org", "3555 JK", "zuilen", [C.MEALS, C.MINDING], [C.PAPERWORK],
+     [(W.WEDNESDAY, P.AFTERNOON)], []),
+    ("Joost", "joost@example.org", "3553 LM", "ondiep", [C.EXERCISE, C.COMPANY], [],
+     [(W.SUNDAY, P.MORNING), (W.TUESDAY, P.EVENING)], []),
+    ("Mieke", "mieke@example.org", "3552 NP", "ondiep", [C.GROCERIES], [C.COMPANY],
+     [(W.THURSDAY, P.MORNING)], [("kracht-van-zuilen", Role.MEMBER)]),
+    ("Sanne", "sanne@example.org", "3513 RS", "pijlsweerd", [C.MINDING, C.PAPERWORK], [C.ODD_JOBS],
+     [(W.FRIDAY, P.EVENING), (W.SATURDAY, P.AFTERNOON)], []),
+    ("Kees", "kees@example.org", "3514 TV", "pijlsweerd", [], [C.TRANSPORT, C.COMPANY], [], []),
+    ("Yusuf", "yusuf@example.org", "3553 WX", "ondiep", [C.TRANSPORT, C.ODD_JOBS], [C.PAPERWORK],
+     [(W.MONDAY, P.EVENING), (W.THURSDAY, P.EVENING)], []),
+    ("Annie", "annie@example.org", "4121 AA", "everdingen", [C.COMPANY, C.MEALS], [C.GROCERIES],
+     [(W.TUESDAY, P.AFTERNOON)], [("buurtwinkel-everdingen", Role.COORDINATOR)]),
+    ("Gerrit", "gerrit@example.org", "4121 BB", "everdingen", [C.ODD_JOBS], [],
+     [(W.WEDNESDAY, P.MORNING)], [("buurtwinkel-everdingen", Role.BROKER)]),
+]
+
+ADMIN = ("Beheer", "admin@example.org")
+
+
+def load_demo() -> dict[str, int]:
+    """Create whatever of the demo data is missing; returns what was created."""
+    created = {"neighbourhoods": 0, "initiatives": 0, "neighbours": 0}
+    hoods = {n.slug: n for n in db.session.scalars(sa.select(Neighbourhood))}
+    for name, municipality, prefixes, (lat, lon), adjacent in NEIGHBOURHOODS:
+        slug = services.slugify(name)
+        if slug not in hoods:
+            hoods[slug] = services.save_neighbourhood(
+                db.session, None, name=name, municipality=municipality, prefixes=prefixes,
+                adjacent=[hoods[a] for a in adjacent], centre_lat=lat, centre_lon=lon,
+            )
+            created["neighbourhoods"] += 1
+    inis = {i.slug: i for i in db.session.scalars(sa.select(Initiative))}
+    for name, hood_slugs, description, email in INITIATIVES:
+        slug = services.slugify(name)
+        if slug not in inis:
+            inis[slug] = services.save_initiative(db.session, None, name=name, description=description,
+                                                  contact_email=email, neighbourhoods=[hoods[h] for h in hood_slugs])
+            created["initiatives"] += 1
+    existing = set(db.session.scalars(sa.select(Neighbour.email)))
+    now = utcnow()
+    for name, email, postcode, hood, likes, needs, free, roles in NEIGHBOURS:
+        if email in existing:
+            continue
+        home = hoods[hood]
+        neighbour = Neighbour(
+            display_name=name, email=email, email_confirmed_at=now, postcode=postcode, neighbourhood=home,
+            latitude=home.centre_lat, longitude=home.centre_lon, availability=mask_of(free),
+            digest=DigestPreference.MONTHLY, locale="nl",
+        )
+        neighbour.set_password(DEMO_PASSWORD)
+        db.session.add(neighbour)
+        set_interests(neighbour, InterestDirection.OFFER, likes)
+        set_interests(neighbour, InterestDirection.ASK, needs)
+        db.session.flush()
+        for ini_slug, role in roles:
+            services.grant_role(db.session, inis[ini_slug], neighbour, role)
+        created["neighbours"] += 1
+    if ADMIN[1] not in existing:
+        admin = Neighbour(display_name=ADMIN[0], email=ADMIN[1], email_confirmed_at=now, is_admin=True,
+                          postcode="3554 AB", neighbourhood=hoods["zuilen"])
+        admin.set_password(DEMO_PASSWORD)
+        db.session.add(admin)
+        created["neighbours"] += 1
+    db.session.flush()
+    return created
+
+
+@bp.cli.command("demo")
+@click.option("--only-if-empty", is_flag=True, help="Do nothing when the database already has neighbours.")
+def demo(only_if_empty: bool) -> None:
+    """Load the demo neighbourhood (idempotent: only what is missing is added)."""
+    if only_if_empty and db.session.scalar(sa.select(Neighbour.id).limit(1)) is not None:
+        click.echo("the database has neighbours already; demo data not loaded")
+        return
+    created = load_demo()
+    db.session.commit()
+    click.echo("demo data: " + ", ".join(f"{n} {what} added" for what, n in created.items()))
+    click.echo(f"log in as ria@example.org (coordinator) or admin@example.org (site admin), password {DEMO_PASSWORD}")

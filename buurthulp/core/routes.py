@@ -1,0 +1,111 @@
+"""The home page, the language switch and the development outbox."""
+
+from __future__ import annotations
+
+import re
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import abort, current_app, render_template, request, session
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+from buurthulp.accounts.forms import EmptyForm
+from buurthulp.core import bp
+from buurthulp.core.web import redirect_back
+from buurthulp.extensions import db
+from buurthulp.neighbourhoods.models import Initiative, Neighbourhood
+from buurthulp.neighbourhoods.services import initiatives_near
+
+OUTBOX_LIMIT = 200
+
+
+@bp.route("/")
+def home():
+    if current_user.is_authenticated:
+        return render_template(
+            "core/home_neighbour.html", initiatives=initiatives_near(db.session, current_user),
+            resend_form=EmptyForm(),
+        )
+    hoods = db.session.scalars(
+        sa.select(Neighbourhood).options(so.selectinload(Neighbourhood.initiatives))
+        .order_by(Neighbourhood.municipality, Neighbourhood.name)
+    ).all()
+    initiatives = db.session.scalars(sa.select(Initiative).order_by(Initiative.name)).all()
+    return render_template("core/home.html", neighbourhoods=hoods, initiatives=initiatives)
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """Switch the language; remembered in the session and, when logged in, the profile."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    locale = request.form.get("locale", "")
+    if locale not in current_app.config["LANGUAGES"]:
+        abort(400)
+    session["locale"] = locale
+    session.permanent = True
+    if current_user.is_authenticated:
+        current_user.locale = locale
+        db.session.commit()
+    return redirect_back()
+
+
+@bp.route("/privacy")
+def privacy():
+    return render_template("core/privacy.html")
+
+
+def _outbox_dir() -> Path:
+    if not current_app.config.get("OUTBOX_PAGE") or current_app.config.get("MAIL_SERVER"):
+        abort(404)
+    return Path(current_app.config["MAIL_OUTBOX_DIR"])
+
+
+def _read_mail(path: Path):
+    with path.open("rb") as f:
+        return BytesParser(policy=policy.default).parse(f)
+
+
+URL_RE = re.compile(r"https?://[^\s<>\"]+")
+
+
+def linkify(text: str) -> Markup:
+    """Escape a plain-text mail body and make its links clickable."""
+    out, last = [], 0
+    for match in URL_RE.finditer(text):
+        out.append(escape(text[last:match.start()]))
+        url = match.group(0)
+        out.append(Markup('<a href="{0}">{0}</a>').format(url))
+        last = match.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
+@bp.route("/dev/outbox")
+def outbox():
+    """Mail written to the instance folder while no SMTP server is configured."""
+    folder = _outbox_dir()
+    files = sorted(folder.glob("*.eml"), reverse=True)[:OUTBOX_LIMIT] if folder.exists() else []
+    mails = []
+    for path in files:
+        msg = _read_mail(path)
+        mails.append({"name": path.stem, "to": msg["To"], "subject": msg["Subject"], "date": msg["Date"]})
+    return render_template("core/outbox.html", mails=mails)
+
+
+@bp.route("/dev/outbox/<name>")
+def outbox_mail(name: str):
+    folder = _outbox_dir()
+    if not re.fullmatch(r"[0-9A-Za-z._-]+", name):
+        abort(404)
+    path = folder / f"{name}.eml"
+    if not path.is_file():
+        abort(404)
+    msg = _read_mail(path)
+    text = msg.get_body(preferencelist=("plain",))
+    body = text.get_content() if text else ""
+    return render_template("core/outbox_mail.html", msg=msg, body=linkify(body), name=name)

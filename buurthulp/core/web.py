@@ -1,0 +1,134 @@
+"""What every page shares: the logged-in neighbour, security headers, error pages."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from buurthulp.categories import Category, DayPart, Weekday
+from buurthulp.extensions import db, login_manager
+from buurthulp.mail import discard_unsent
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "form-action 'self'",
+    "base-uri 'self'",
+    "object-src 'none'",
+    "frame-ancestors 'none'",
+])
+
+
+def init_web(app: Flask) -> None:
+    """Register the loader, headers, error pages and template helpers on ``app``."""
+
+    @login_manager.user_loader
+    def load_neighbour(session_token: str):
+        from buurthulp.accounts.models import Neighbour
+
+        return db.session.scalar(
+            sa.select(Neighbour).where(Neighbour.session_token == session_token, Neighbour.deleted_at.is_(None))
+        )
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.teardown_request
+    def drop_uncommitted_mail(exc):
+        discard_unsent(db.session)
+
+    @app.template_filter("role_names")
+    def role_names(membership) -> str:
+        from buurthulp.neighbourhoods.models import ROLE_LABELS
+
+        return ", ".join(str(ROLE_LABELS[r]) for r in membership.roles)
+
+    @app.context_processor
+    def template_helpers():
+        return {
+            "categories": list(Category),
+            "weekdays": list(Weekday),
+            "day_parts": list(DayPart),
+            "current_locale": str(get_locale()),
+            "nav": navigation(),
+        }
+
+    def error_page(code: int, title: str, message: str):
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return error_page(400, _("Something in the request was not right"),
+                          _("Please go back, check what you filled in and try again."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return error_page(400, _("This form has expired"),
+                          _("For your safety a form is only valid for a while. Go back, reload the page and try again."))
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return error_page(403, _("You cannot open this page"),
+                          _("This page is only for people with a particular role. Ask your initiative if you think you should have it."))
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return error_page(404, _("Page not found"),
+                          _("This page does not exist (any more). Check the address, or go to the home page."))
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return error_page(405, _("This cannot be done here"), _("Go back and use the buttons on the page."))
+
+    @app.errorhandler(429)
+    def too_many(error):
+        return error_page(429, _("Too many attempts"),
+                          _("You tried too often in a short time. Wait a few minutes and try again. "
+                            "Forgot your password? Use \u201cForgot your password?\u201d on the log-in page."))
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        g.nav = {"coordinates": [], "is_admin": False}  # the menu must not query a broken database
+        return error_page(500, _("Something went wrong on our side"),
+                          _("Nothing you did caused this. Please try again in a moment; "
+                            "if it keeps happening, tell your initiative."))
+
+
+def navigation() -> dict:
+    """What the menu shows the current neighbour: their initiative roles, admin."""
+    if "nav" in g:
+        return g.nav
+    nav = {"coordinates": [], "is_admin": False}
+    if current_user.is_authenticated:
+        from buurthulp.neighbourhoods.services import memberships_of
+
+        nav["memberships"] = memberships_of(current_user)
+        nav["coordinates"] = [m.initiative for m in nav["memberships"] if m.is_coordinator]
+        nav["is_admin"] = current_user.is_admin
+    g.nav = nav
+    return nav
+
+
+def redirect_back(default: str = "core.home"):
+    """Back to a same-site ``next`` URL, or to ``default``."""
+    target = request.values.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect(url_for(default))

@@ -1,0 +1,22 @@
+"""Form pieces shared by the domains."""
+
+from __future__ import annotations
+
+from wtforms import SelectMultipleField, widgets
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A group of checkboxes; submitting none is a valid empty choice."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+    def pre_validate(self, form):
+        values = {str(v) for v, *_ in self.iter_choices()}
+        for item in self.data or []:
+            if str(item) not in values:
+                raise ValueError(self.gettext("'%(value)s' is not a valid choice for this field.") % {"value": item})
+
+
+def strip_filter(value):
+    return value.strip() if isinstance(value, str) else value

@@ -1,0 +1,9 @@
+"""Imports every domain's models so that SQLAlchemy and Alembic see them all."""
+
+from buurthulp.accounts.models import Neighbour, NeighbourInterest  # noqa: F401
+from buurthulp.neighbourhoods.models import (  # noqa: F401
+    Initiative,
+    Membership,
+    Neighbourhood,
+    NeighbourhoodPostcode,
+)

@@ -1,0 +1,54 @@
+"""Forms for neighbourhoods, initiatives and member roles."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, EmailField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+
+from buurthulp.forms import MultiCheckboxField, strip_filter
+from buurthulp.neighbourhoods.models import ROLE_LABELS, Role
+from buurthulp.neighbourhoods.services import EXTRA_ROLES
+
+
+class NeighbourhoodForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Fill in a name.")), Length(max=100)],
+                       filters=[strip_filter])
+    municipality = StringField(_l("Municipality"), validators=[DataRequired(_l("Fill in the municipality.")), Length(max=100)],
+                               filters=[strip_filter])
+    postcodes = TextAreaField(
+        _l("Postcode areas"), validators=[DataRequired(_l("Fill in at least one postcode area."))],
+        description=_l("Separated by commas: four digits (3554) or four digits and two letters (3554 AB)."),
+    )
+    adjacent = SelectMultipleField(_l("Neighbourhoods next to it"), coerce=int)
+    centre_lat = DecimalField(_l("Centre latitude (optional)"), places=5,
+                              validators=[Optional(), NumberRange(50.7, 53.6, _l("This is not a latitude in the Netherlands."))])
+    centre_lon = DecimalField(_l("Centre longitude (optional)"), places=5,
+                              validators=[Optional(), NumberRange(3.3, 7.3, _l("This is not a longitude in the Netherlands."))])
+
+
+class InitiativeForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Fill in a name.")), Length(max=120)],
+                       filters=[strip_filter])
+    description = TextAreaField(_l("What the initiative does"), validators=[Optional(), Length(max=2000)],
+                                filters=[strip_filter])
+    contact_email = EmailField(_l("Contact e-mail (optional)"),
+                               validators=[Optional(), Email(_l("This does not look like an e-mail address."),
+                                                             check_deliverability=False)],
+                               filters=[strip_filter])
+    neighbourhoods = MultiCheckboxField(_l("Works in these neighbourhoods"), coerce=int, choices=[])
+
+
+class RolesForm(FlaskForm):
+    membership_id = HiddenField(validators=[DataRequired()])
+    roles = MultiCheckboxField(_l("Roles"), choices=[(r.value, ROLE_LABELS[r]) for r in EXTRA_ROLES])
+
+
+class GrantRoleForm(FlaskForm):
+    email = EmailField(_l("E-mail address of the neighbour"),
+                       validators=[DataRequired(_l("Fill in an e-mail address.")),
+                                   Email(_l("This does not look like an e-mail address."), check_deliverability=False)],
+                       filters=[strip_filter])
+    role = SelectField(_l("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role],
+                       validators=[DataRequired(_l("Choose a role."))])

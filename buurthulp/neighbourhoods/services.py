@@ -1,0 +1,273 @@
+"""Neighbourhoods, postcodes, initiatives and the roles people hold in them."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
+
+from buurthulp.accounts.models import Neighbour
+from buurthulp.db import utcnow
+from buurthulp.errors import DomainError, NotAllowed
+from buurthulp.neighbourhoods.models import (
+    Initiative,
+    Membership,
+    MembershipStatus,
+    Neighbourhood,
+    NeighbourhoodPostcode,
+    Role,
+    initiative_neighbourhood,
+    neighbourhood_adjacency,
+)
+
+PREFIX_RE = re.compile(r"^[1-9][0-9]{3}([A-Z]{2})?$")
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "x"
+
+
+def neighbourhood_for_postcode(session, postcode: str) -> Neighbourhood | None:
+    """The neighbourhood whose longest postcode prefix (PC6 before PC4) fits."""
+    compact = postcode.replace(" ", "").upper()
+    return session.scalar(
+        sa.select(Neighbourhood)
+        .join(NeighbourhoodPostcode)
+        .where(NeighbourhoodPostcode.prefix.in_([compact, compact[:4]]))
+        .order_by(sa.func.length(NeighbourhoodPostcode.prefix).desc())
+        .limit(1)
+    )
+
+
+def all_neighbourhoods(session) -> list[Neighbourhood]:
+    return list(session.scalars(sa.select(Neighbourhood).order_by(Neighbourhood.municipality, Neighbourhood.name)))
+
+
+def parse_postcode_prefixes(text: str) -> list[str]:
+    """PC4 or PC6 prefixes from a comma- or space-separated list ("3554, 3555 AB")."""
+    raw = re.split(r"[,;\n]+", text.upper())
+    prefixes = []
+    for item in raw:
+        item = item.replace(" ", "").strip()
+        if not item:
+            continue
+        if not PREFIX_RE.match(item):
+            raise DomainError(_l("“%(item)s” is not a postcode area. Use four digits (3554) or four digits and two letters (3554 AB).", item=item))
+        if item not in prefixes:
+            prefixes.append(item)
+    return prefixes
+
+
+def save_neighbourhood(session, neighbourhood: Neighbourhood | None, *, name: str, municipality: str,
+                       prefixes: list[str], adjacent: list[Neighbourhood], centre_lat: float | None = None,
+                       centre_lon: float | None = None) -> Neighbourhood:
+    """Create or update a neighbourhood; adjacency is kept symmetric."""
+    if neighbourhood is None:
+        neighbourhood = Neighbourhood(slug=_unique_slug(session, Neighbourhood, name))
+        session.add(neighbourhood)
+    neighbourhood.name = name.strip()
+    neighbourhood.municipality = municipality.strip()
+    neighbourhood.centre_lat, neighbourhood.centre_lon = centre_lat, centre_lon
+    session.flush()
+    taken = session.execute(
+        sa.select(NeighbourhoodPostcode.prefix, Neighbourhood.name)
+        .join(Neighbourhood)
+        .where(NeighbourhoodPostcode.prefix.in_(prefixes), Neighbourhood.id != neighbourhood.id)
+    ).first()
+    if taken:
+        raise DomainError(_l("Postcode area %(prefix)s already belongs to %(name)s.", prefix=taken[0], name=taken[1]))
+    existing = {p.prefix: p for p in neighbourhood.postcodes}
+    neighbourhood.postcodes = [existing.get(p) or NeighbourhoodPostcode(prefix=p) for p in prefixes]
+    session.flush()
+    set_adjacent(session, neighbourhood, [n for n in adjacent if n.id != neighbourhood.id])
+    return neighbourhood
+
+
+def set_adjacent(session, neighbourhood: Neighbourhood, adjacent: list[Neighbourhood]) -> None:
+    """Make ``adjacent`` the neighbours of ``neighbourhood``, in both directions."""
+    t = neighbourhood_adjacency
+    session.execute(sa.delete(t).where(sa.or_(t.c.neighbourhood_id == neighbourhood.id, t.c.adjacent_id == neighbourhood.id)))
+    rows = []
+    for other in adjacent:
+        rows += [{"neighbourhood_id": neighbourhood.id, "adjacent_id": other.id},
+                 {"neighbourhood_id": other.id, "adjacent_id": neighbourhood.id}]
+    if rows:
+        session.execute(sa.insert(t), rows)
+    session.expire(neighbourhood, ["adjacent"])
+    for other in adjacent:
+        session.expire(other, ["adjacent"])
+
+
+def nearby_neighbourhood_ids(session, neighbourhood_id: int) -> list[int]:
+    """A neighbourhood and the ones next to it."""
+    t = neighbourhood_adjacency
+    ids = session.scalars(sa.select(t.c.adjacent_id).where(t.c.neighbourhood_id == neighbourhood_id)).all()
+    return [neighbourhood_id, *ids]
+
+
+def _unique_slug(session, model, name: str) -> str:
+    base = slugify(name)
+    slug, n = base, 1
+    while session.scalar(sa.select(model.id).where(model.slug == slug)) is not None:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def save_initiative(session, initiative: Initiative | None, *, name: str, description: str,
+                    contact_email: str | None, neighbourhoods: list[Neighbourhood]) -> Initiative:
+    """Create or update an initiative and the neighbourhoods it works in."""
+    if not neighbourhoods:
+        raise DomainError(_l("Choose at least one neighbourhood the initiative works in."))
+    if initiative is None:
+        initiative = Initiative(slug=_unique_slug(session, Initiative, name))
+        session.add(initiative)
+    initiative.name = name.strip()
+    initiative.description = (description or "").strip()
+    initiative.contact_email = (contact_email or "").strip().lower() or None
+    initiative.neighbourhoods = list(neighbourhoods)
+    session.flush()
+    return initiative
+
+
+def memberships_of(neighbour: Neighbour) -> list[Membership]:
+    """A neighbour's memberships (any status), with their initiatives, in one query."""
+    from buurthulp.extensions import db
+
+    return list(db.session.scalars(
+        sa.select(Membership)
+        .where(Membership.neighbour_id == neighbour.id)
+        .options(so.joinedload(Membership.initiative))
+        .order_by(Membership.requested_at)
+    ))
+
+
+def membership(session, initiative: Initiative, neighbour: Neighbour) -> Membership | None:
+    return session.scalar(
+        sa.select(Membership).where(Membership.initiative_id == initiative.id, Membership.neighbour_id == neighbour.id)
+    )
+
+
+def has_role(session, neighbour: Neighbour, initiative: Initiative, role: Role) -> bool:
+    m = membership(session, initiative, neighbour)
+    return m is not None and m.has_role(role)
+
+
+def can_manage(session, neighbour: Neighbour, initiative: Initiative) -> bool:
+    """Site admins and the initiative's coordinators manage its members."""
+    return neighbour.is_admin or has_role(session, neighbour, initiative, Role.COORDINATOR)
+
+
+def initiatives_near(session, neighbour: Neighbour) -> list[Initiative]:
+    """Initiatives working in the neighbour's own neighbourhood."""
+    if neighbour.neighbourhood_id is None:
+        return []
+    return list(session.scalars(
+        sa.select(Initiative)
+        .join(initiative_neighbourhood)
+        .where(initiative_neighbourhood.c.neighbourhood_id == neighbour.neighbourhood_id)
+        .options(so.selectinload(Initiative.neighbourhoods))
+        .order_by(Initiative.name)
+    ))
+
+
+def request_membership(session, neighbour: Neighbour, initiative: Initiative) -> Membership:
+    """Ask to join an initiative of one's own neighbourhood; coordinators are told."""
+    if neighbour.neighbourhood_id not in {n.id for n in initiative.neighbourhoods}:
+        raise NotAllowed(_l("You can join initiatives that work in your own neighbourhood."))
+    existing = membership(session, initiative, neighbour)
+    if existing and existing.status in (MembershipStatus.ACTIVE, MembershipStatus.PENDING):
+        raise DomainError(_l("You have already asked to join this initiative."))
+    if existing:
+        existing.status = MembershipStatus.PENDING
+        existing.requested_at = utcnow()
+        existing.decided_at = existing.decided_by_id = None
+        m = existing
+    else:
+        m = Membership(initiative=initiative, neighbour=neighbour, status=MembershipStatus.PENDING)
+        session.add(m)
+    session.flush()
+    _tell_coordinators(session, initiative, neighbour)
+    return m
+
+
+def _tell_coordinators(session, initiative: Initiative, requester: Neighbour) -> None:
+    from buurthulp.mail import external_url, queue_email
+
+    coordinators = session.scalars(
+        sa.select(Neighbour).join(Membership, Membership.neighbour_id == Neighbour.id)
+        .where(Membership.initiative_id == initiative.id, Membership.is_coordinator,
+               Membership.status == MembershipStatus.ACTIVE, Neighbour.email.is_not(None),
+               Neighbour.email_confirmed_at.is_not(None))
+    ).all()
+    for coordinator in coordinators:
+        queue_email(session, coordinator.email, "neighbourhoods/join_request", coordinator.locale,
+                    coordinator=coordinator, requester=requester, initiative=initiative,
+                    url=external_url("neighbourhoods.initiative", slug=initiative.slug))
+
+
+def decide_membership(session, actor: Neighbour, m: Membership, approve: bool) -> None:
+    """A coordinator (or site admin) approves or declines a join request."""
+    if not can_manage(session, actor, m.initiative):
+        raise NotAllowed(_l("Only a coordinator of this initiative can do this."))
+    if m.status != MembershipStatus.PENDING:
+        raise DomainError(_l("This request has already been handled."))
+    m.status = MembershipStatus.ACTIVE if approve else MembershipStatus.DECLINED
+    m.decided_at = utcnow()
+    m.decided_by_id = actor.id
+    if approve and m.neighbour.email and m.neighbour.email_confirmed_at:
+        from buurthulp.mail import external_url, queue_email
+
+        queue_email(session, m.neighbour.email, "neighbourhoods/welcome", m.neighbour.locale,
+                    neighbour=m.neighbour, initiative=m.initiative,
+                    url=external_url("neighbourhoods.initiative", slug=m.initiative.slug))
+
+
+EXTRA_ROLES = (Role.BROKER, Role.TREASURER, Role.COORDINATOR)
+
+
+def set_roles(session, actor: Neighbour | None, m: Membership, roles: set[Role]) -> None:
+    """Set a member's extra roles; an initiative always keeps one coordinator."""
+    if actor is not None and not can_manage(session, actor, m.initiative):
+        raise NotAllowed(_l("Only a coordinator of this initiative can do this."))
+    if m.status != MembershipStatus.ACTIVE:
+        raise DomainError(_l("Approve the request before giving roles."))
+    if m.is_coordinator and Role.COORDINATOR not in roles:
+        others = session.scalar(
+            sa.select(sa.func.count()).select_from(Membership)
+            .where(Membership.initiative_id == m.initiative_id, Membership.is_coordinator,
+                   Membership.status == MembershipStatus.ACTIVE, Membership.id != m.id)
+        )
+        if not others and not (actor is not None and actor.is_admin):
+            raise DomainError(_l("An initiative needs at least one coordinator. Make someone else coordinator first."))
+    m.is_broker = Role.BROKER in roles
+    m.is_treasurer = Role.TREASURER in roles
+    m.is_coordinator = Role.COORDINATOR in roles
+
+
+def grant_role(session, initiative: Initiative, neighbour: Neighbour, role: Role) -> Membership:
+    """Make a neighbour an active member with ``role`` (admin area and CLI)."""
+    m = membership(session, initiative, neighbour)
+    if m is None:
+        m = Membership(initiative=initiative, neighbour=neighbour)
+        session.add(m)
+    if m.status != MembershipStatus.ACTIVE:
+        m.status = MembershipStatus.ACTIVE
+        m.decided_at = utcnow()
+    if role != Role.MEMBER:
+        setattr(m, f"is_{role.value}", True)
+    session.flush()
+    return m
+
+
+def remove_member(session, actor: Neighbour, m: Membership) -> None:
+    """End someone's membership (they can ask again later)."""
+    if m.status == MembershipStatus.ACTIVE:
+        set_roles(session, actor, m, set())  # keeps the last coordinator from leaving
+    elif not can_manage(session, actor, m.initiative):
+        raise NotAllowed(_l("Only a coordinator of this initiative can do this."))
+    session.delete(m)

@@ -1,0 +1,41 @@
+// Small improvements on top of pages that work without JavaScript.
+(function () {
+  "use strict";
+
+  // Registration: propose the neighbourhood as soon as a postcode is typed.
+  function setUpPostcodeLookup(input) {
+    var url = input.getAttribute("data-postcode-lookup");
+    var select = document.getElementById(input.getAttribute("data-target"));
+    var result = document.getElementById("postcode-result");
+    if (!url || !select || !result || !window.fetch) { return; }
+    var last = "";
+    function lookUp() {
+      var value = input.value.replace(/\s+/g, "").toUpperCase();
+      if (value === last || value.length < 6) { return; }
+      last = value;
+      fetch(url + "?postcode=" + encodeURIComponent(value), { headers: { "Accept": "application/json" } })
+        .then(function (response) { return response.json(); })
+        .then(function (data) {
+          if (data.neighbourhood) {
+            select.value = String(data.neighbourhood.id);
+          }
+          result.textContent = data.message || data.error || "";
+        })
+        .catch(function () { result.textContent = ""; });
+    }
+    input.addEventListener("change", lookUp);
+    input.addEventListener("blur", lookUp);
+  }
+
+  // Move focus to the error summary so screen reader users hear what to fix.
+  function focusErrorSummary() {
+    var summary = document.getElementById("error-summary");
+    if (summary) { summary.focus(); }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var inputs = document.querySelectorAll("[data-postcode-lookup]");
+    for (var i = 0; i < inputs.length; i++) { setUpPostcodeLookup(inputs[i]); }
+    focusErrorSummary();
+  });
+})();

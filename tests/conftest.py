@@ -1,0 +1,167 @@
+"""Per-test app and database; a client that carries the CSRF token; mail read from the outbox."""
+
+from __future__ import annotations
+
+import os
+import re
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from buurthulp import create_app
+from buurthulp.extensions import db
+from config import TestConfig
+
+DATABASE_URL = TestConfig.SQLALCHEMY_DATABASE_URI
+IS_SQLITE = DATABASE_URL.startswith("sqlite")
+
+if not IS_SQLITE and "test" not in (make_url(DATABASE_URL).database or ""):
+    # Tests empty every table: never let them near a real database.
+    pytest.exit(f"refusing to run tests against {make_url(DATABASE_URL).database!r}: its name must contain 'test'", 2)
+
+CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def make_config(tmp_path: Path, **overrides):
+    return type("PerTestConfig", (TestConfig,), {"MAIL_OUTBOX_DIR": str(tmp_path / "outbox"), **overrides})
+
+
+def empty_database() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if IS_SQLITE:
+        for name in tables:
+            db.session.execute(sa.text(f'DELETE FROM "{name}"'))
+    else:
+        db.session.execute(sa.text("TRUNCATE " + ", ".join(f'"{n}"' for n in tables) + " RESTART IDENTITY CASCADE"))
+    db.session.commit()
+
+
+@pytest.fixture
+def config_overrides() -> dict:
+    """Override in a test module to change the app's configuration."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path, config_overrides):
+    app = create_app(make_config(tmp_path, **config_overrides))
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        empty_database()
+        db.session.remove()
+        db.engine.dispose()
+
+
+class Client:
+    """A test client that fills in the CSRF token on every form post."""
+
+    def __init__(self, app):
+        self.app = app
+        self.http = app.test_client()
+
+    def get(self, url, **kw):
+        return self.http.get(url, **kw)
+
+    def csrf_token(self) -> str:
+        page = self.http.get("/privacy").get_data(as_text=True)
+        return CSRF_RE.search(page).group(1)
+
+    def post(self, url, data=None, csrf=True, **kw):
+        data = dict(data or {})
+        if csrf and "csrf_token" not in data:
+            data["csrf_token"] = self.csrf_token()
+        return self.http.post(url, data=data, **kw)
+
+    def login(self, email: str, password: str = "correct horse battery", **kw):
+        response = self.post("/login", {"email": email, "password": password}, **kw)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    def logout(self):
+        return self.post("/logout")
+
+
+@pytest.fixture
+def client(app) -> Client:
+    return Client(app)
+
+
+@pytest.fixture
+def make_client(app):
+    """More clients, for tests with several people at once."""
+    return lambda: Client(app)
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def read_outbox(app) -> list:
+    """Mail written to the outbox folder, oldest first."""
+    folder = Path(app.config["MAIL_OUTBOX_DIR"])
+    if not folder.exists():
+        return []
+    parser = BytesParser(policy=policy.default)
+    return [parser.parsebytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))]
+
+
+def mail_text(msg) -> str:
+    return msg.get_body(preferencelist=("plain",)).get_content()
+
+
+def mail_html(msg) -> str:
+    return msg.get_body(preferencelist=("html",)).get_content()
+
+
+def link_in(msg, path_part: str) -> str:
+    """The path of the first link in a mail's text that contains ``path_part``."""
+    for url in re.findall(r"https?://\S+", mail_text(msg)):
+        if path_part in url:
+            return "/" + url.split("/", 3)[3]
+    raise AssertionError(f"no link with {path_part!r} in {mail_text(msg)!r}")
+
+
+@pytest.fixture
+def outbox(app):
+    return lambda: read_outbox(app)
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """Use as ``with count_queries() as q: ...; q.count``."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", counter)
+
+    return counting
+
+
+def pytest_report_header(config):
+    return f"database: {make_url(DATABASE_URL).render_as_string(hide_password=True)}; CI={os.environ.get('CI', '')}"
