@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wtforms import SelectMultipleField, widgets
+from wtforms.validators import ValidationError
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -15,7 +16,7 @@ class MultiCheckboxField(SelectMultipleField):
         values = {str(v) for v, *_ in self.iter_choices()}
         for item in self.data or []:
             if str(item) not in values:
-                raise ValueError(self.gettext("'%(value)s' is not a valid choice for this field.") % {"value": item})
+                raise ValidationError(self.gettext("'%(value)s' is not a valid choice for this field.") % {"value": item})
 
 
 def strip_filter(value):

@@ -46,9 +46,20 @@ def config_overrides() -> dict:
     return {}
 
 
+def _fresh_g() -> None:
+    # Tests keep one app context pushed so that factories and requests share a
+    # session; Flask then reuses it for every request, and with it ``g``, where
+    # Flask-Login keeps the current user and Flask-WTF the CSRF token. Start each
+    # request with an empty ``g``, as in production.
+    from flask import g
+
+    g.__dict__.clear()
+
+
 @pytest.fixture
 def app(tmp_path, config_overrides):
     app = create_app(make_config(tmp_path, **config_overrides))
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
     with app.app_context():
         db.create_all()
         yield app

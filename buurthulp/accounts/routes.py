@@ -221,7 +221,7 @@ def change_password():
                 form.password.errors.append(str(exc.message))
             else:
                 db.session.commit()
-                login_user(current_user)  # the session token changed; stay logged in here
+                login_user(current_user._get_current_object())  # new session token: stay logged in here
                 flash(_("Your password is changed."), "success")
                 return redirect(url_for("accounts.profile"))
     status = 400 if request.method == "POST" else 200

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Flask, g, redirect, render_template, request, url_for
+from flask import Flask, g, has_request_context, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -116,7 +116,7 @@ def navigation() -> dict:
     if "nav" in g:
         return g.nav
     nav = {"coordinates": [], "is_admin": False}
-    if current_user.is_authenticated:
+    if has_request_context() and current_user.is_authenticated:
         from buurthulp.neighbourhoods.services import memberships_of
 
         nav["memberships"] = memberships_of(current_user)
