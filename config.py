@@ -70,6 +70,7 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
 
     PASSWORD_MIN_LENGTH = 10
+    PASSWORD_HASH_METHOD = "scrypt"
     EMAIL_TOKEN_MAX_AGE = _int("EMAIL_TOKEN_MAX_AGE", 60 * 60 * 48)
     RESET_TOKEN_MAX_AGE = _int("RESET_TOKEN_MAX_AGE", 60 * 60 * 2)
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
@@ -111,6 +112,8 @@ class TestConfig(Config):
     MAIL_SERVER = ""
     OUTBOX_PAGE = True
     SERVER_NAME = None
+    # scrypt costs ~0.1 s a hash; tests make hundreds of neighbours. Checks still run for real.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 CONFIGS = {

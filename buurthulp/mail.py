@@ -18,7 +18,7 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app, render_template, request, url_for
+from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
 from flask_sqlalchemy.session import Session
 
@@ -39,11 +39,12 @@ class OutgoingEmail:
 def external_url(endpoint: str, **values) -> str:
     """An absolute URL for a link in a mail, from PUBLIC_URL or the current request."""
     public = current_app.config.get("PUBLIC_URL")
-    if public:
-        return public.rstrip("/") + url_for(endpoint, **values)
-    if request:
+    if not public:
+        if has_request_context():
+            return url_for(endpoint, _external=True, **values)
+        raise RuntimeError("PUBLIC_URL is needed to build links outside a request")
+    with current_app.test_request_context(base_url=public):
         return url_for(endpoint, _external=True, **values)
-    raise RuntimeError("PUBLIC_URL is needed to build links outside a request")
 
 
 def render_email(template: str, locale: str, **context) -> tuple[str, str, str]:

@@ -143,8 +143,10 @@ def neighbours():
     page = request.args.get("page", 1, type=int)
     stmt = sa.select(Neighbour).where(Neighbour.deleted_at.is_(None)).options(so.joinedload(Neighbour.neighbourhood))
     if query:
-        like = f"%{query.lower()}%"
-        stmt = stmt.where(sa.or_(sa.func.lower(Neighbour.display_name).like(like), Neighbour.email.like(like)))
+        escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"
+        stmt = stmt.where(sa.or_(sa.func.lower(Neighbour.display_name).like(like, escape="\\"),
+                                 Neighbour.email.like(like, escape="\\")))
     pagination = db.paginate(stmt.order_by(Neighbour.display_name, Neighbour.id), page=page, per_page=PAGE_SIZE,
                              error_out=False)
     return render_template("admin/neighbours.html", pagination=pagination, query=query, form=EmptyForm())

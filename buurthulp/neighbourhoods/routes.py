@@ -125,7 +125,10 @@ def decide(slug: str, membership_id: int):
     m = _managed_membership(slug, membership_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    approve = request.form.get("decision") == "approve"
+    decision = request.form.get("decision")
+    if decision not in ("approve", "decline"):
+        abort(400)
+    approve = decision == "approve"
     try:
         services.decide_membership(db.session, current_user, m, approve)
     except DomainError as exc:

@@ -48,7 +48,7 @@ def all_neighbourhoods(session) -> list[Neighbourhood]:
 
 
 def parse_postcode_prefixes(text: str) -> list[str]:
-    """PC4 or PC6 prefixes from a comma- or space-separated list ("3554, 3555 AB")."""
+    """PC4 or PC6 prefixes from a comma-separated list ("3554, 3555 AB"); at least one."""
     raw = re.split(r"[,;\n]+", text.upper())
     prefixes = []
     for item in raw:
@@ -59,6 +59,8 @@ def parse_postcode_prefixes(text: str) -> list[str]:
             raise DomainError(_l("“%(item)s” is not a postcode area. Use four digits (3554) or four digits and two letters (3554 AB).", item=item))
         if item not in prefixes:
             prefixes.append(item)
+    if not prefixes:
+        raise DomainError(_l("Fill in at least one postcode area."))
     return prefixes
 
 
@@ -66,6 +68,8 @@ def save_neighbourhood(session, neighbourhood: Neighbourhood | None, *, name: st
                        prefixes: list[str], adjacent: list[Neighbourhood], centre_lat: float | None = None,
                        centre_lon: float | None = None) -> Neighbourhood:
     """Create or update a neighbourhood; adjacency is kept symmetric."""
+    if not prefixes:
+        raise DomainError(_l("Fill in at least one postcode area."))
     if neighbourhood is None:
         neighbourhood = Neighbourhood(slug=_unique_slug(session, Neighbourhood, name))
         session.add(neighbourhood)
@@ -90,6 +94,7 @@ def save_neighbourhood(session, neighbourhood: Neighbourhood | None, *, name: st
 def set_adjacent(session, neighbourhood: Neighbourhood, adjacent: list[Neighbourhood]) -> None:
     """Make ``adjacent`` the neighbours of ``neighbourhood``, in both directions."""
     t = neighbourhood_adjacency
+    before = set(session.scalars(sa.select(t.c.adjacent_id).where(t.c.neighbourhood_id == neighbourhood.id)))
     session.execute(sa.delete(t).where(sa.or_(t.c.neighbourhood_id == neighbourhood.id, t.c.adjacent_id == neighbourhood.id)))
     rows = []
     for other in adjacent:
@@ -97,9 +102,12 @@ def set_adjacent(session, neighbourhood: Neighbourhood, adjacent: list[Neighbour
                  {"neighbourhood_id": other.id, "adjacent_id": neighbourhood.id}]
     if rows:
         session.execute(sa.insert(t), rows)
+    # Both sides changed, including neighbourhoods that are no longer next to it.
     session.expire(neighbourhood, ["adjacent"])
-    for other in adjacent:
-        session.expire(other, ["adjacent"])
+    for other_id in before | {n.id for n in adjacent}:
+        other = session.identity_map.get(so.util.identity_key(Neighbourhood, other_id))
+        if other is not None:
+            session.expire(other, ["adjacent"])
 
 
 def nearby_neighbourhood_ids(session, neighbourhood_id: int) -> list[int]:

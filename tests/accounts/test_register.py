@@ -30,7 +30,7 @@ def test_register_proposes_neighbourhood_from_postcode_and_mails_a_link(client, 
     assert ria.display_name == "Ria"
     assert ria.postcode == "3554 AB"
     assert ria.neighbourhood_id == zuilen.id
-    assert ria.password_hash != GOOD["password"] and ria.password_hash.startswith("scrypt")
+    assert GOOD["password"] not in ria.password_hash and ria.check_password(GOOD["password"])
     assert ria.email_confirmed_at is None
     (mail,) = outbox()
     assert mail["To"] == "ria@example.org"
@@ -164,3 +164,9 @@ def test_logged_in_neighbour_is_sent_home_from_register(client):
     db.session.commit()
     client.login("a@example.org")
     assert client.get("/register").status_code == 302
+
+
+def test_passwords_are_hashed_with_scrypt_outside_tests():
+    from config import Config, DevConfig, ProductionConfig
+
+    assert Config.PASSWORD_HASH_METHOD == DevConfig.PASSWORD_HASH_METHOD == ProductionConfig.PASSWORD_HASH_METHOD == "scrypt"

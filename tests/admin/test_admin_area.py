@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 from urllib.parse import urlparse
 
@@ -9,20 +10,12 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale, gettext
 from markupsafe import escape
-from werkzeug.security import generate_password_hash
 
 from buurthulp.accounts.models import Neighbour
 from buurthulp.extensions import db
 from buurthulp.neighbourhoods import services
 from buurthulp.neighbourhoods.models import Initiative, Membership, MembershipStatus, Neighbourhood, Role
 from tests.factories import add_member, make_initiative, make_neighbour, make_neighbourhood
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashes(monkeypatch):
-    # The factories hash a password for every neighbour; scrypt costs ~0.1 s each.
-    monkeypatch.setattr("buurthulp.accounts.models.generate_password_hash",
-                        lambda password, method=None: generate_password_hash(password, method="pbkdf2:sha256:1"))
 
 
 def nl(msgid: str, **variables) -> str:
@@ -86,10 +79,13 @@ def test_people_who_are_not_site_admin_are_refused(client, world, who):
     client.login(f"{who}@example.org")
     for url in admin_pages(world):
         assert client.get(url).status_code == 403, url
-    for url, data in [("/admin/neighbourhoods/new", {"name": "X", "municipality": "Y", "postcodes": "9999"}),
-                      ("/admin/initiatives/new", {"name": "X", "neighbourhoods": [world.zuilen.id]}),
-                      (f"/admin/initiatives/{world.kracht.id}/roles", {"email": f"{who}@example.org", "role": "coordinator"}),
-                      (f"/admin/neighbours/{world.neighbour.id}/admin", {})]:
+    attempts = [
+        ("/admin/neighbourhoods/new", {"name": "X", "municipality": "Y", "postcodes": "9999"}),
+        ("/admin/initiatives/new", {"name": "X", "neighbourhoods": [world.zuilen.id]}),
+        (f"/admin/initiatives/{world.kracht.id}/roles", {"email": f"{who}@example.org", "role": "coordinator"}),
+        (f"/admin/neighbours/{world.neighbour.id}/admin", {}),
+    ]
+    for url, data in attempts:
         assert client.post(url, data).status_code == 403, url
     assert count(Neighbourhood) == 3
     assert count(Initiative) == 1
@@ -218,11 +214,10 @@ def test_a_bad_edit_of_a_neighbourhood_changes_nothing(client, world, case, data
     assert (hood.name, hood.municipality, hood.postcode_list) == ("Everdingen", "Vijfheerenlanden", "4121")
 
 
-@pytest.mark.xfail(strict=True, reason="the form only requires a non-blank postcodes field; parse_postcode_prefixes(',') "
-                                      "returns [] and save_neighbourhood() accepts a neighbourhood with no postcode area")
 def test_a_neighbourhood_needs_at_least_one_postcode_area(client, world):
     client.login("admin@example.org")
-    response = client.post("/admin/neighbourhoods/new", {"name": "Nergens", "municipality": "Utrecht", "postcodes": ","})
+    response = client.post("/admin/neighbourhoods/new",
+                           {"name": "Nergens", "municipality": "Utrecht", "postcodes": ","})
     assert response.status_code == 400
     assert hood_named("Nergens") is None
 
@@ -444,6 +439,6 @@ def test_the_list_of_neighbours_runs_a_constant_number_of_queries(client, app, c
         with count_queries() as q:
             response = client.get("/admin/neighbours")
         assert response.status_code == 200
-        assert text(response).count("/admin\"") + text(response).count("/admin?q=") == total
+        assert len(re.findall(r'action="/admin/neighbours/\d+/admin', text(response))) == total
         queries[total] = q.count
     assert queries[3] == queries[30], queries

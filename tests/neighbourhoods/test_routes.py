@@ -9,20 +9,12 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale, gettext
 from markupsafe import escape
-from werkzeug.security import generate_password_hash
 
 from buurthulp.extensions import db
 from buurthulp.neighbourhoods.models import ROLE_LABELS, Membership, MembershipStatus, Role
 from tests.factories import add_member, add_request, make_initiative, make_neighbour, make_neighbourhood
 
 KRACHT = "/initiatives/kracht-van-zuilen"
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashes(monkeypatch):
-    # The factories hash a password for every neighbour; scrypt costs ~0.1 s each.
-    monkeypatch.setattr("buurthulp.accounts.models.generate_password_hash",
-                        lambda password, method=None: generate_password_hash(password, method="pbkdf2:sha256:1"))
 
 
 def nl(msgid: str, **variables) -> str:
