@@ -12,7 +12,7 @@ import logging
 import smtplib
 import ssl
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
@@ -70,7 +70,7 @@ def build_message(mail: OutgoingEmail, sender: str) -> EmailMessage:
     msg["Subject"] = mail.subject
     msg["From"] = sender
     msg["To"] = mail.to
-    msg["Date"] = format_datetime(datetime.now(timezone.utc))
+    msg["Date"] = format_datetime(datetime.now(UTC))
     domain = parseaddr(sender)[1].partition("@")[2] or "buurthulp.local"
     msg["Message-ID"] = mail.headers.get("Message-ID") or make_msgid(domain=domain)
     for name, value in mail.headers.items():
@@ -89,7 +89,7 @@ def deliver(messages: list[EmailMessage], config) -> list[tuple[EmailMessage, Ex
         outbox = Path(config["MAIL_OUTBOX_DIR"])
         outbox.mkdir(parents=True, exist_ok=True)
         for msg in messages:
-            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
             token = msg["Message-ID"].strip("<>").split("@")[0][-12:]
             (outbox / f"{stamp}-{token}.eml").write_bytes(bytes(msg))
         return []

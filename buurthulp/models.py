@@ -7,3 +7,12 @@ from buurthulp.neighbourhoods.models import (  # noqa: F401
     Neighbourhood,
     NeighbourhoodPostcode,
 )
+from buurthulp.posts.models import (  # noqa: F401
+    Block,
+    Match,
+    Message,
+    Notification,
+    Post,
+    Report,
+    ThankYou,
+)

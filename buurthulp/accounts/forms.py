@@ -21,7 +21,7 @@ class PostcodeMixin:
         try:
             field.data = normalise_postcode(field.data)
         except InvalidPostcode as exc:
-            raise ValidationError(str(exc.message))
+            raise ValidationError(str(exc.message)) from None
 
 
 def neighbourhood_choices(neighbourhoods, auto_label):
@@ -112,6 +112,7 @@ class ProfileForm(PostcodeMixin, FlaskForm):
                     Regexp(r"^\+?[0-9 ()-]{6,}$", message=_l("Use digits, spaces and + only, like 06 12345678."))],
         filters=[strip_filter],
     )
+    notify_by_mail = BooleanField(_l("E-mail me about responses and messages (at most once an hour)"))
     share_email = BooleanField(_l("Share my e-mail address"))
     share_phone = BooleanField(_l("Share my phone number"))
 

@@ -61,6 +61,9 @@ class Neighbour(UserMixin, db.Model):
     phone: so.Mapped[Optional[str]] = so.mapped_column(sa.String(32))
     share_email: so.Mapped[bool] = so.mapped_column(default=False)
     share_phone: so.Mapped[bool] = so.mapped_column(default=False)
+    # Mail about responses and messages, at most one an hour (the rest waits in the app).
+    notify_by_mail: so.Mapped[bool] = so.mapped_column(default=True)
+    notifications_mailed_at: so.Mapped[Optional[datetime]]
     is_admin: so.Mapped[bool] = so.mapped_column(default=False)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     last_login_at: so.Mapped[Optional[datetime]]

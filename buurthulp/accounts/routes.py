@@ -185,6 +185,7 @@ def profile():
         form.phone.data = neighbour.phone
         form.share_email.data = neighbour.share_email
         form.share_phone.data = neighbour.share_phone
+        form.notify_by_mail.data = neighbour.notify_by_mail
     elif form.validate_on_submit():
         slots = [tuple(int(x) for x in v.split("-")) for v in form.availability.data]
         services.update_profile(
@@ -194,6 +195,7 @@ def profile():
             likes=form.likes.data, needs=form.needs.data, availability=mask_of(slots),
             locale=form.locale.data, digest=DigestPreference(form.digest.data), phone=form.phone.data,
             share_email=form.share_email.data, share_phone=form.share_phone.data,
+            notify_by_mail=form.notify_by_mail.data,
         )
         db.session.commit()
         session["locale"] = neighbour.locale

@@ -127,9 +127,9 @@ def _load_token(session, salt: str, token: str, max_age: int) -> tuple[Neighbour
     try:
         data = _serializer(salt).loads(token, max_age=max_age)
     except SignatureExpired:
-        raise InvalidToken(_l("This link has expired. Ask for a new one."))
+        raise InvalidToken(_l("This link has expired. Ask for a new one.")) from None
     except BadSignature:
-        raise InvalidToken(_l("This link is not valid. Check that you copied the whole link from the e-mail."))
+        raise InvalidToken(_l("This link is not valid. Check that you copied the whole link from the e-mail.")) from None
     neighbour = session.get(Neighbour, data.get("id")) if isinstance(data, dict) else None
     if neighbour is None or neighbour.deleted_at is not None:
         raise InvalidToken(_l("This link is not valid. Check that you copied the whole link from the e-mail."))
@@ -229,7 +229,7 @@ def round_location(value: float | None) -> float | None:
 def update_profile(neighbour: Neighbour, *, display_name: str, about: str, postcode: str,
                    neighbourhood: Neighbourhood | None, likes: list, needs: list, availability: int,
                    locale: str, digest: DigestPreference, phone: str | None, share_email: bool,
-                   share_phone: bool) -> None:
+                   share_phone: bool, notify_by_mail: bool = True) -> None:
     """Save the profile page."""
     neighbour.display_name = display_name.strip()
     neighbour.about = (about or "").strip()
@@ -248,6 +248,7 @@ def update_profile(neighbour: Neighbour, *, display_name: str, about: str, postc
     neighbour.phone = (phone or "").strip() or None
     neighbour.share_email = share_email
     neighbour.share_phone = share_phone and bool(neighbour.phone)
+    neighbour.notify_by_mail = notify_by_mail
 
 
 def export_data(session, neighbour: Neighbour) -> dict:
@@ -259,6 +260,8 @@ def export_data(session, neighbour: Neighbour) -> dict:
 
     def iso(value):
         return value.isoformat() if value else None
+
+    from buurthulp.posts.export import posts_export
 
     return {
         "format": "buurthulp-export-1",
@@ -280,6 +283,7 @@ def export_data(session, neighbour: Neighbour) -> dict:
             "phone": neighbour.phone,
             "share_email_after_match": neighbour.share_email,
             "share_phone_after_match": neighbour.share_phone,
+            "mail_about_responses": neighbour.notify_by_mail,
             "likes_to_do": [str(c) for c in neighbour.likes_to_do],
             "could_use_help_with": [str(c) for c in neighbour.could_use_help_with],
             "availability": [{"weekday": d.name.lower(), "part_of_day": p.name.lower()}
@@ -292,11 +296,15 @@ def export_data(session, neighbour: Neighbour) -> dict:
              "requested_at": iso(m.requested_at)}
             for m in memberships
         ],
+        **posts_export(session, neighbour),
     }
 
 
 def delete_account(session, neighbour: Neighbour) -> None:
     """Remove personal data; keep a pseudonymous row for what bookkeeping must keep."""
+    from buurthulp.posts.export import forget_posts
+
+    forget_posts(session, neighbour)
     session.execute(sa.delete(Membership).where(Membership.neighbour_id == neighbour.id))
     neighbour.interests = []
     neighbour.display_name = DELETED_NAME

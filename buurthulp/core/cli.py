@@ -64,6 +64,26 @@ NEIGHBOURS = [
 
 ADMIN = ("Beheer", "admin@example.org")
 
+# author, kind, category, title, description, timing, days from today (once) / weekly slots
+POSTS = [
+    ("henk@example.org", "ask", C.GROCERIES, "Wie neemt op vrijdag boodschappen voor me mee?",
+     "Ik loop slecht sinds de winter. Een tas met de vaste boodschappen van de Jumbo zou fijn zijn.", "weekly",
+     [(W.FRIDAY, P.MORNING)]),
+    ("els@example.org", "ask", C.ODD_JOBS, "Plank ophangen in de gang",
+     "Ik heb de plank en de pluggen al, maar geen boormachine.", "flexible", None),
+    ("kees@example.org", "ask", C.TRANSPORT, "Rit naar het ziekenhuis (Antonius)",
+     "Om 10 uur moet ik er zijn; terug kan met de bus.", "once", 9),
+    ("joost@example.org", "offer", C.EXERCISE, "Samen wandelen langs de Vecht",
+     "Ik wandel elke zondagochtend een uurtje. Loop gerust mee, ook in een rustig tempo.", "weekly",
+     [(W.SUNDAY, P.MORNING)]),
+    ("fatima@example.org", "offer", C.MEALS, "Een extra bord soep",
+     "Ik kook vaak te veel. Wie wil er op woensdag een bord soep?", "weekly", [(W.WEDNESDAY, P.AFTERNOON)]),
+    ("ahmed@example.org", "offer", C.ODD_JOBS, "Klusjes in en om het huis",
+     "Lamp ophangen, kraan die lekt, fiets plakken: vraag het gerust.", "flexible", None),
+    ("mieke@example.org", "ask", C.COMPANY, "Iemand voor een kop koffie en een praatje",
+     "Sinds mijn man overleden is, is het stil in huis.", "flexible", None),
+]
+
 
 def load_demo() -> dict[str, int]:
     """Create whatever of the demo data is missing; returns what was created."""
@@ -110,7 +130,35 @@ def load_demo() -> dict[str, int]:
         db.session.add(admin)
         created["neighbours"] += 1
     db.session.flush()
+    created["posts"] = _load_demo_posts(now)
     return created
+
+
+def _load_demo_posts(now) -> int:
+    from datetime import timedelta
+
+    from buurthulp.posts.models import Post, PostKind, Timing
+    from buurthulp.posts.services import PostInput, create_post
+    from buurthulp.timeutil import local_today
+
+    people = {n.email: n for n in db.session.scalars(sa.select(Neighbour))}
+    titles = set(db.session.scalars(sa.select(Post.title)))
+    today = local_today(now)
+    added = 0
+    for email, kind, category, title, description, timing, when in POSTS:
+        if title in titles or email not in people:
+            continue
+        data = PostInput(kind=PostKind(kind), category=category, title=title, description=description,
+                         timing=Timing(timing))
+        if timing == "once":
+            data.on_date, data.day_part = today + timedelta(days=when), P.MORNING.value
+        elif timing == "weekly":
+            data.weekly_slots = mask_of(when)
+        else:
+            data.period_start, data.period_end = today, today + timedelta(days=21)
+        create_post(db.session, people[email], data, now=now)
+        added += 1
+    return added
 
 
 @bp.cli.command("demo")

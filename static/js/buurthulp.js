@@ -39,3 +39,20 @@
     focusErrorSummary();
   });
 })();
+
+// The post form: show only the "when" fields of the chosen kind of timing.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var radios = document.querySelectorAll("[data-reveal]");
+    if (!radios.length) { return; }
+    function update() {
+      for (var i = 0; i < radios.length; i++) {
+        var part = document.getElementById(radios[i].getAttribute("data-reveal"));
+        if (part) { part.hidden = !radios[i].checked; }
+      }
+    }
+    for (var i = 0; i < radios.length; i++) { radios[i].addEventListener("change", update); }
+    update();
+  });
+})();

@@ -138,7 +138,7 @@ def test_outbox_page_lists_and_shows_mail(app, client, outbox):
     db.session.commit()
     page = client.get("/dev/outbox").get_data(as_text=True)
     assert "ria@example.org" in page
-    name = sorted((p.stem for p in __import__("pathlib").Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml")))[0]
+    name = sorted(p.stem for p in __import__("pathlib").Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"))[0]
     page = client.get(f"/dev/outbox/{name}").get_data(as_text=True)
     assert '<a href="http://localhost/reset-password/x">' in page
     assert client.get("/dev/outbox/..%2Fsecret_key").status_code == 404

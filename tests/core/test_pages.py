@@ -90,7 +90,7 @@ def test_404_in_both_languages(client, locale, text):
 
 
 def test_403_page(client):
-    ria = make_neighbour(make_neighbourhood(), email="ria@example.org")
+    make_neighbour(make_neighbourhood(), email="ria@example.org")
     db.session.commit()
     client.login("ria@example.org")
     response = client.get("/admin/")

@@ -1,0 +1,110 @@
+"""How posts and matches are put into words on pages and in mail."""
+
+from __future__ import annotations
+
+from flask_babel import format_date, format_decimal
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from buurthulp.categories import DayPart
+from buurthulp.geo import distance_m, rounded_distance_m
+from buurthulp.posts.models import MatchStatus, Place, PostKind, PostStatus, Timing
+from buurthulp.posts.services import slot_labels
+
+
+def metres_label(metres: float) -> str:
+    rounded = rounded_distance_m(metres)
+    if rounded < 1000:
+        return _("± %(m)s m", m=rounded)
+    return _("± %(km)s km", km=format_decimal(round(rounded / 1000, 1), format="#,##0.#"))
+
+
+def where_label(post, viewer=None) -> str:
+    """"± 400 m" when both have a location, else the neighbourhood's name; never an address."""
+    viewer = viewer if viewer is not None else current_user
+    if (viewer is not None and getattr(viewer, "is_authenticated", False) and viewer.latitude is not None
+            and post.latitude is not None and viewer.id != post.author_id):
+        return metres_label(distance_m(viewer.latitude, viewer.longitude, post.latitude, post.longitude))
+    return post.neighbourhood.name
+
+
+def when_label(post) -> str:
+    if post.timing == Timing.ONCE:
+        day = format_date(post.on_date, format="EEEE d MMMM")
+        if post.day_part is not None:
+            return f"{day}, {DayPart(post.day_part).label.lower()}"
+        return day
+    if post.timing == Timing.FLEXIBLE:
+        return _("Between %(start)s and %(end)s", start=format_date(post.period_start, format="d MMMM"),
+                 end=format_date(post.period_end, format="d MMMM"))
+    slots = ", ".join(slot_labels(post.weekly_slots))
+    if post.weekly_until:
+        return _("Every week: %(slots)s (until %(until)s)", slots=slots,
+                 until=format_date(post.weekly_until, format="d MMMM"))
+    return _("Every week: %(slots)s", slots=slots)
+
+
+def duration_label(minutes: int) -> str:
+    if minutes < 60:
+        return _("about %(n)s minutes", n=minutes)
+    hours = minutes / 60
+    return _("about %(n)s hours", n=format_decimal(hours, format="#,##0.#")) if hours != 1 else _("about an hour")
+
+
+def place_label(post) -> str:
+    labels = {Place.HOME_AREA: _("Near the home of the person who posted"),
+              Place.THEIR_PLACE: _("At the other person's place"),
+              Place.ELSEWHERE: _("Somewhere else")}
+    label = labels[post.place]
+    return f"{label}: {post.place_note}" if post.place_note else label
+
+
+def kind_label(kind) -> str:
+    return _("Looking for help") if kind == PostKind.ASK else _("Offers help")
+
+
+def post_status_label(status) -> str:
+    return {PostStatus.OPEN: _("open"), PostStatus.MATCHED: _("agreed with a neighbour"), PostStatus.DONE: _("done"),
+            PostStatus.CLOSED: _("closed"), PostStatus.EXPIRED: _("no longer shown")}[status]
+
+
+def match_status_label(status) -> str:
+    return {MatchStatus.SUGGESTED: _("suggested"), MatchStatus.PROPOSED: _("waiting for an answer"),
+            MatchStatus.ACCEPTED: _("agreed"), MatchStatus.DONE: _("done"), MatchStatus.THANKED: _("done and thanked"),
+            MatchStatus.DECLINED: _("declined"), MatchStatus.CANCELLED: _("cancelled"),
+            MatchStatus.EXPIRED: _("expired")}[status]
+
+
+def hours_label(minutes: int | None) -> str:
+    if not minutes:
+        return ""
+    return _("%(h)s hours", h=format_decimal(minutes / 60, format="#,##0.##"))
+
+
+def reason_text(reason: dict) -> str:
+    """A matcher's reason as a sentence; unknown codes are left out by the caller."""
+    code = reason.get("code")
+    if code == "distance":
+        return _("%(distance)s away", distance=metres_label(reason.get("metres", 0)))
+    if code == "same_neighbourhood":
+        return _("Lives in the same neighbourhood")
+    if code == "time":
+        return _("Both free on %(slot)s", slot=reason.get("slot", ""))
+    if code == "warm":
+        return _("You helped each other before")
+    if code == "reciprocity":
+        return _("Asks for help and offers help too")
+    if code == "fit":
+        return _("Likes to do this kind of help")
+    if code == "offer":
+        return _("Offers this help right now")
+    if code == "fair":
+        return _("Has time for someone new")
+    return ""
+
+
+TEMPLATE_HELPERS = {
+    "where_label": where_label, "when_label": when_label, "duration_label": duration_label,
+    "place_label": place_label, "kind_label": kind_label, "post_status_label": post_status_label,
+    "match_status_label": match_status_label, "hours_label": hours_label, "reason_text": reason_text,
+}

@@ -1,0 +1,150 @@
+"""Forms for posts, responses, the conversation, done, thanks, reports and the feed filters."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from buurthulp.categories import Category, DayPart, Weekday
+from buurthulp.forms import MultiCheckboxField, strip_filter
+from buurthulp.posts.models import Place, PostKind, Timing
+
+DURATIONS = [(30, _l("About half an hour")), (60, _l("About an hour")), (120, _l("About two hours")),
+             (180, _l("About three hours")), (240, _l("Half a day")), (480, _l("A whole day"))]
+EXPIRY_DAYS = [(7, _l("One week")), (14, _l("Two weeks")), (30, _l("30 days")), (60, _l("60 days"))]
+PART_OF_DAY_CHOICES = [(p.value, p.label) for p in DayPart]
+
+
+def category_choices():
+    return [(c.value, c.label) for c in Category]
+
+
+class PostForm(FlaskForm):
+    kind = RadioField(_l("What would you like to do?"),
+                      choices=[(PostKind.ASK.value, _l("I am looking for help")),
+                               (PostKind.OFFER.value, _l("I can offer help"))],
+                      validators=[InputRequired(_l("Choose whether you ask or offer help."))])
+    category = SelectField(_l("What kind of help?"), validators=[InputRequired(_l("Choose a kind of help."))])
+    title = StringField(_l("In a few words"), filters=[strip_filter],
+                        validators=[DataRequired(_l("Fill in a short title.")),
+                                    Length(max=100, message=_l("Use at most 100 characters."))],
+                        description=_l("For example: “Who can hang a shelf?” or “I like to walk with someone”."))
+    description = TextAreaField(_l("Tell a bit more (everyone nearby can read this)"), filters=[strip_filter],
+                                validators=[Optional(), Length(max=2000, message=_l("Use at most 2000 characters."))])
+    private_details = TextAreaField(
+        _l("Private details (optional)"), filters=[strip_filter],
+        validators=[Optional(), Length(max=2000, message=_l("Use at most 2000 characters."))],
+        description=_l("Only the neighbour you make an appointment with, and the neighbourhood broker, see this: "
+                       "for example your street and house number. Please do not write about health."),
+    )
+    timing = RadioField(_l("When?"), default=Timing.FLEXIBLE.value,
+                        choices=[(Timing.ONCE.value, _l("Once, on a date")),
+                                 (Timing.FLEXIBLE.value, _l("Some time within a period")),
+                                 (Timing.WEEKLY.value, _l("Every week"))],
+                        validators=[InputRequired(_l("Choose when."))])
+    on_date = DateField(_l("Date"), validators=[Optional()])
+    day_part = SelectField(_l("Part of the day"), coerce=int, choices=PART_OF_DAY_CHOICES, validators=[Optional()])
+    period_start = DateField(_l("From"), validators=[Optional()])
+    period_end = DateField(_l("Until"), validators=[Optional()])
+    weekly_slots = MultiCheckboxField(_l("Which days and parts of the day?"),
+                                      choices=[(f"{d.value}-{p.value}", f"{d.label} {p.label.lower()}")
+                                               for d in Weekday for p in DayPart])
+    weekly_until = DateField(_l("Until (optional)"), validators=[Optional()])
+    duration_minutes = SelectField(_l("How long will it take?"), coerce=int, choices=DURATIONS, default=60)
+    place = RadioField(_l("Where?"), default=Place.HOME_AREA.value,
+                       choices=[(Place.HOME_AREA.value, _l("Near my home")),
+                                (Place.THEIR_PLACE.value, _l("At the other person's place")),
+                                (Place.ELSEWHERE.value, _l("Somewhere else"))])
+    place_note = StringField(_l("Where exactly? (optional)"), filters=[strip_filter],
+                             validators=[Optional(), Length(max=200, message=_l("Use at most 200 characters."))],
+                             description=_l("For example: the library, the community centre. Not your address."))
+    expiry_days = SelectField(_l("Show my post for"), coerce=int, choices=EXPIRY_DAYS, default=30)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = category_choices()
+
+
+class RespondForm(FlaskForm):
+    note = TextAreaField(_l("A message (optional)"), filters=[strip_filter],
+                         validators=[Optional(), Length(max=2000, message=_l("Use at most 2000 characters."))],
+                         description=_l("Say hello and when it would suit you. Do not share your address yet."))
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(_l("Your message"), filters=[strip_filter],
+                         validators=[DataRequired(_l("Write a message first.")),
+                                     Length(max=2000, message=_l("Use at most 2000 characters."))])
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(_l("Why? The other person will read this."), filters=[strip_filter],
+                           validators=[DataRequired(_l("Please say briefly why, so the other person knows.")),
+                                       Length(min=3, max=500, message=_l("Use between 3 and 500 characters."))])
+
+
+class DoneForm(FlaskForm):
+    hours = DecimalField(_l("How many hours did it take?"), places=2,
+                         validators=[InputRequired(_l("Fill in how long it took.")),
+                                     NumberRange(0.25, 24, _l("Fill in between 0.25 and 24 hours."))],
+                         description=_l("For example 1.5 for an hour and a half."))
+
+
+class ConfirmDoneForm(FlaskForm):
+    hours = DecimalField(_l("How many hours did it take?"), places=2,
+                         validators=[Optional(), NumberRange(0.25, 24, _l("Fill in between 0.25 and 24 hours."))])
+
+
+class AgreedTimeForm(FlaskForm):
+    day = DateField(_l("Date"), validators=[InputRequired(_l("Choose the date."))])
+    at = TimeField(_l("Time"), validators=[InputRequired(_l("Choose the time."))])
+
+
+class ThanksForm(FlaskForm):
+    body = TextAreaField(_l("Your thank-you note"), filters=[strip_filter],
+                         validators=[DataRequired(_l("Write a few words first.")),
+                                     Length(max=1000, message=_l("Use at most 1000 characters."))],
+                         description=_l("The helper decides whether it is shown on their profile."))
+
+
+class ReportForm(FlaskForm):
+    reason = TextAreaField(_l("What is wrong?"), filters=[strip_filter],
+                           validators=[DataRequired(_l("Please say briefly what is wrong.")),
+                                       Length(min=3, max=1000, message=_l("Use between 3 and 1000 characters."))])
+
+
+class ThanksVisibilityForm(FlaskForm):
+    public = BooleanField(_l("Show on my profile"))
+
+
+class FeedFilterForm(FlaskForm):
+    """GET filters of the nearby feed; no CSRF needed for reading."""
+
+    class Meta:
+        csrf = False
+
+    kind = SelectField(_l("Asks or offers"), default="",
+                       choices=[("", _l("Both")), (PostKind.ASK.value, _l("Asks for help")),
+                                (PostKind.OFFER.value, _l("Offers of help"))], validators=[Optional()])
+    category = SelectField(_l("Kind of help"), default="", validators=[Optional()])
+    distance = SelectField(_l("Distance"), default="",
+                           choices=[("", _l("Any distance")), ("500", _l("Within 500 m")), ("1000", _l("Within 1 km")),
+                                    ("2000", _l("Within 2 km")), ("5000", _l("Within 5 km"))], validators=[Optional()])
+    when = SelectField(_l("When"), default="",
+                       choices=[("", _l("Any time")), ("7", _l("In the coming week")), ("30", _l("In the coming month"))],
+                       validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = [("", _l("All kinds"))] + category_choices()

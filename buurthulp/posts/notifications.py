@@ -1,0 +1,111 @@
+"""In-app notifications, and the mail about them: at most one an hour per neighbour."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import url_for
+from flask_babel import gettext as _
+
+from buurthulp.accounts.models import Neighbour
+from buurthulp.db import utcnow
+from buurthulp.mail import external_url, queue_email
+from buurthulp.posts.models import Match, Notification, NotificationKind, Post
+
+MAIL_INTERVAL = timedelta(hours=1)
+
+
+def notify(session, neighbour_id: int, kind: NotificationKind, *, actor_id: int | None = None,
+           match: Match | None = None, post: Post | None = None, now: datetime | None = None) -> Notification:
+    """Tell a neighbour something in the app; mail it now if their last mail is an hour old."""
+    now = now or utcnow()
+    if post is None and match is not None:
+        post = match.post
+    item = Notification(neighbour_id=neighbour_id, kind=kind, actor_id=actor_id,
+                        match_id=match.id if match is not None else None,
+                        post_id=post.id if post is not None else None, created_at=now)
+    session.add(item)
+    session.flush()
+    recipient = session.get(Neighbour, neighbour_id)
+    if not wants_mail(recipient):
+        item.mailed_at = now  # nothing to send later either
+    else:
+        mail_if_due(session, recipient, now)
+    return item
+
+
+def wants_mail(neighbour: Neighbour) -> bool:
+    return bool(neighbour.notify_by_mail and neighbour.email and neighbour.email_confirmed_at
+                and neighbour.deleted_at is None)
+
+
+def mail_if_due(session, neighbour: Neighbour, now: datetime) -> bool:
+    """Send one mail with everything not yet mailed, unless a mail went out within the hour."""
+    last = neighbour.notifications_mailed_at
+    if last is not None and last > now - MAIL_INTERVAL:
+        return False
+    pending = session.scalars(
+        sa.select(Notification)
+        .where(Notification.neighbour_id == neighbour.id, Notification.mailed_at.is_(None))
+        .options(so.joinedload(Notification.actor), so.joinedload(Notification.post),
+                 so.joinedload(Notification.match))
+        .order_by(Notification.created_at, Notification.id)
+    ).all()
+    if not pending:
+        return False
+    queue_email(session, neighbour.email, "posts/notifications", neighbour.locale, neighbour=neighbour,
+                items=pending, url=external_url("posts.notifications"),
+                profile_url=external_url("accounts.profile"))
+    for item in pending:
+        item.mailed_at = now
+    neighbour.notifications_mailed_at = now
+    return True
+
+
+def send_notification_mails(session, now: datetime) -> int:
+    """Job: mail waiting notifications to everyone whose last mail is at least an hour old."""
+    due = session.scalars(
+        sa.select(Neighbour)
+        .where(Neighbour.id.in_(sa.select(Notification.neighbour_id).where(Notification.mailed_at.is_(None))),
+               sa.or_(Neighbour.notifications_mailed_at.is_(None),
+                      Neighbour.notifications_mailed_at <= now - MAIL_INTERVAL))
+    ).all()
+    return sum(mail_if_due(session, neighbour, now) for neighbour in due)
+
+
+def notification_text(item: Notification) -> str:
+    """One sentence for a notification, in the current language."""
+    name = item.actor.display_name if item.actor is not None else _("Someone")
+    title = item.post.title if item.post is not None else ""
+    texts = {
+        NotificationKind.RESPONSE: _("%(name)s responded to “%(title)s”.", name=name, title=title),
+        NotificationKind.PROPOSED: _("%(name)s would like your help with “%(title)s”.", name=name, title=title),
+        NotificationKind.ACCEPTED: _("%(name)s said yes to “%(title)s”. You can now make an appointment.",
+                                     name=name, title=title),
+        NotificationKind.DECLINED: _("%(name)s said no to “%(title)s”. Thank you anyway!", name=name, title=title),
+        NotificationKind.CANCELLED: _("%(name)s cancelled the match for “%(title)s”.", name=name, title=title),
+        NotificationKind.MESSAGE: _("%(name)s sent you a message about “%(title)s”.", name=name, title=title),
+        NotificationKind.DONE_MARKED: _("%(name)s says “%(title)s” is done. Please confirm.", name=name, title=title),
+        NotificationKind.DONE: _("“%(title)s” is done. Thank you for helping each other!", title=title),
+        NotificationKind.THANKED: _("%(name)s thanked you for “%(title)s”.", name=name, title=title),
+        NotificationKind.EXPIRING: _("Your post “%(title)s” will stop being shown in a few days. Renew it if you "
+                                     "still need it.", title=title),
+        NotificationKind.EXPIRED: _("Your post “%(title)s” is no longer shown. You can renew it.", title=title),
+    }
+    return texts[item.kind]
+
+
+def notification_path(item: Notification) -> str:
+    """Where a notification leads, as a path on this site."""
+    if item.match_id is not None:
+        return url_for("posts.match", match_id=item.match_id)
+    if item.post_id is not None:
+        return url_for("posts.detail", post_id=item.post_id)
+    return url_for("posts.notifications")
+
+
+def unread_count(session, neighbour_id: int) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.neighbour_id == neighbour_id, Notification.read_at.is_(None)))
