@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import SelectMultipleField, widgets
+from wtforms import DecimalField, SelectMultipleField, widgets
 from wtforms.validators import ValidationError
 
 
@@ -21,3 +21,17 @@ class MultiCheckboxField(SelectMultipleField):
 
 def strip_filter(value):
     return value.strip() if isinstance(value, str) else value
+
+
+class LocalDecimalField(DecimalField):
+    """A decimal number typed the Dutch way ("1,5") or the English way ("1.5").
+
+    A text input: browsers' number inputs refuse a comma in some languages.
+    """
+
+    widget = widgets.TextInput()
+
+    def process_formdata(self, valuelist):
+        if valuelist and isinstance(valuelist[0], str):
+            valuelist = [valuelist[0].strip().replace(",", ".")]
+        super().process_formdata(valuelist)

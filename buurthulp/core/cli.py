@@ -106,13 +106,16 @@ def load_demo() -> dict[str, int]:
             created["initiatives"] += 1
     existing = set(db.session.scalars(sa.select(Neighbour.email)))
     now = utcnow()
-    for name, email, postcode, hood, likes, needs, free, roles in NEIGHBOURS:
+    for i, (name, email, postcode, hood, likes, needs, free, roles) in enumerate(NEIGHBOURS):
         if email in existing:
             continue
         home = hoods[hood]
+        # spread the demo homes a few hundred metres around the centre, the same way every time
+        lat = round(home.centre_lat + ((i * 7) % 9 - 4) * 0.0012, 3)
+        lon = round(home.centre_lon + ((i * 5) % 9 - 4) * 0.0018, 3)
         neighbour = Neighbour(
             display_name=name, email=email, email_confirmed_at=now, postcode=postcode, neighbourhood=home,
-            latitude=home.centre_lat, longitude=home.centre_lon, availability=mask_of(free),
+            latitude=lat, longitude=lon, availability=mask_of(free),
             digest=DigestPreference.MONTHLY, locale="nl",
         )
         neighbour.set_password(DEMO_PASSWORD)

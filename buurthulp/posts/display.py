@@ -24,7 +24,10 @@ def where_label(post, viewer=None) -> str:
     viewer = viewer if viewer is not None else current_user
     if (viewer is not None and getattr(viewer, "is_authenticated", False) and viewer.latitude is not None
             and post.latitude is not None and viewer.id != post.author_id):
-        return metres_label(distance_m(viewer.latitude, viewer.longitude, post.latitude, post.longitude))
+        metres = distance_m(viewer.latitude, viewer.longitude, post.latitude, post.longitude)
+        # The same point usually means both only have their neighbourhood's centre: say the name.
+        if metres >= 1:
+            return metres_label(metres)
     return post.neighbourhood.name
 
 

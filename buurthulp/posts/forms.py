@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     RadioField,
     SelectField,
     StringField,
@@ -17,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from buurthulp.categories import Category, DayPart, Weekday
-from buurthulp.forms import MultiCheckboxField, strip_filter
+from buurthulp.forms import LocalDecimalField, MultiCheckboxField, strip_filter
 from buurthulp.posts.models import Place, PostKind, Timing
 
 DURATIONS = [(30, _l("About half an hour")), (60, _l("About an hour")), (120, _l("About two hours")),
@@ -95,14 +94,14 @@ class CancelForm(FlaskForm):
 
 
 class DoneForm(FlaskForm):
-    hours = DecimalField(_l("How many hours did it take?"), places=2,
+    hours = LocalDecimalField(_l("How many hours did it take?"), places=2,
                          validators=[InputRequired(_l("Fill in how long it took.")),
                                      NumberRange(0.25, 24, _l("Fill in between 0.25 and 24 hours."))],
-                         description=_l("For example 1.5 for an hour and a half."))
+                         description=_l("For example 1,5 for an hour and a half."))
 
 
 class ConfirmDoneForm(FlaskForm):
-    hours = DecimalField(_l("How many hours did it take?"), places=2,
+    hours = LocalDecimalField(_l("How many hours did it take?"), places=2,
                          validators=[Optional(), NumberRange(0.25, 24, _l("Fill in between 0.25 and 24 hours."))])
 
 
@@ -112,7 +111,7 @@ class AgreedTimeForm(FlaskForm):
 
 
 class ThanksForm(FlaskForm):
-    body = TextAreaField(_l("Your thank-you note"), filters=[strip_filter],
+    thanks_note = TextAreaField(_l("Your thank-you note"), filters=[strip_filter],
                          validators=[DataRequired(_l("Write a few words first.")),
                                      Length(max=1000, message=_l("Use at most 1000 characters."))],
                          description=_l("The helper decides whether it is shown on their profile."))

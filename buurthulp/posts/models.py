@@ -47,8 +47,10 @@ class Post(db.Model):
     """An ask or an offer. One model for both: nobody is only a helper or only helped."""
 
     __table_args__ = (
-        # the feed: open posts of some neighbourhoods, newest first
-        sa.Index("ix_post_status_neighbourhood_id_created_at", "status", "neighbourhood_id", "created_at"),
+        # The feed: open posts of some neighbourhoods, newest first. On PostgreSQL the
+        # other feed filters ride along, so a page's ids and its count come from the index alone.
+        sa.Index("ix_post_feed", "status", "neighbourhood_id", "created_at", "id",
+                 postgresql_include=["expires_at", "hidden_at", "author_id", "kind", "category"]),
         sa.Index("ix_post_author_id_status", "author_id", "status"),
         sa.Index("ix_post_status_expires_at", "status", "expires_at"),
         sa.Index("ix_post_status_category", "status", "category"),

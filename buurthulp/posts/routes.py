@@ -45,7 +45,7 @@ from buurthulp.posts.models import (
     Timing,
 )
 from buurthulp.posts.notifications import notification_path, notification_text
-from buurthulp.timeutil import local_to_utc, to_local
+from buurthulp.timeutil import local_to_utc, local_today, to_local
 
 FEED_PAGE_SIZE = 20
 
@@ -95,6 +95,8 @@ def new():
         category = request.args.get("category")
         if category in {c.value for c in Category}:
             form.category.data = category
+        today = local_today()
+        form.period_start.data, form.period_end.data = today, today + timedelta(days=14)
     if form.validate_on_submit():
         try:
             post = services.create_post(db.session, current_user, _input_from(form))
@@ -268,8 +270,7 @@ def feed():
         within_days=int(form.when.data) if form.when.data else None,
     )
     page = request.args.get("page", 1, type=int)
-    pagination = db.paginate(services.feed_query(db.session, current_user, filters, utcnow()),
-                             page=max(page, 1), per_page=FEED_PAGE_SIZE, error_out=False)
+    pagination = services.feed_page(db.session, current_user, filters, utcnow(), max(page, 1), FEED_PAGE_SIZE)
     filtered = any(f for f in (form.kind.data, form.category.data, form.distance.data, form.when.data))
     return render_template("posts/feed.html", pagination=pagination, form=form, filtered=filtered)
 
@@ -418,7 +419,7 @@ def confirm(match_id: int):
 @login_required
 def thanks(match_id: int):
     return _match_action(match_id, ThanksForm(),
-                         lambda m, f: services.thank(db.session, current_user, m, f.body.data),
+                         lambda m, f: services.thank(db.session, current_user, m, f.thanks_note.data),
                          _("Your thank-you note is sent."), "thanks_form")
 
 

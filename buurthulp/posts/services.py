@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import SelectPagination
 
 from buurthulp.accounts.models import Neighbour
 from buurthulp.categories import Category, DayPart, slots_in
@@ -598,7 +599,11 @@ def matches_of(session, neighbour: Neighbour, statuses=None) -> list[Match]:
 
 
 def slot_labels(mask: int) -> list[str]:
-    return [f"{d.label} {p.label.lower()}" for d, p in slots_in(mask)]
+    """"Tuesday morning", ... for the slots in a mask; each name is translated once, not per slot."""
+    slots = slots_in(mask)
+    days = {d: d.label for d in {d for d, _ in slots}}
+    parts = {p: p.label.lower() for p in {p for _, p in slots}}
+    return [f"{days[d]} {parts[p]}" for d, p in slots]
 
 
 # --- the nearby feed ----------------------------------------------------------------------------
@@ -609,6 +614,33 @@ class FeedFilters:
     category: Category | None = None
     max_metres: int | None = None
     within_days: int | None = None
+
+
+class FeedPagination(SelectPagination):
+    """Pages of the feed: find the page's ids on the covering index, then load just those rows.
+
+    Selecting whole rows would make PostgreSQL read every candidate from the
+    table before sorting; the ids alone come from the index.
+    """
+
+    def _query_items(self) -> list:
+        select, session = self._query_args["select"], self._query_args["session"]
+        ids = (select.with_only_columns(Post.id).options(so.lazyload("*"))
+               .limit(self.per_page).offset(self._query_offset).subquery())
+        rows = select.where(Post.id.in_(sa.select(ids.c.id)))
+        return list(session.execute(rows).unique().scalars())
+
+    def _query_count(self) -> int:
+        select, session = self._query_args["select"], self._query_args["session"]
+        sub = select.with_only_columns(Post.id).options(so.lazyload("*")).order_by(None).subquery()
+        return session.scalar(sa.select(sa.func.count()).select_from(sub))
+
+
+def feed_page(session, viewer: Neighbour, filters: FeedFilters, now: datetime, page: int,
+              per_page: int) -> FeedPagination:
+    """One page of the nearby feed, in a constant number of queries."""
+    return FeedPagination(select=feed_query(session, viewer, filters, now), session=session, page=page,
+                          per_page=per_page, error_out=False, count=True)
 
 
 def feed_query(session, viewer: Neighbour, filters: FeedFilters, now: datetime) -> sa.Select:

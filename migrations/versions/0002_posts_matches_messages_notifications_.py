@@ -68,7 +68,8 @@ def upgrade():
         batch_op.create_index('ix_post_status_category', ['status', 'category'], unique=False)
         batch_op.create_index('ix_post_status_expires_at', ['status', 'expires_at'], unique=False)
         batch_op.create_index('ix_post_status_kind', ['status', 'kind'], unique=False)
-        batch_op.create_index('ix_post_status_neighbourhood_id_created_at', ['status', 'neighbourhood_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_post_feed', ['status', 'neighbourhood_id', 'created_at', 'id'], unique=False,
+                              postgresql_include=['expires_at', 'hidden_at', 'author_id', 'kind', 'category'])
 
     op.create_table('match',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -229,7 +230,7 @@ def downgrade():
 
     op.drop_table('match')
     with op.batch_alter_table('post', schema=None) as batch_op:
-        batch_op.drop_index('ix_post_status_neighbourhood_id_created_at')
+        batch_op.drop_index('ix_post_feed')
         batch_op.drop_index('ix_post_status_kind')
         batch_op.drop_index('ix_post_status_expires_at')
         batch_op.drop_index('ix_post_status_category')
