@@ -54,8 +54,12 @@ def create_app(config: object | str | None = None) -> Flask:
         app.register_blueprint(package.bp)
 
     from buurthulp.core.web import init_web
+    from buurthulp.scheduler import init_cli, start_in_process
 
     init_web(app)
+    init_cli(app)
+    if app.config["SCHEDULER_IN_PROCESS"] and not app.testing:
+        start_in_process(app)
     return app
 
 

@@ -165,3 +165,15 @@ def toggle_admin(neighbour_id: int):
     flash(_("%(name)s is now a site admin.", name=neighbour.display_name) if neighbour.is_admin
           else _("%(name)s is no longer a site admin.", name=neighbour.display_name), "success")
     return redirect(url_for("admin.neighbours", q=request.args.get("q", "")))
+
+
+@bp.route("/jobs")
+def jobs():
+    from buurthulp.core.models import JobRun, RunOutcome
+    from buurthulp.scheduler import registered_jobs
+
+    recent = db.session.scalars(sa.select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(100)).all()
+    failures = db.session.scalars(
+        sa.select(JobRun).where(JobRun.outcome == RunOutcome.FAILED).order_by(JobRun.started_at.desc()).limit(20)
+    ).all()
+    return render_template("admin/jobs.html", jobs=registered_jobs().values(), recent=recent, failures=failures)

@@ -1,0 +1,187 @@
+"""The scheduler: APScheduler triggers, and runs that happen once per job and time slot.
+
+A job is a plain function ``job(session, now) -> dict | int`` that is
+idempotent: running the same slot twice changes nothing the second time. Every
+run inserts a ``JobRun`` row keyed on (job, slot) before it starts, so with
+several schedulers only the first to insert runs that slot; on PostgreSQL an
+advisory lock also keeps two runs of one job from overlapping. A failed run is
+recorded with its error; the next slot runs again and catches up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+import sqlalchemy as sa
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from flask import Flask
+
+from buurthulp.core.models import JobRun, RunOutcome
+from buurthulp.db import utcnow
+from buurthulp.extensions import db
+from buurthulp.timeutil import LOCAL
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    func: Callable
+    every_minutes: int | None = None
+    cron: dict = field(default_factory=dict)  # CronTrigger fields in Europe/Amsterdam
+    description: str = ""
+
+    def slot(self, now: datetime) -> datetime:
+        """The start of the time slot ``now`` falls in."""
+        if self.every_minutes:
+            minutes = int(now.timestamp() // 60)
+            start = minutes - minutes % self.every_minutes
+            return datetime.fromtimestamp(start * 60, tz=timezone.utc)
+        trigger = CronTrigger(timezone=LOCAL, **self.cron)
+        # the latest fire time at or before now: step forward from a while back
+        probe = trigger.get_next_fire_time(None, now - timedelta(days=40))
+        last = probe
+        while probe is not None and probe <= now:
+            last = probe
+            probe = trigger.get_next_fire_time(probe, probe + timedelta(seconds=1))
+        return (last or now).astimezone(timezone.utc)
+
+    def trigger(self):
+        if self.every_minutes:
+            return CronTrigger(minute=f"*/{self.every_minutes}" if self.every_minutes < 60 else 0,
+                               hour="*" if self.every_minutes <= 60 else f"*/{self.every_minutes // 60}",
+                               timezone=LOCAL)
+        return CronTrigger(timezone=LOCAL, **self.cron)
+
+
+def registered_jobs() -> dict[str, Job]:
+    """Every domain's jobs, by name."""
+    from buurthulp.posts.jobs import JOBS as POST_JOBS
+
+    jobs = list(POST_JOBS)
+    try:
+        from buurthulp.matching.jobs import JOBS as MATCHING_JOBS
+    except ImportError:
+        MATCHING_JOBS = []
+    jobs += MATCHING_JOBS
+    return {job.name: job for job in jobs}
+
+
+def _lock_key(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"buurthulp-job:{name}".encode()).digest()[:8], "big", signed=True)
+
+
+def run_job(job: Job, now: datetime | None = None) -> JobRun | None:
+    """Run one job for the slot of ``now`` unless that slot already ran; needs an app context."""
+    now = now or utcnow()
+    slot = job.slot(now)
+    engine = db.engine
+    lock_conn = None
+    if engine.dialect.name == "postgresql":
+        lock_conn = engine.connect()
+        if not lock_conn.scalar(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": _lock_key(job.name)}):
+            lock_conn.close()
+            log.info("job %s: another scheduler is running it", job.name)
+            return None
+    try:
+        run = JobRun(job=job.name, slot=slot, started_at=utcnow(), outcome=RunOutcome.RUNNING, counts={}, error="")
+        db.session.add(run)
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:
+            db.session.rollback()
+            log.info("job %s: slot %s already ran", job.name, slot.isoformat())
+            return None
+        try:
+            result = job.func(db.session, now)
+            db.session.commit()
+        except Exception:  # a job may fail in any way; record it and go on with the next slot
+            db.session.rollback()
+            run = db.session.get(JobRun, run.id)
+            run.outcome, run.error, run.finished_at = RunOutcome.FAILED, traceback.format_exc()[-4000:], utcnow()
+            db.session.commit()
+            log.exception("job %s failed for slot %s", job.name, slot.isoformat())
+            return run
+        run.counts = result if isinstance(result, dict) else {"count": int(result or 0)}
+        run.outcome, run.finished_at = RunOutcome.OK, utcnow()
+        db.session.commit()
+        return run
+    finally:
+        if lock_conn is not None:
+            lock_conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": _lock_key(job.name)})
+            lock_conn.close()
+
+
+def build_scheduler(app: Flask, blocking: bool = False):
+    """An APScheduler with every registered job; each run gets its own app context."""
+    scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=LOCAL)
+
+    def runner(name: str):
+        def run():
+            with app.app_context():
+                run_job(registered_jobs()[name])
+                db.session.remove()
+        return run
+
+    for job in registered_jobs().values():
+        scheduler.add_job(runner(job.name), job.trigger(), id=job.name, name=job.name, coalesce=True,
+                          max_instances=1, misfire_grace_time=600)
+    return scheduler
+
+
+def start_in_process(app: Flask) -> None:
+    """Development (``make run``): the scheduler inside the single web process."""
+    import os
+
+    if app.debug and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
+        return  # the reloader's watcher process: only the serving child runs jobs
+    scheduler = build_scheduler(app)
+    scheduler.start()
+    app.extensions["buurthulp_scheduler"] = scheduler
+    log.info("scheduler started in the web process with %d jobs", len(scheduler.get_jobs()))
+
+
+def init_cli(app: Flask) -> None:
+    import click
+
+    group = click.Group("scheduler", help="Run scheduled jobs.")
+
+    @group.command("run")
+    def run_scheduler() -> None:
+        """Run the scheduler in this process until stopped (the production set-up)."""
+        scheduler = build_scheduler(app, blocking=True)
+        click.echo("scheduler: " + ", ".join(sorted(j.id for j in scheduler.get_jobs())))
+        scheduler.start()
+
+    @group.command("run-job")
+    @click.argument("name", type=click.Choice(sorted(registered_jobs())))
+    @click.option("--now", "now_text", default=None, help="ISO time to run as (default: now), e.g. 2026-12-01T09:00+01:00")
+    def run_one(name: str, now_text: str | None) -> None:
+        """Run one job for the current slot (once per slot, like the scheduler)."""
+        now = datetime.fromisoformat(now_text) if now_text else utcnow()
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=LOCAL)
+        run = run_job(registered_jobs()[name], now)
+        if run is None:
+            click.echo(f"{name}: this slot already ran, or another scheduler runs it now")
+            return
+        click.echo(f"{name}: {run.outcome} {run.counts}")
+        if run.outcome == RunOutcome.FAILED:
+            raise click.ClickException(run.error.strip().splitlines()[-1])
+
+    @group.command("list")
+    def list_jobs() -> None:
+        """List the jobs and when they run."""
+        for job in registered_jobs().values():
+            when = f"every {job.every_minutes} min" if job.every_minutes else str(job.cron)
+            click.echo(f"{job.name:28} {when:28} {job.description}")
+
+    app.cli.add_command(group)
