@@ -13,9 +13,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -44,7 +44,7 @@ class Job:
         if self.every_minutes:
             minutes = int(now.timestamp() // 60)
             start = minutes - minutes % self.every_minutes
-            return datetime.fromtimestamp(start * 60, tz=timezone.utc)
+            return datetime.fromtimestamp(start * 60, tz=UTC)
         trigger = CronTrigger(timezone=LOCAL, **self.cron)
         # the latest fire time at or before now: step forward from a while back
         probe = trigger.get_next_fire_time(None, now - timedelta(days=40))
@@ -52,7 +52,7 @@ class Job:
         while probe is not None and probe <= now:
             last = probe
             probe = trigger.get_next_fire_time(probe, probe + timedelta(seconds=1))
-        return (last or now).astimezone(timezone.utc)
+        return (last or now).astimezone(UTC)
 
     def trigger(self):
         if self.every_minutes:

@@ -1,7 +1,7 @@
 """Jobs run once per time slot, are recorded, and a failure is retried at the next slot."""
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from buurthulp.extensions import db
 from buurthulp.scheduler import Job, build_scheduler, registered_jobs, run_job
 from tests.conftest import IS_SQLITE
 
-NOW = datetime(2026, 12, 1, 9, 17, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 9, 17, tzinfo=UTC)
 
 
 def runs(name):
@@ -27,15 +27,15 @@ def counting_job(calls, name="counting", **kw):
 
 def test_slot_of_interval_jobs():
     job = Job("x", lambda s, n: 0, every_minutes=60)
-    assert job.slot(NOW) == datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
-    assert Job("y", lambda s, n: 0, every_minutes=10).slot(NOW) == datetime(2026, 12, 1, 9, 10, tzinfo=timezone.utc)
+    assert job.slot(NOW) == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    assert Job("y", lambda s, n: 0, every_minutes=10).slot(NOW) == datetime(2026, 12, 1, 9, 10, tzinfo=UTC)
 
 
 def test_slot_of_a_monthly_cron_job():
     """The first Monday of the month at 09:00 in Amsterdam (the digest)."""
     job = Job("monthly", lambda s, n: 0, cron={"day": "1-7", "day_of_week": "mon", "hour": 9, "minute": 0})
     # Monday 7 December 2026, 10:00 Amsterdam = 09:00 UTC
-    assert job.slot(datetime(2026, 12, 20, tzinfo=timezone.utc)) == datetime(2026, 12, 7, 8, 0, tzinfo=timezone.utc)
+    assert job.slot(datetime(2026, 12, 20, tzinfo=UTC)) == datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
 
 
 def test_a_slot_runs_once_and_is_recorded(app):
