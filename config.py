@@ -76,6 +76,10 @@ class Config:
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
 
     SCHEDULER_IN_PROCESS = _bool("SCHEDULER_IN_PROCESS", False)
+    MATCH_MAX_METRES = _int("MATCH_MAX_METRES", 3000)
+    MATCH_SUGGESTIONS_PER_ASK = _int("MATCH_SUGGESTIONS_PER_ASK", 3)
+    MATCH_PROPOSALS_PER_HELPER_PER_WEEK = _int("MATCH_PROPOSALS_PER_HELPER_PER_WEEK", 2)
+    MATCH_SUGGESTION_MAIL_DAYS = _int("MATCH_SUGGESTION_MAIL_DAYS", 7)
     OUTBOX_PAGE = False
     DEBUG = False
     TESTING = False
@@ -87,6 +91,7 @@ class DevConfig(Config):
     DEBUG = _bool("FLASK_DEBUG", False)
     SECRET_KEY = Config.SECRET_KEY or _development_secret_key()
     OUTBOX_PAGE = True
+    PUBLIC_URL = Config.PUBLIC_URL or "http://127.0.0.1:5000"
 
 
 class ProductionConfig(Config):
@@ -99,6 +104,8 @@ class ProductionConfig(Config):
     def check(cls) -> None:
         if not cls.SECRET_KEY:
             raise RuntimeError("SECRET_KEY must be set in the environment in production.")
+        if not cls.PUBLIC_URL:
+            raise RuntimeError("PUBLIC_URL must be set in production: scheduled mail links are built from it.")
 
 
 class TestConfig(Config):
@@ -112,6 +119,7 @@ class TestConfig(Config):
     MAIL_SERVER = ""
     OUTBOX_PAGE = True
     SERVER_NAME = None
+    PUBLIC_URL = "http://localhost"
     # scrypt costs ~0.1 s a hash; tests make hundreds of neighbours. Checks still run for real.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 

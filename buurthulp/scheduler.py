@@ -64,15 +64,10 @@ class Job:
 
 def registered_jobs() -> dict[str, Job]:
     """Every domain's jobs, by name."""
+    from buurthulp.matching.jobs import JOBS as MATCHING_JOBS
     from buurthulp.posts.jobs import JOBS as POST_JOBS
 
-    jobs = list(POST_JOBS)
-    try:
-        from buurthulp.matching.jobs import JOBS as MATCHING_JOBS
-    except ImportError:
-        MATCHING_JOBS = []
-    jobs += MATCHING_JOBS
-    return {job.name: job for job in jobs}
+    return {job.name: job for job in [*MATCHING_JOBS, *POST_JOBS]}
 
 
 def _lock_key(name: str) -> int:

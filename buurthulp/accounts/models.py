@@ -64,6 +64,8 @@ class Neighbour(UserMixin, db.Model):
     # Mail about responses and messages, at most one an hour (the rest waits in the app).
     notify_by_mail: so.Mapped[bool] = so.mapped_column(default=True)
     notifications_mailed_at: so.Mapped[Optional[datetime]]
+    # Suggestions from the matcher reach someone by mail at most once a week.
+    suggestions_mailed_at: so.Mapped[Optional[datetime]]
     is_admin: so.Mapped[bool] = so.mapped_column(default=False)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     last_login_at: so.Mapped[Optional[datetime]]

@@ -6,7 +6,7 @@ from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from buurthulp.categories import DayPart
+from buurthulp.categories import DayPart, Weekday
 from buurthulp.geo import distance_m, rounded_distance_m
 from buurthulp.posts.models import MatchStatus, Place, PostKind, PostStatus, Timing
 from buurthulp.posts.services import slot_labels
@@ -92,7 +92,11 @@ def reason_text(reason: dict) -> str:
     if code == "same_neighbourhood":
         return _("Lives in the same neighbourhood")
     if code == "time":
-        return _("Both free on %(slot)s", slot=reason.get("slot", ""))
+        try:
+            slot = f"{Weekday(reason['weekday']).label} {DayPart(reason['part']).label.lower()}"
+        except (KeyError, ValueError):
+            return ""
+        return _("Both free on %(slot)s", slot=slot)
     if code == "warm":
         return _("You helped each other before")
     if code == "reciprocity":

@@ -214,6 +214,7 @@ class NotificationKind(StrEnum):
     THANKED = "thanked"
     EXPIRING = "expiring"        # my post expires soon
     EXPIRED = "expired"
+    SUGGESTED = "suggested"      # the matcher found neighbours who could help with my asks
 
 
 class Notification(db.Model):

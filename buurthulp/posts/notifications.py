@@ -93,12 +93,15 @@ def notification_text(item: Notification) -> str:
         NotificationKind.EXPIRING: _("Your post “%(title)s” will stop being shown in a few days. Renew it if you "
                                      "still need it.", title=title),
         NotificationKind.EXPIRED: _("Your post “%(title)s” is no longer shown. You can renew it.", title=title),
+        NotificationKind.SUGGESTED: _("We found neighbours who could help you. Have a look at the suggestions."),
     }
     return texts[item.kind]
 
 
 def notification_path(item: Notification) -> str:
     """Where a notification leads, as a path on this site."""
+    if item.kind == NotificationKind.SUGGESTED:
+        return url_for("posts.mine")
     if item.match_id is not None:
         return url_for("posts.match", match_id=item.match_id)
     if item.post_id is not None:

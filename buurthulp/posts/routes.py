@@ -157,23 +157,27 @@ def _detail_page(post: Post, error: DomainError | None = None, respond_form=None
         status = error.status_code
     viewer = current_user
     is_author = post.author_id == viewer.id
-    responses = []
+    responses, suggestions = [], []
     if is_author:
-        responses = db.session.scalars(
-            sa.select(Match).where(sa.or_(Match.ask_id == post.id, Match.offer_id == post.id),
-                                   Match.status != MatchStatus.SUGGESTED)
+        rows = db.session.scalars(
+            sa.select(Match).where(sa.or_(Match.ask_id == post.id, Match.offer_id == post.id))
             .options(so.joinedload(Match.asker), so.joinedload(Match.helper))
-            .order_by(Match.created_at)
+            .order_by(Match.created_at, Match.id)
         ).all()
+        responses = [m for m in rows if m.status != MatchStatus.SUGGESTED]
+        if post.is_ask:
+            suggestions = sorted((m for m in rows if m.status == MatchStatus.SUGGESTED), key=lambda m: (-m.score, m.id))
     my_match = None
     if not is_author:
         my_match = db.session.scalar(sa.select(Match).where(
             sa.or_(Match.ask_id == post.id, Match.offer_id == post.id),
             sa.or_(Match.asker_id == viewer.id, Match.helper_id == viewer.id)).limit(1))
-    can_respond = (not is_author and my_match is None and post.status == PostStatus.OPEN
+    suggested_to_me = my_match is not None and my_match.status == MatchStatus.SUGGESTED
+    can_respond = (not is_author and (my_match is None or suggested_to_me) and post.status == PostStatus.OPEN
                    and post.hidden_at is None and services.in_reach(db.session, viewer, post))
     return render_template(
-        "posts/detail.html", post=post, is_author=is_author, responses=responses, my_match=my_match,
+        "posts/detail.html", post=post, is_author=is_author, responses=responses, suggestions=suggestions,
+        my_match=None if suggested_to_me else my_match, suggested_to_me=suggested_to_me,
         can_respond=can_respond, show_private=services.can_see_private_details(db.session, viewer, post),
         can_moderate=services.moderates(db.session, viewer, post.neighbourhood_id),
         respond_form=respond_form or RespondForm(), report_form=report_form or ReportForm(), form=EmptyForm(),
@@ -283,7 +287,9 @@ def mine():
         .options(so.joinedload(Post.neighbourhood)).order_by(Post.created_at.desc())
     ).all()
     matches = services.matches_of(db.session, current_user)
-    return render_template("posts/mine.html", posts=posts, matches=matches)
+    mine_ = [m for m in matches if not (m.status == MatchStatus.SUGGESTED and m.helper_id == current_user.id)]
+    suggested_to_me = [m for m in matches if m.status == MatchStatus.SUGGESTED and m.helper_id == current_user.id]
+    return render_template("posts/mine.html", posts=posts, matches=mine_, suggested_to_me=suggested_to_me)
 
 
 # --- matches ------------------------------------------------------------------------------------

@@ -89,8 +89,11 @@ def is_blocked(session, a_id: int, b_id: int) -> bool:
 
 
 def moderates(session, neighbour: Neighbour, neighbourhood_id: int, *, brokers_only: bool = False) -> bool:
-    """A broker (or coordinator) of an initiative working in this neighbourhood, or a site admin."""
-    if neighbour.is_admin:
+    """A broker (or coordinator) of an initiative working in this neighbourhood, or a site admin.
+
+    ``brokers_only``: brokers alone (private details and conversations); site admins are not brokers.
+    """
+    if neighbour.is_admin and not brokers_only:
         return True
     role = Membership.is_broker if brokers_only else sa.or_(Membership.is_broker, Membership.is_coordinator)
     return session.scalar(
@@ -259,6 +262,11 @@ def renew_post(session, actor: Neighbour, post: Post, days: int = DEFAULT_EXPIRY
         post.closed_at = None
 
 
+def end_open_matches(session, post: Post, status: MatchStatus, now: datetime) -> None:
+    """Suggestions and unanswered proposals on a post end with it."""
+    _end_open_matches(session, post, status, now)
+
+
 def _end_open_matches(session, post: Post, status: MatchStatus, now: datetime) -> None:
     for match in session.scalars(sa.select(Match).where(
             sa.or_(Match.ask_id == post.id, Match.offer_id == post.id),
@@ -281,14 +289,23 @@ def respond(session, responder: Neighbour, post: Post, note: str = "", now: date
     if is_blocked(session, responder.id, post.author_id) or not in_reach(session, responder, post):
         raise NotAllowed(_l("You can respond to posts in your own neighbourhood and the ones next to it."))
     if post.is_ask:
-        existing = sa.select(Match.id).where(Match.ask_id == post.id, Match.helper_id == responder.id)
+        existing = session.scalar(sa.select(Match).where(Match.ask_id == post.id, Match.helper_id == responder.id))
         match = Match(ask=post, asker_id=post.author_id, helper_id=responder.id, helper_accepted_at=now)
     else:
-        existing = sa.select(Match.id).where(Match.offer_id == post.id, Match.asker_id == responder.id)
+        existing = session.scalar(sa.select(Match).where(Match.offer_id == post.id, Match.asker_id == responder.id))
         match = Match(offer=post, asker_id=responder.id, helper_id=post.author_id, asker_accepted_at=now)
-    if session.scalar(existing) is not None:
+    if existing is not None and existing.status == MatchStatus.SUGGESTED:
+        # The matcher had suggested this pair: the response turns the suggestion into a proposal.
+        match = existing
+        if post.is_ask:
+            match.helper_accepted_at = now
+        else:
+            match.asker_accepted_at = now
+    elif existing is not None:
         raise DomainError(_l("You have already responded to this post."))
-    match.source, match.status, match.created_at = MatchSource.RESPONSE, MatchStatus.PROPOSED, now
+    if match.id is None:
+        match.source, match.created_at = MatchSource.RESPONSE, now
+    match.status = MatchStatus.PROPOSED
     session.add(match)
     session.flush()
     if note.strip():
@@ -373,6 +390,11 @@ def cancel(session, actor: Neighbour, match: Match, reason: str, now: datetime |
     notify(session, match.other(actor.id), NotificationKind.CANCELLED, actor_id=actor.id, match=match, now=now)
 
 
+def reopen_ask(session, match: Match, now: datetime) -> None:
+    """After an agreed match ends, its ask is open again unless another agreed match holds it."""
+    _reopen_ask(session, match, now)
+
+
 def _reopen_ask(session, match: Match, now: datetime) -> None:
     ask = match.ask
     if ask is None or ask.status != PostStatus.MATCHED:
@@ -388,7 +410,8 @@ def post_message(session, actor: Neighbour, match: Match, body: str, now: dateti
     now = now or utcnow()
     if not match.is_participant(actor.id):
         raise NotAllowed(_l("Only the two people of this match can write here."))
-    if match.status not in (MatchStatus.PROPOSED, *AGREED_MATCH_STATUSES):
+    if match.status not in (MatchStatus.PROPOSED, *AGREED_MATCH_STATUSES) or is_blocked(
+            session, match.asker_id, match.helper_id):
         raise DomainError(_l("This conversation is closed."))
     if not body.strip():
         raise DomainError(_l("Write a message first."))
@@ -545,7 +568,7 @@ def hide_post(session, moderator: Neighbour, post: Post, now: datetime | None = 
     if post.status == PostStatus.OPEN:
         post.status = PostStatus.CLOSED
         post.closed_at = now
-        _end_open_matches(session, post, MatchStatus.CANCELLED, now)
+    _end_open_matches(session, post, MatchStatus.CANCELLED, now)
     for item in session.scalars(sa.select(Report).where(Report.post_id == post.id, Report.resolved_at.is_(None))):
         item.resolved_at, item.resolved_by_id, item.outcome = now, moderator.id, "hidden"
 

@@ -73,8 +73,16 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
         create_app(ProductionConfig)
 
 
+def test_production_refuses_to_start_without_public_url(monkeypatch):
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 32)
+    monkeypatch.setattr(ProductionConfig, "PUBLIC_URL", "")
+    with pytest.raises(RuntimeError, match="PUBLIC_URL"):
+        create_app(ProductionConfig)
+
+
 def test_production_cookies_are_secure(monkeypatch):
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 32)
+    monkeypatch.setattr(ProductionConfig, "PUBLIC_URL", "https://buurthulp.example")
     monkeypatch.setattr(ProductionConfig, "SQLALCHEMY_DATABASE_URI", "sqlite://")
     app = create_app(ProductionConfig)
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]

@@ -1,0 +1,221 @@
+"""The matcher on plain data: candidates, scores with reasons, and a fair global assignment.
+
+No database here: ``load.py`` builds the inputs, ``services.py`` stores the
+result. Everything is deterministic for the same input (ties break on ids).
+
+Assignment: every candidate pair gets a score; pairs are taken best first
+(score, then ask id, then helper id) while the ask has fewer than ``k``
+suggestions and the helper fewer than ``m`` new proposals this week. Taking
+the best pair first is the greedy approximation of the maximum-weight
+b-matching (at least half the optimum); unlike an exact solver it is
+O(E log E), stable, and easy to explain to a broker.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+PARTS = 3
+ALL_PARTS = 0b111
+FULL_WEEK = (1 << 21) - 1
+FAR_FUTURE = date.max
+FAR_PAST = date.min
+
+
+@dataclass(frozen=True)
+class Window:
+    """When something can happen: weekday x part-of-day bits, between two dates."""
+
+    mask: int
+    start: date = FAR_PAST
+    end: date = FAR_FUTURE
+
+    def overlap(self, other: Window) -> int:
+        if self.start > other.end or other.start > self.end:
+            return 0
+        return self.mask & other.mask
+
+
+def day_mask(weekday: int, part: int | None) -> int:
+    parts = ALL_PARTS if part is None else 1 << part
+    return parts << (weekday * PARTS)
+
+
+def window_once(day: date, part: int | None) -> Window:
+    return Window(day_mask(day.weekday(), part), day, day)
+
+
+def window_period(start: date, end: date) -> Window:
+    if (end - start).days >= 6:
+        return Window(FULL_WEEK, start, end)
+    mask = 0
+    for i in range((end - start).days + 1):
+        mask |= day_mask((start + timedelta(days=i)).weekday(), None)
+    return Window(mask, start, end)
+
+
+def window_weekly(slots: int, today: date, until: date | None) -> Window:
+    return Window(slots, today, until or FAR_FUTURE)
+
+
+@dataclass(frozen=True)
+class Ask:
+    id: int
+    asker: int
+    hood: int
+    category: str
+    lat: float | None
+    lon: float | None
+    window: Window
+
+
+@dataclass(frozen=True)
+class Helper:
+    """Someone who could help: the author of an offer, or a neighbour who likes the category."""
+
+    person: int
+    hood: int
+    category: str
+    lat: float | None
+    lon: float | None
+    window: Window
+    offer: int | None = None  # the offer post, when this candidate comes from one
+
+
+@dataclass
+class Context:
+    adjacent: dict[int, set[int]]                 # neighbourhood -> the ones next to it
+    blocked: set[tuple[int, int]]                 # (a, b) with a < b
+    declined: set[tuple[int, int]]                # (asker, helper) pairs that declined before
+    taken: set[tuple[int, int]]                   # (ask, helper) pairs that already have a match
+    warm: set[tuple[int, int]]                    # (a, b) with a < b who helped each other before
+    reciprocal: set[int]                          # people who ask and offer
+    load: dict[int, int]                          # helper -> open and recent matches
+    live_per_ask: dict[int, int]                  # ask -> live suggestions and proposals
+    proposals_this_week: dict[int, int]           # helper -> scheduler suggestions in the last 7 days
+    max_metres: float = 3000.0
+    k: int = 3
+    m: int = 2
+    per_ask: int = 8                              # candidates kept per ask for the assignment
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    ask: int
+    asker: int
+    helper: int
+    offer: int | None
+    score: float
+    reasons: tuple = field(default=())
+
+
+def pair(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
+
+
+def metres(lat1, lon1, lat2, lon2) -> float:
+    x = (lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    return math.hypot(x, lat2 - lat1) * 111_320.0
+
+
+def first_slot(mask: int) -> int | None:
+    """The index (weekday * 3 + part) of the lowest bit set."""
+    return (mask & -mask).bit_length() - 1 if mask else None
+
+
+def score(ask: Ask, helper: Helper, overlap: int, distance: float | None, ctx: Context) -> tuple[float, tuple]:
+    """The score of one pair and the reasons a person will read."""
+    reasons = []
+    total = 0.0
+    if distance is not None:
+        total += 3.0 * (1.0 - distance / ctx.max_metres)
+        reasons.append({"code": "distance", "metres": int(round(distance / 100.0)) * 100})
+    elif helper.hood == ask.hood:
+        total += 1.5
+        reasons.append({"code": "same_neighbourhood"})
+    else:
+        total += 1.0
+    if helper.hood == ask.hood:
+        total += 0.5
+    slots = bin(overlap).count("1")
+    total += min(slots, 6) / 6.0
+    slot = first_slot(overlap)
+    if slot is not None:
+        reasons.append({"code": "time", "weekday": slot // PARTS, "part": slot % PARTS})
+    if pair(ask.asker, helper.person) in ctx.warm:
+        total += 1.5
+        reasons.append({"code": "warm"})
+    if helper.offer is not None:
+        total += 1.0
+        reasons.append({"code": "offer"})
+    else:
+        total += 0.5
+        reasons.append({"code": "fit"})
+    if helper.person in ctx.reciprocal:
+        total += 0.3
+        reasons.append({"code": "reciprocity"})
+    load = ctx.load.get(helper.person, 0)
+    total -= 0.6 * min(load, 5)
+    if load == 0:
+        reasons.append({"code": "fair"})
+    return round(total, 6), tuple(reasons)
+
+
+def candidates(asks: list[Ask], helpers: list[Helper], ctx: Context) -> list[Suggestion]:
+    """The best few helpers for every ask: near, free at the same time, never blocked or declined."""
+    by_bucket: dict[tuple[int, str], list[Helper]] = {}
+    for helper in helpers:
+        by_bucket.setdefault((helper.hood, helper.category), []).append(helper)
+    max_m = ctx.max_metres
+    out: list[Suggestion] = []
+    for ask in asks:
+        if ctx.live_per_ask.get(ask.id, 0) >= ctx.k:
+            continue
+        best: dict[int, tuple] = {}
+        for hood in (ask.hood, *sorted(ctx.adjacent.get(ask.hood, ()))):
+            for helper in by_bucket.get((hood, ask.category), ()):
+                person = helper.person
+                if person == ask.asker or (ask.id, person) in ctx.taken:
+                    continue
+                if pair(ask.asker, person) in ctx.blocked or (ask.asker, person) in ctx.declined:
+                    continue
+                overlap = ask.window.overlap(helper.window)
+                if not overlap:
+                    continue
+                distance = None
+                if ask.lat is not None and helper.lat is not None:
+                    distance = metres(ask.lat, ask.lon, helper.lat, helper.lon)
+                    if distance > max_m:
+                        continue
+                value, reasons = score(ask, helper, overlap, distance, ctx)
+                # one entry per person: the best of their offers and profile, ties broken the same way always
+                key = (value, -(helper.offer or 0), -helper.window.mask, helper.window.start, helper.window.end)
+                known = best.get(person)
+                if known is None or key > known[0]:
+                    best[person] = (key, person, reasons, helper.offer)
+        top = heapq.nsmallest(ctx.per_ask, best.values(), key=lambda c: (-c[0][0], c[1]))
+        out.extend(Suggestion(ask.id, ask.asker, person, offer, key[0], reasons)
+                   for key, person, reasons, offer in top)
+    return out
+
+
+def assign(suggestions: list[Suggestion], ctx: Context) -> list[Suggestion]:
+    """Best pairs first, at most k per ask (counting live ones) and m new per helper this week."""
+    per_ask = dict(ctx.live_per_ask)
+    per_helper = dict(ctx.proposals_this_week)
+    chosen = []
+    for s in sorted(suggestions, key=lambda s: (-s.score, s.ask, s.helper)):
+        if per_ask.get(s.ask, 0) >= ctx.k or per_helper.get(s.helper, 0) >= ctx.m:
+            continue
+        per_ask[s.ask] = per_ask.get(s.ask, 0) + 1
+        per_helper[s.helper] = per_helper.get(s.helper, 0) + 1
+        chosen.append(s)
+    return chosen
+
+
+def match(asks: list[Ask], helpers: list[Helper], ctx: Context) -> list[Suggestion]:
+    """Candidates, then the global assignment."""
+    return assign(candidates(asks, helpers, ctx), ctx)

@@ -1,0 +1,138 @@
+"""Properties of the matcher on random neighbourhoods (hypothesis)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from buurthulp.matching.engine import Ask, Context, Helper, Window, match, metres, pair
+
+TODAY = date(2026, 12, 1)
+CATEGORIES = ["klussen", "vervoer", "gezelschap"]
+
+
+@st.composite
+def worlds(draw):
+    hoods = draw(st.integers(1, 4))
+    adjacent = {h: set() for h in range(hoods)}
+    for a in range(hoods):
+        for b in range(a + 1, hoods):
+            if draw(st.booleans()):
+                adjacent[a].add(b)
+                adjacent[b].add(a)
+    people = draw(st.integers(2, 12))
+    home = {p: draw(st.integers(0, hoods - 1)) for p in range(people)}
+    where = {p: draw(st.one_of(st.none(), st.tuples(st.floats(52.0, 52.05), st.floats(5.0, 5.07)))) for p in range(people)}
+
+    def loc(p):
+        return where[p] if where[p] else (None, None)
+
+    asks = []
+    for i in range(draw(st.integers(0, 10))):
+        p = draw(st.integers(0, people - 1))
+        asks.append(Ask(100 + i, p, home[p], draw(st.sampled_from(CATEGORIES)), *loc(p),
+                        Window(draw(st.integers(1, (1 << 21) - 1)))))
+    helpers = []
+    for i in range(draw(st.integers(0, 15))):
+        p = draw(st.integers(0, people - 1))
+        offer = 500 + i if draw(st.booleans()) else None
+        helpers.append(Helper(p, home[p], draw(st.sampled_from(CATEGORIES)), *loc(p),
+                              Window(draw(st.integers(0, (1 << 21) - 1))), offer=offer))
+    pairs = st.tuples(st.integers(0, people - 1), st.integers(0, people - 1))
+    blocked = {pair(a, b) for a, b in draw(st.lists(pairs, max_size=4)) if a != b}
+    declined = {(a, b) for a, b in draw(st.lists(pairs, max_size=4)) if a != b}
+    warm = {pair(a, b) for a, b in draw(st.lists(pairs, max_size=4)) if a != b}
+    ctx = Context(adjacent=adjacent, blocked=blocked, declined=declined, taken=set(), warm=warm,
+                  reciprocal=set(draw(st.lists(st.integers(0, people - 1), max_size=4))),
+                  load={p: draw(st.integers(0, 3)) for p in range(people)}, live_per_ask={}, proposals_this_week={},
+                  max_metres=draw(st.sampled_from([500.0, 1500.0, 3000.0])), k=draw(st.integers(1, 3)),
+                  m=draw(st.integers(1, 2)))
+    return asks, helpers, ctx, home
+
+
+@settings(max_examples=300, deadline=None)
+@given(worlds())
+def test_matches_respect_every_rule(world):
+    asks, helpers, ctx, home = world
+    by_id = {a.id: a for a in asks}
+    chosen = match(asks, helpers, ctx)
+    per_ask, per_helper = {}, {}
+    for s in chosen:
+        ask = by_id[s.ask]
+        assert s.helper != ask.asker, "no self-match"
+        assert pair(ask.asker, s.helper) not in ctx.blocked, "no blocked pair"
+        assert (ask.asker, s.helper) not in ctx.declined, "no pair that declined before"
+        near = {ask.hood, *ctx.adjacent.get(ask.hood, ())}
+        assert home[s.helper] in near, "same or adjacent neighbourhood"
+        fitting = [h for h in helpers if h.person == s.helper and h.category == ask.category
+                   and h.window.overlap(ask.window) and h.hood in near]
+        assert fitting, "a helper who does this category at a fitting time"
+        for h in fitting:
+            if h.lat is not None and ask.lat is not None:
+                assert metres(ask.lat, ask.lon, h.lat, h.lon) <= ctx.max_metres, "no pair beyond the distance"
+        per_ask[s.ask] = per_ask.get(s.ask, 0) + 1
+        per_helper[s.helper] = per_helper.get(s.helper, 0) + 1
+    assert all(n <= ctx.k for n in per_ask.values()), "at most k suggestions per ask"
+    assert all(n <= ctx.m for n in per_helper.values()), "no helper over the weekly cap"
+    assert len({(s.ask, s.helper) for s in chosen}) == len(chosen), "no pair twice"
+
+
+@settings(max_examples=150, deadline=None)
+@given(worlds())
+def test_same_input_same_output(world):
+    asks, helpers, ctx, _ = world
+    first = match(asks, helpers, ctx)
+    again = match(list(asks), list(helpers), replace(ctx))
+    shuffled = match(list(reversed(asks)), list(reversed(helpers)), replace(ctx))
+    assert first == again
+    assert sorted(first, key=lambda s: (s.ask, s.helper)) == sorted(shuffled, key=lambda s: (s.ask, s.helper))
+
+
+@settings(max_examples=150, deadline=None)
+@given(worlds())
+def test_a_rerun_on_unchanged_data_suggests_nothing_new(world):
+    asks, helpers, ctx, _ = world
+    chosen = match(asks, helpers, ctx)
+    # what the database holds after the first run: the pairs are taken, the asks and helpers counted
+    after = replace(ctx, taken=ctx.taken | {(s.ask, s.helper) for s in chosen},
+                    live_per_ask=_count(s.ask for s in chosen),
+                    proposals_this_week=_count(s.helper for s in chosen),
+                    load={p: ctx.load.get(p, 0) + n for p, n in _count(s.helper for s in chosen).items()} | {
+                        p: v for p, v in ctx.load.items() if p not in {s.helper for s in chosen}})
+    assert match(asks, helpers, after) == []
+
+
+def _count(items) -> dict:
+    out = {}
+    for item in items:
+        out[item] = out.get(item, 0) + 1
+    return out
+
+
+def test_fair_spread_prefers_the_helper_with_less_on_their_plate():
+    window = Window((1 << 21) - 1)
+    asks = [Ask(1, 10, 0, "klussen", None, None, window)]
+    helpers = [Helper(20, 0, "klussen", None, None, window), Helper(21, 0, "klussen", None, None, window)]
+    ctx = Context(adjacent={}, blocked=set(), declined=set(), taken=set(), warm=set(), reciprocal=set(),
+                  load={20: 4, 21: 0}, live_per_ask={}, proposals_this_week={}, k=1)
+    (only,) = match(asks, helpers, ctx)
+    assert only.helper == 21
+    assert {"code": "fair"} in only.reasons
+
+
+def test_near_and_warm_rank_higher_and_say_why():
+    window = Window((1 << 21) - 1)
+    asks = [Ask(1, 10, 0, "klussen", 52.0, 5.0, window)]
+    helpers = [Helper(20, 0, "klussen", 52.02, 5.0, window), Helper(21, 0, "klussen", 52.003, 5.0, window),
+               Helper(22, 0, "klussen", 52.02, 5.0, window)]
+    ctx = Context(adjacent={}, blocked=set(), declined=set(), taken=set(), warm={pair(10, 22)}, reciprocal=set(),
+                  load={}, live_per_ask={}, proposals_this_week={}, k=3)
+    ranked = [s.helper for s in match(asks, helpers, ctx)]
+    assert ranked[0] == 21  # 300 m beats 2.2 km
+    assert ranked.index(22) < ranked.index(20)  # a warm contact beats a stranger at the same distance
+    near = next(s for s in match(asks, helpers, ctx) if s.helper == 21)
+    assert {"code": "distance", "metres": 300} in near.reasons
+    assert any(r["code"] == "time" for r in near.reasons)

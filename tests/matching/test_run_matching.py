@@ -1,0 +1,167 @@
+"""The matcher against the database: stored suggestions, reruns, mail once a week, and the people's side."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from buurthulp.accounts.models import InterestDirection
+from buurthulp.accounts.services import set_interests
+from buurthulp.categories import Category, DayPart, Weekday, mask_of
+from buurthulp.db import utcnow
+from buurthulp.extensions import db
+from buurthulp.matching.services import run_matching
+from buurthulp.posts import services as posts
+from buurthulp.posts.models import Match, MatchSource, MatchStatus, PostKind, Timing
+from tests.factories import make_neighbour, make_neighbourhood
+from tests.posts.conftest import post_input
+
+TUESDAY_MORNING = mask_of([(Weekday.TUESDAY, DayPart.MORNING)])
+
+
+@pytest.fixture
+def town(app):
+    zuilen = make_neighbourhood("Zuilen", ["3554"], centre=(52.1105, 5.0935))
+    ondiep = make_neighbourhood("Ondiep", ["3552"], adjacent=[zuilen], centre=(52.1020, 5.1000))
+    far = make_neighbourhood("Everdingen", ["4121"], centre=(51.99, 5.165))
+    people = {}
+    for name, hood, lat in [("ria", zuilen, 52.1105), ("ahmed", zuilen, 52.1110), ("joost", ondiep, 52.1030),
+                            ("annie", far, 51.99)]:
+        people[name] = make_neighbour(hood, email=f"{name}@example.org", name=name.capitalize(),
+                                      latitude=lat, longitude=hood.centre_lon, availability=TUESDAY_MORNING)
+    for name in ("ahmed", "joost", "annie"):
+        set_interests(people[name], InterestDirection.OFFER, [Category.ODD_JOBS])
+    db.session.commit()
+    ask = posts.create_post(db.session, people["ria"], post_input(timing=Timing.WEEKLY, weekly_slots=TUESDAY_MORNING))
+    db.session.commit()
+    return people, ask
+
+
+def suggestions(ask):
+    return db.session.scalars(sa.select(Match).where(Match.ask_id == ask.id).order_by(Match.score.desc())).all()
+
+
+def test_suggests_near_helpers_with_reasons_and_a_rerun_adds_nothing(town):
+    people, ask = town
+    now = utcnow()
+    counts = run_matching(db.session, now)
+    db.session.commit()
+    found = suggestions(ask)
+    assert [m.helper_id for m in found] == [people["ahmed"].id, people["joost"].id]  # not far-away Annie
+    assert all(m.source == MatchSource.SCHEDULER and m.status == MatchStatus.SUGGESTED for m in found)
+    assert {"code": "time", "weekday": 1, "part": 0} in found[0].reasons
+    assert counts["suggestions"] == 2
+    assert run_matching(db.session, now + timedelta(hours=1))["suggestions"] == 0
+
+
+def test_never_a_blocked_or_declined_pair(town):
+    people, ask = town
+    posts.block(db.session, people["ria"], people["ahmed"])
+    db.session.commit()
+    run_matching(db.session, utcnow())
+    db.session.commit()
+    (only,) = suggestions(ask)
+    assert only.helper_id == people["joost"].id
+    posts.decline(db.session, people["ria"], only)
+    db.session.commit()
+    assert run_matching(db.session, utcnow() + timedelta(hours=1))["suggestions"] == 0
+
+
+def test_times_must_fit(town):
+    people, ask = town
+    people["ahmed"].availability = mask_of([(Weekday.FRIDAY, DayPart.EVENING)])
+    db.session.commit()
+    run_matching(db.session, utcnow())
+    assert [m.helper_id for m in suggestions(ask)] == [people["joost"].id]
+
+
+def test_helper_gets_at_most_two_new_proposals_a_week(app, town):
+    people, _ = town
+    for i in range(3):
+        asker = make_neighbour(people["ria"].neighbourhood, email=f"asker{i}@example.org", latitude=52.1105,
+                               longitude=5.0935)
+        posts.create_post(db.session, asker, post_input(timing=Timing.WEEKLY, weekly_slots=TUESDAY_MORNING))
+    db.session.commit()
+    run_matching(db.session, utcnow())
+    db.session.commit()
+    per_helper = dict(db.session.execute(sa.select(Match.helper_id, sa.func.count()).group_by(Match.helper_id)).all())
+    assert max(per_helper.values()) <= 2
+
+
+def test_asker_is_mailed_at_most_once_a_week(app, town, outbox):
+    people, ask = town
+    now = utcnow()
+    run_matching(db.session, now)
+    db.session.commit()
+    from buurthulp.posts.notifications import send_notification_mails
+
+    send_notification_mails(db.session, now)
+    db.session.commit()
+    assert [m["To"] for m in outbox()] == ["ria@example.org"]
+    # a second ask, new suggestions two days later: in the app, not by mail
+    second = posts.create_post(db.session, people["ria"], post_input(title="Lamp ophangen", timing=Timing.WEEKLY,
+                                                                     weekly_slots=TUESDAY_MORNING))
+    db.session.commit()
+    later = now + timedelta(days=2)
+    assert run_matching(db.session, later)["suggestions"] == 2
+    send_notification_mails(db.session, later)
+    db.session.commit()
+    assert len(outbox()) == 1
+    assert second.id
+
+
+def test_asker_sees_ranked_suggestions_proposes_and_helper_accepts(client, make_client, town):
+    people, ask = town
+    run_matching(db.session, utcnow())
+    db.session.commit()
+    client.login("ria@example.org")
+    page = client.get(f"/posts/{ask.id}").get_data(as_text=True)
+    assert page.index("Ahmed") < page.index("Joost")  # best first
+    assert "Allebei tijd" in page or "Both free" in page  # the reasons in words
+    best = suggestions(ask)[0]
+    assert client.post(f"/matches/{best.id}/accept").status_code == 302
+    db.session.refresh(best)
+    assert best.status == MatchStatus.PROPOSED and best.asker_accepted_at is not None
+    helper = make_client()
+    helper.login("ahmed@example.org")
+    assert helper.post(f"/matches/{best.id}/accept").status_code == 302
+    db.session.refresh(best)
+    assert best.status == MatchStatus.ACCEPTED
+
+
+def test_helper_sees_the_asks_suggested_to_them_and_a_response_takes_the_suggestion(client, town):
+    people, ask = town
+    run_matching(db.session, utcnow())
+    db.session.commit()
+    client.login("joost@example.org")
+    page = client.get("/my/posts").get_data(as_text=True)
+    assert ask.title in page
+    # the helper cannot accept a suggestion the asker has not chosen
+    joosts = next(m for m in suggestions(ask) if m.helper_id == people["joost"].id)
+    assert client.post(f"/matches/{joosts.id}/accept").status_code == 400
+    response = client.post(f"/posts/{ask.id}/respond", {"note": "Ik kan dinsdag"})
+    assert response.status_code == 302
+    db.session.refresh(joosts)
+    assert joosts.status == MatchStatus.PROPOSED and joosts.helper_accepted_at is not None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Match).where(
+        Match.ask_id == ask.id, Match.helper_id == people["joost"].id)) == 1
+
+
+def test_offers_are_candidates_too(town):
+    people, ask = town
+    set_interests(people["joost"], InterestDirection.OFFER, [])
+    set_interests(people["ahmed"], InterestDirection.OFFER, [])
+    db.session.commit()
+    offer = posts.create_post(db.session, people["joost"], post_input(kind=PostKind.OFFER, title="Klusjes",
+                                                                      timing=Timing.WEEKLY,
+                                                                      weekly_slots=TUESDAY_MORNING))
+    db.session.commit()
+    run_matching(db.session, utcnow())
+    (only,) = suggestions(ask)
+    assert only.helper_id == people["joost"].id and only.offer_id == offer.id
+    assert {"code": "offer"} in only.reasons
+
+
+def test_cli_matching_run(town, runner):
+    result = runner.invoke(args=["matching", "run"])
+    assert result.exit_code == 0 and "suggestions: 2" in result.output
