@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 PARTS = 3
@@ -91,6 +91,7 @@ class Context:
     blocked: set[tuple[int, int]]                 # (a, b) with a < b
     declined: set[tuple[int, int]]                # (asker, helper) pairs that declined before
     taken: set[tuple[int, int]]                   # (ask, helper) pairs that already have a match
+    taken_offers: set[tuple[int, int]]            # (offer, asker) pairs that already have a match
     warm: set[tuple[int, int]]                    # (a, b) with a < b who helped each other before
     reciprocal: set[int]                          # people who ask and offer
     load: dict[int, int]                          # helper -> open and recent matches
@@ -109,6 +110,7 @@ class Suggestion:
     helper: int
     offer: int | None
     score: float
+    # the reasons a person reads; between candidates() and match(), what explain() needs to write them
     reasons: tuple = field(default=())
 
 
@@ -126,42 +128,40 @@ def first_slot(mask: int) -> int | None:
     return (mask & -mask).bit_length() - 1 if mask else None
 
 
-def score(ask: Ask, helper: Helper, overlap: int, distance: float | None, ctx: Context) -> tuple[float, tuple]:
-    """The score of one pair and the reasons a person will read."""
-    reasons = []
-    total = 0.0
-    if distance is not None:
-        total += 3.0 * (1.0 - distance / ctx.max_metres)
-        reasons.append({"code": "distance", "metres": int(round(distance / 100.0)) * 100})
-    elif helper.hood == ask.hood:
-        total += 1.5
-        reasons.append({"code": "same_neighbourhood"})
-    else:
-        total += 1.0
+def score(ask: Ask, helper: Helper, overlap: int, distance: float | None, ctx: Context) -> float:
+    """The score of one pair: near, free at the same time, warm, offering now, reciprocal, not overloaded."""
+    total = 3.0 * (1.0 - distance / ctx.max_metres) if distance is not None else (
+        1.5 if helper.hood == ask.hood else 1.0)
     if helper.hood == ask.hood:
         total += 0.5
-    slots = bin(overlap).count("1")
-    total += min(slots, 6) / 6.0
+    total += min(overlap.bit_count(), 6) / 6.0
+    if (ask.asker, helper.person) in ctx.warm or (helper.person, ask.asker) in ctx.warm:
+        total += 1.5
+    total += 1.0 if helper.offer is not None else 0.5
+    if helper.person in ctx.reciprocal:
+        total += 0.3
+    total -= 0.6 * min(ctx.load.get(helper.person, 0), 5)
+    return round(total, 6)
+
+
+def explain(ask: Ask, helper: Helper, overlap: int, distance: float | None, ctx: Context) -> tuple:
+    """The reasons a person reads beside a suggestion, in the order of the score's parts."""
+    reasons = []
+    if distance is not None:
+        reasons.append({"code": "distance", "metres": int(round(distance / 100.0)) * 100})
+    elif helper.hood == ask.hood:
+        reasons.append({"code": "same_neighbourhood"})
     slot = first_slot(overlap)
     if slot is not None:
         reasons.append({"code": "time", "weekday": slot // PARTS, "part": slot % PARTS})
     if pair(ask.asker, helper.person) in ctx.warm:
-        total += 1.5
         reasons.append({"code": "warm"})
-    if helper.offer is not None:
-        total += 1.0
-        reasons.append({"code": "offer"})
-    else:
-        total += 0.5
-        reasons.append({"code": "fit"})
+    reasons.append({"code": "offer"} if helper.offer is not None else {"code": "fit"})
     if helper.person in ctx.reciprocal:
-        total += 0.3
         reasons.append({"code": "reciprocity"})
-    load = ctx.load.get(helper.person, 0)
-    total -= 0.6 * min(load, 5)
-    if load == 0:
+    if ctx.load.get(helper.person, 0) == 0:
         reasons.append({"code": "fair"})
-    return round(total, 6), tuple(reasons)
+    return tuple(reasons)
 
 
 def candidates(asks: list[Ask], helpers: list[Helper], ctx: Context) -> list[Suggestion]:
@@ -190,15 +190,15 @@ def candidates(asks: list[Ask], helpers: list[Helper], ctx: Context) -> list[Sug
                     distance = metres(ask.lat, ask.lon, helper.lat, helper.lon)
                     if distance > max_m:
                         continue
-                value, reasons = score(ask, helper, overlap, distance, ctx)
+                value = score(ask, helper, overlap, distance, ctx)
                 # one entry per person: the best of their offers and profile, ties broken the same way always
                 key = (value, -(helper.offer or 0), -helper.window.mask, helper.window.start, helper.window.end)
                 known = best.get(person)
                 if known is None or key > known[0]:
-                    best[person] = (key, person, reasons, helper.offer)
+                    best[person] = (key, person, helper, overlap, distance)
         top = heapq.nsmallest(ctx.per_ask, best.values(), key=lambda c: (-c[0][0], c[1]))
-        out.extend(Suggestion(ask.id, ask.asker, person, offer, key[0], reasons)
-                   for key, person, reasons, offer in top)
+        out.extend(Suggestion(ask.id, ask.asker, person, helper.offer, key[0], (ask, helper, overlap, distance))
+                   for key, person, helper, overlap, distance in top)
     return out
 
 
@@ -206,16 +206,23 @@ def assign(suggestions: list[Suggestion], ctx: Context) -> list[Suggestion]:
     """Best pairs first, at most k per ask (counting live ones) and m new per helper this week."""
     per_ask = dict(ctx.live_per_ask)
     per_helper = dict(ctx.proposals_this_week)
+    offers_used = set(ctx.taken_offers)
     chosen = []
     for s in sorted(suggestions, key=lambda s: (-s.score, s.ask, s.helper)):
         if per_ask.get(s.ask, 0) >= ctx.k or per_helper.get(s.helper, 0) >= ctx.m:
             continue
         per_ask[s.ask] = per_ask.get(s.ask, 0) + 1
         per_helper[s.helper] = per_helper.get(s.helper, 0) + 1
+        if s.offer is not None:
+            if (s.offer, s.asker) in offers_used:
+                # one offer is linked to one asker once (two asks of the same person): suggest the person only
+                s = replace(s, offer=None)
+            else:
+                offers_used.add((s.offer, s.asker))
         chosen.append(s)
     return chosen
 
 
 def match(asks: list[Ask], helpers: list[Helper], ctx: Context) -> list[Suggestion]:
-    """Candidates, then the global assignment."""
-    return assign(candidates(asks, helpers, ctx), ctx)
+    """Candidates, then the global assignment; only the chosen suggestions are put into words."""
+    return [replace(s, reasons=explain(*s.reasons, ctx)) for s in assign(candidates(asks, helpers, ctx), ctx)]

@@ -74,13 +74,16 @@ def load(session, now: datetime, *, max_metres: float, k: int, m: int) -> tuple[
         adjacent.setdefault(a, set()).add(b)
     blocked = {pair(a, b) for a, b in session.execute(sa.select(Block.blocker_id, Block.blocked_id))}
 
-    ctx = Context(adjacent=adjacent, blocked=blocked, declined=set(), taken=set(), warm=set(), reciprocal=set(),
+    ctx = Context(adjacent=adjacent, blocked=blocked, declined=set(), taken=set(), taken_offers=set(), warm=set(),
+                  reciprocal=set(),
                   load={}, live_per_ask={}, proposals_this_week={}, max_metres=max_metres, k=k, m=m)
-    rows = session.execute(sa.select(Match.ask_id, Match.asker_id, Match.helper_id, Match.status, Match.source,
-                                     Match.created_at))
-    for ask_id, asker, helper, status, source, created in rows:
+    rows = session.execute(sa.select(Match.ask_id, Match.offer_id, Match.asker_id, Match.helper_id, Match.status,
+                                     Match.source, Match.created_at))
+    for ask_id, offer_id, asker, helper, status, source, created in rows:
         if ask_id is not None:
             ctx.taken.add((ask_id, helper))
+        if offer_id is not None:
+            ctx.taken_offers.add((offer_id, asker))
         if status == MatchStatus.DECLINED:
             ctx.declined.add((asker, helper))
         if status in (MatchStatus.DONE, MatchStatus.THANKED):

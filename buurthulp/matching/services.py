@@ -20,7 +20,8 @@ def run_matching(session, now: datetime) -> dict:
                               m=config["MATCH_PROPOSALS_PER_HELPER_PER_WEEK"])
     chosen = match(asks, helpers, ctx)
     if chosen:
-        session.execute(sa.insert(Match), [{
+        # Core inserts: batched into a few multi-row statements, no ORM objects for thousands of rows
+        session.execute(sa.insert(Match.__table__), [{
             "ask_id": s.ask, "offer_id": s.offer, "asker_id": s.asker, "helper_id": s.helper,
             "source": MatchSource.SCHEDULER, "status": MatchStatus.SUGGESTED, "score": s.score,
             "reasons": list(s.reasons), "note": "", "cancel_reason": "", "created_at": now, "updated_at": now,
@@ -43,7 +44,7 @@ def tell_askers(session, asker_ids: list[int], now: datetime) -> int:
                      "mailed_at": None if by_mail else now})
         if by_mail:
             mail_now.append(person)
-    session.execute(sa.insert(Notification), rows)
+    session.execute(sa.insert(Notification.__table__), rows)
     if mail_now:
         session.execute(sa.update(Neighbour).where(Neighbour.id.in_(mail_now)).values(suggestions_mailed_at=now))
     return len(rows)

@@ -45,7 +45,7 @@ def worlds(draw):
     blocked = {pair(a, b) for a, b in draw(st.lists(pairs, max_size=4)) if a != b}
     declined = {(a, b) for a, b in draw(st.lists(pairs, max_size=4)) if a != b}
     warm = {pair(a, b) for a, b in draw(st.lists(pairs, max_size=4)) if a != b}
-    ctx = Context(adjacent=adjacent, blocked=blocked, declined=declined, taken=set(), warm=warm,
+    ctx = Context(adjacent=adjacent, blocked=blocked, declined=declined, taken=set(), taken_offers=set(), warm=warm,
                   reciprocal=set(draw(st.lists(st.integers(0, people - 1), max_size=4))),
                   load={p: draw(st.integers(0, 3)) for p in range(people)}, live_per_ask={}, proposals_this_week={},
                   max_metres=draw(st.sampled_from([500.0, 1500.0, 3000.0])), k=draw(st.integers(1, 3)),
@@ -78,6 +78,8 @@ def test_matches_respect_every_rule(world):
     assert all(n <= ctx.k for n in per_ask.values()), "at most k suggestions per ask"
     assert all(n <= ctx.m for n in per_helper.values()), "no helper over the weekly cap"
     assert len({(s.ask, s.helper) for s in chosen}) == len(chosen), "no pair twice"
+    linked = [(s.offer, s.asker) for s in chosen if s.offer is not None]
+    assert len(set(linked)) == len(linked), "an offer is linked to one asker once"
 
 
 @settings(max_examples=150, deadline=None)
@@ -98,6 +100,7 @@ def test_a_rerun_on_unchanged_data_suggests_nothing_new(world):
     chosen = match(asks, helpers, ctx)
     # what the database holds after the first run: the pairs are taken, the asks and helpers counted
     after = replace(ctx, taken=ctx.taken | {(s.ask, s.helper) for s in chosen},
+                    taken_offers={(s.offer, s.asker) for s in chosen if s.offer is not None},
                     live_per_ask=_count(s.ask for s in chosen),
                     proposals_this_week=_count(s.helper for s in chosen),
                     load={p: ctx.load.get(p, 0) + n for p, n in _count(s.helper for s in chosen).items()} | {
@@ -116,7 +119,7 @@ def test_fair_spread_prefers_the_helper_with_less_on_their_plate():
     window = Window((1 << 21) - 1)
     asks = [Ask(1, 10, 0, "klussen", None, None, window)]
     helpers = [Helper(20, 0, "klussen", None, None, window), Helper(21, 0, "klussen", None, None, window)]
-    ctx = Context(adjacent={}, blocked=set(), declined=set(), taken=set(), warm=set(), reciprocal=set(),
+    ctx = Context(adjacent={}, blocked=set(), declined=set(), taken=set(), taken_offers=set(), warm=set(), reciprocal=set(),
                   load={20: 4, 21: 0}, live_per_ask={}, proposals_this_week={}, k=1)
     (only,) = match(asks, helpers, ctx)
     assert only.helper == 21
@@ -128,7 +131,7 @@ def test_near_and_warm_rank_higher_and_say_why():
     asks = [Ask(1, 10, 0, "klussen", 52.0, 5.0, window)]
     helpers = [Helper(20, 0, "klussen", 52.02, 5.0, window), Helper(21, 0, "klussen", 52.003, 5.0, window),
                Helper(22, 0, "klussen", 52.02, 5.0, window)]
-    ctx = Context(adjacent={}, blocked=set(), declined=set(), taken=set(), warm={pair(10, 22)}, reciprocal=set(),
+    ctx = Context(adjacent={}, blocked=set(), declined=set(), taken=set(), taken_offers=set(), warm={pair(10, 22)}, reciprocal=set(),
                   load={}, live_per_ask={}, proposals_this_week={}, k=3)
     ranked = [s.helper for s in match(asks, helpers, ctx)]
     assert ranked[0] == 21  # 300 m beats 2.2 km

@@ -165,3 +165,19 @@ def test_offers_are_candidates_too(town):
 def test_cli_matching_run(town, runner):
     result = runner.invoke(args=["matching", "run"])
     assert result.exit_code == 0 and "suggestions: 2" in result.output
+
+
+def test_one_offer_fits_two_asks_of_the_same_person(town):
+    people, ask = town
+    set_interests(people["joost"], InterestDirection.OFFER, [])
+    set_interests(people["ahmed"], InterestDirection.OFFER, [])
+    offer = posts.create_post(db.session, people["joost"], post_input(kind=PostKind.OFFER, title="Klusjes",
+                                                                      timing=Timing.WEEKLY,
+                                                                      weekly_slots=TUESDAY_MORNING))
+    second = posts.create_post(db.session, people["ria"], post_input(title="Lamp", timing=Timing.WEEKLY,
+                                                                     weekly_slots=TUESDAY_MORNING))
+    db.session.commit()
+    assert run_matching(db.session, utcnow())["suggestions"] == 2
+    db.session.commit()
+    linked = db.session.scalars(sa.select(Match.ask_id).where(Match.offer_id == offer.id)).all()
+    assert len(linked) == 1 and linked[0] in (ask.id, second.id)

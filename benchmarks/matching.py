@@ -1,0 +1,218 @@
+"""The matcher on a synthetic city: wall time and peak memory at 10k, 50k and 100k open posts.
+
+For each size, in a fresh process: fill a scratch database (neighbourhoods in a
+grid, each next to its grid neighbours; neighbours who ask, offer, or say in
+their profile what they like to do), then print
+  - load: the time just to load the open posts from the database (the floor),
+  - full: the whole matching run (load everything, match, store suggestions),
+  - the ratio full/load, and the peak memory (max RSS) of the process.
+At 10k it also runs a naive all-pairs matcher (every ask against every helper).
+Goal: full at 100k within 3x load and under 60 s, growing close to linearly.
+
+    .venv/bin/python benchmarks/matching.py           # 10k, 50k, 100k
+    .venv/bin/python benchmarks/matching.py --quick   # 5k, under a minute
+BENCH_DATABASE_URL picks the (scratch!) database; it is dropped and created.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import sqlalchemy as sa  # noqa: E402
+
+from benchmarks._common import scratch_database  # noqa: E402
+
+POSTS_PER_HOOD = 50
+
+
+def fill(posts: int, seed: int = 7) -> None:
+    from buurthulp.categories import Category
+    from buurthulp.db import utcnow
+    from buurthulp.extensions import db
+    from buurthulp.timeutil import local_today
+
+    rng = random.Random(seed)
+    now = utcnow()
+    today = local_today(now)
+    hoods = max(4, posts // POSTS_PER_HOOD)
+    side = int(hoods ** 0.5) + 1
+    t = db.metadata.tables
+    db.session.execute(sa.insert(t["neighbourhood"]), [
+        {"id": i + 1, "name": f"Buurt {i + 1}", "slug": f"b{i + 1}", "municipality": "Benchstad",
+         "centre_lat": 52.0 + (i // side) * 0.012, "centre_lon": 5.0 + (i % side) * 0.019, "created_at": now}
+        for i in range(hoods)])
+    adjacency = []
+    for i in range(hoods):
+        r, c = divmod(i, side)
+        for dr, dc in ((0, 1), (1, 0), (0, -1), (-1, 0)):
+            j = (r + dr) * side + c + dc
+            if 0 <= r + dr and 0 <= c + dc < side and j < hoods:
+                adjacency.append({"neighbourhood_id": i + 1, "adjacent_id": j + 1})
+    db.session.execute(sa.insert(t["neighbourhood_adjacency"]), adjacency)
+    categories = [c.value for c in Category]
+    people, interests = [], []
+    neighbours = posts  # about one open post per neighbour; many have none, some several
+    for i in range(neighbours):
+        hood = i % hoods
+        people.append({
+            "id": i + 1, "display_name": f"n{i + 1}", "email": f"n{i + 1}@bench.example", "email_confirmed_at": now,
+            "password_hash": "x", "session_token": f"t{i + 1}", "locale": "nl", "neighbourhood_id": hood + 1,
+            "latitude": round(52.0 + (hood // side) * 0.012 + rng.uniform(-0.005, 0.005), 3),
+            "longitude": round(5.0 + (hood % side) * 0.019 + rng.uniform(-0.008, 0.008), 3),
+            "about": "", "availability": rng.getrandbits(21) & rng.getrandbits(21), "digest": "monthly",
+            "share_email": False, "share_phone": False, "notify_by_mail": True, "is_admin": False, "created_at": now,
+        })
+        if rng.random() < 0.4:
+            for category in rng.sample(categories, 2):
+                interests.append({"neighbour_id": i + 1, "direction": "offer", "category": category})
+        if rng.random() < 0.2:
+            interests.append({"neighbour_id": i + 1, "direction": "ask", "category": rng.choice(categories)})
+    for start in range(0, len(people), 10000):
+        db.session.execute(sa.insert(t["neighbour"]), people[start:start + 10000])
+    for start in range(0, len(interests), 20000):
+        db.session.execute(sa.insert(t["neighbour_interest"]), interests[start:start + 20000])
+    rows = []
+    for i in range(posts):
+        author = people[rng.randrange(neighbours)]
+        timing = rng.choice(["once", "flexible", "weekly"])
+        row = {"kind": "ask" if rng.random() < 0.5 else "offer", "author_id": author["id"],
+               "neighbourhood_id": author["neighbourhood_id"], "category": rng.choice(categories),
+               "title": f"p{i}", "description": "", "private_details": "", "timing": timing, "weekly_slots": 0,
+               "duration_minutes": 60, "place": "home_area", "place_note": "", "latitude": author["latitude"],
+               "longitude": author["longitude"], "status": "open", "expires_at": now + timedelta(days=20),
+               "created_at": now, "updated_at": now, "on_date": None, "day_part": None, "period_start": None,
+               "period_end": None, "weekly_until": None}
+        if timing == "once":
+            row["on_date"], row["day_part"] = today + timedelta(days=rng.randrange(1, 20)), rng.randrange(3)
+        elif timing == "flexible":
+            row["period_start"], row["period_end"] = today, today + timedelta(days=rng.randrange(2, 20))
+        else:
+            row["weekly_slots"] = rng.getrandbits(21) & rng.getrandbits(21) or 1
+        rows.append(row)
+    for start in range(0, len(rows), 10000):
+        db.session.execute(sa.insert(t["post"]), rows[start:start + 10000])
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("VACUUM ANALYZE"))
+
+
+def naive(asks, helpers, ctx):
+    """Every ask against every helper, no buckets: the baseline the real matcher must beat."""
+    from buurthulp.matching.engine import Suggestion, assign, explain, metres, pair, score
+
+    found = []
+    for ask in asks:
+        near = {ask.hood, *ctx.adjacent.get(ask.hood, ())}
+        for helper in helpers:
+            if helper.category != ask.category or helper.hood not in near or helper.person == ask.asker:
+                continue
+            if pair(ask.asker, helper.person) in ctx.blocked or (ask.asker, helper.person) in ctx.declined:
+                continue
+            overlap = ask.window.overlap(helper.window)
+            if not overlap:
+                continue
+            distance = None
+            if ask.lat is not None and helper.lat is not None:
+                distance = metres(ask.lat, ask.lon, helper.lat, helper.lon)
+                if distance > ctx.max_metres:
+                    continue
+            value = score(ask, helper, overlap, distance, ctx)
+            found.append(Suggestion(ask.id, ask.asker, helper.person, helper.offer, value,
+                                    explain(ask, helper, overlap, distance, ctx)))
+    return assign(found, ctx)
+
+
+def child(posts: int, with_naive: bool) -> dict:
+    from buurthulp import create_app
+    from buurthulp.db import utcnow
+    from buurthulp.extensions import db
+    from buurthulp.matching.load import load, open_posts
+    from buurthulp.matching.services import run_matching
+    from buurthulp.posts.models import PostKind
+    from config import TestConfig
+
+    url = scratch_database()
+    app = create_app(type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
+    out = {"posts": posts}
+    with app.app_context():
+        db.create_all()
+        start = time.perf_counter()
+        fill(posts)
+        out["fill_s"] = time.perf_counter() - start
+        now = utcnow()
+        db.session.remove()
+        start = time.perf_counter()
+        loaded = len(open_posts(db.session, now, PostKind.ASK)) + len(open_posts(db.session, now, PostKind.OFFER))
+        out["load_s"] = time.perf_counter() - start
+        out["loaded"] = loaded
+        db.session.remove()
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        start = time.perf_counter()
+        counts = run_matching(db.session, now)
+        db.session.commit()
+        out["full_s"] = time.perf_counter() - start
+        out["counts"] = counts
+        out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        out["rss_before_mb"] = rss_before / 1024
+        if with_naive:
+            db.session.remove()
+            asks, helpers, ctx = load(db.session, now + timedelta(days=8), max_metres=3000, k=3, m=2)
+            ctx.taken, ctx.live_per_ask, ctx.proposals_this_week = set(), {}, {}
+            start = time.perf_counter()
+            naive_result = naive(asks, helpers, ctx)
+            out["naive_s"] = time.perf_counter() - start
+            from buurthulp.matching.engine import match
+
+            start = time.perf_counter()
+            fast_result = match(asks, helpers, ctx)
+            out["engine_s"] = time.perf_counter() - start
+            out["naive_suggestions"], out["engine_suggestions"] = len(naive_result), len(fast_result)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="one small size (5,000 open posts)")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--naive", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args.naive)))
+        return
+    sizes = [5_000] if args.quick else [10_000, 50_000, 100_000]
+    results = []
+    for size in sizes:
+        proc = subprocess.run([sys.executable, __file__, "--child", str(size)] + (["--naive"] if size == sizes[0] else []),
+                              capture_output=True, text=True, timeout=900)
+        if proc.returncode != 0:
+            print(proc.stderr[-3000:])
+            raise SystemExit(f"size {size} failed")
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        results.append(r)
+        print(f"{r['posts']:>7,} open posts: load {r['load_s']:6.2f} s   full run {r['full_s']:6.2f} s   "
+              f"ratio {r['full_s'] / r['load_s']:5.1f}x   peak RSS {r['peak_rss_mb']:7.0f} MB   "
+              f"suggestions {r['counts']['suggestions']:,}", flush=True)
+        if "naive_s" in r:
+            print(f"{'':>7}  naive all-pairs matcher: {r['naive_s']:6.2f} s   engine on the same input: "
+                  f"{r['engine_s']:6.2f} s   ({r['naive_suggestions']:,} vs {r['engine_suggestions']:,} suggestions)",
+                  flush=True)
+    if len(results) > 1:
+        first, last = results[0], results[-1]
+        growth = (last["full_s"] / first["full_s"]) / (last["posts"] / first["posts"])
+        print(f"growth: {last['posts'] // first['posts']}x the posts took {last['full_s'] / first['full_s']:.1f}x the time "
+              f"({growth:.2f} of linear)")
+
+
+if __name__ == "__main__":
+    main()
