@@ -200,9 +200,12 @@ def main() -> None:
             raise SystemExit(f"size {size} failed")
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         results.append(r)
+        c = r["counts"]
         print(f"{r['posts']:>7,} open posts: load {r['load_s']:6.2f} s   full run {r['full_s']:6.2f} s   "
               f"ratio {r['full_s'] / r['load_s']:5.1f}x   peak RSS {r['peak_rss_mb']:7.0f} MB   "
-              f"suggestions {r['counts']['suggestions']:,}", flush=True)
+              f"suggestions {c['suggestions']:,}", flush=True)
+        print(f"{'':>7}  of which: loading every input {c['load_ms'] / 1000:5.2f} s, matching {c['match_ms'] / 1000:5.2f} s, "
+              f"storing suggestions and notifications {c['store_ms'] / 1000:5.2f} s", flush=True)
         if "naive_s" in r:
             print(f"{'':>7}  naive all-pairs matcher: {r['naive_s']:6.2f} s   engine on the same input: "
                   f"{r['engine_s']:6.2f} s   ({r['naive_suggestions']:,} vs {r['engine_suggestions']:,} suggestions)",

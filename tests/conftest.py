@@ -56,11 +56,18 @@ def _fresh_g() -> None:
     g.__dict__.clear()
 
 
+_fresh_schema = {"done": IS_SQLITE}  # in-memory SQLite is new for every test
+
+
 @pytest.fixture
 def app(tmp_path, config_overrides):
     app = create_app(make_config(tmp_path, **config_overrides))
     app.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
     with app.app_context():
+        if not _fresh_schema["done"]:
+            # A test database left by an older checkout may lack new columns: build it anew once a run.
+            db.drop_all()
+            _fresh_schema["done"] = True
         db.create_all()
         yield app
         db.session.remove()

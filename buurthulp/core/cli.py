@@ -50,7 +50,7 @@ NEIGHBOURS = [
     ("Joost", "joost@example.org", "3553 LM", "ondiep", [C.EXERCISE, C.COMPANY], [],
      [(W.SUNDAY, P.MORNING), (W.TUESDAY, P.EVENING)], []),
     ("Mieke", "mieke@example.org", "3552 NP", "ondiep", [C.GROCERIES], [C.COMPANY],
-     [(W.THURSDAY, P.MORNING)], [("kracht-van-zuilen", Role.MEMBER)]),
+     [(W.THURSDAY, P.MORNING), (W.FRIDAY, P.MORNING)], [("kracht-van-zuilen", Role.MEMBER)]),
     ("Sanne", "sanne@example.org", "3513 RS", "pijlsweerd", [C.MINDING, C.PAPERWORK], [C.ODD_JOBS],
      [(W.FRIDAY, P.EVENING), (W.SATURDAY, P.AFTERNOON)], []),
     ("Kees", "kees@example.org", "3514 TV", "pijlsweerd", [], [C.TRANSPORT, C.COMPANY], [], []),

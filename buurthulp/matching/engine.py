@@ -25,7 +25,7 @@ FAR_FUTURE = date.max
 FAR_PAST = date.min
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Window:
     """When something can happen: weekday x part-of-day bits, between two dates."""
 
@@ -61,7 +61,7 @@ def window_weekly(slots: int, today: date, until: date | None) -> Window:
     return Window(slots, today, until or FAR_FUTURE)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Ask:
     id: int
     asker: int
@@ -72,7 +72,7 @@ class Ask:
     window: Window
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Helper:
     """Someone who could help: the author of an offer, or a neighbour who likes the category."""
 
@@ -119,8 +119,10 @@ def pair(a: int, b: int) -> tuple[int, int]:
 
 
 def metres(lat1, lon1, lat2, lon2) -> float:
-    x = (lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
-    return math.hypot(x, lat2 - lat1) * 111_320.0
+    """Metres from the first point (an ask) to the second, as ``candidates()`` measures them."""
+    dx = (lon2 - lon1) * math.cos(math.radians(lat1)) * 111_320.0
+    dy = (lat2 - lat1) * 111_320.0
+    return math.sqrt(dx * dx + dy * dy)
 
 
 def first_slot(mask: int) -> int | None:
@@ -135,7 +137,7 @@ def score(ask: Ask, helper: Helper, overlap: int, distance: float | None, ctx: C
     if helper.hood == ask.hood:
         total += 0.5
     total += min(overlap.bit_count(), 6) / 6.0
-    if (ask.asker, helper.person) in ctx.warm or (helper.person, ask.asker) in ctx.warm:
+    if pair(ask.asker, helper.person) in ctx.warm:
         total += 1.5
     total += 1.0 if helper.offer is not None else 0.5
     if helper.person in ctx.reciprocal:
@@ -164,40 +166,86 @@ def explain(ask: Ask, helper: Helper, overlap: int, distance: float | None, ctx:
     return tuple(reasons)
 
 
+def _index_pairs(pairs, symmetric: bool = False) -> dict[int, set[int]]:
+    out: dict[int, set[int]] = {}
+    for a, b in pairs:
+        out.setdefault(a, set()).add(b)
+        if symmetric:
+            out.setdefault(b, set()).add(a)
+    return out
+
+
 def candidates(asks: list[Ask], helpers: list[Helper], ctx: Context) -> list[Suggestion]:
-    """The best few helpers for every ask: near, free at the same time, never blocked or declined."""
-    by_bucket: dict[tuple[int, str], list[Helper]] = {}
-    for helper in helpers:
-        by_bucket.setdefault((helper.hood, helper.category), []).append(helper)
+    """The best few helpers for every ask: near, free at the same time, never blocked or declined.
+
+    The hot loop of the matcher: per ask it looks only at the helpers of the
+    ask's category in its own and adjacent neighbourhoods, with the rules and
+    the score written out inline (the same as ``score()``, which tests compare).
+    """
+    by_bucket: dict[tuple[int, str], list[tuple]] = {}
+    reciprocal, load = ctx.reciprocal, ctx.load
+    for h in helpers:
+        w = h.window
+        if not w.mask:
+            continue
+        static = (1.0 if h.offer is not None else 0.5) + (0.3 if h.person in reciprocal else 0.0) \
+            - 0.6 * min(load.get(h.person, 0), 5)
+        by_bucket.setdefault((h.hood, h.category), []).append(
+            (h.person, w.mask, w.start, w.end, h.lat, h.lon, h.hood, static, h.offer or 0, h))
+    taken = _index_pairs(ctx.taken)
+    blocked = _index_pairs(ctx.blocked, symmetric=True)
+    declined = _index_pairs(ctx.declined)
+    warm = _index_pairs(ctx.warm, symmetric=True)
     max_m = ctx.max_metres
+    max_sq = max_m * max_m
+    nothing: set[int] = set()
+    near = {hood: (hood, *sorted(adjacent)) for hood, adjacent in ctx.adjacent.items()}
     out: list[Suggestion] = []
     for ask in asks:
         if ctx.live_per_ask.get(ask.id, 0) >= ctx.k:
             continue
+        asker, a_hood = ask.asker, ask.hood
+        excluded = {asker} | taken.get(ask.id, nothing) | blocked.get(asker, nothing) | declined.get(asker, nothing)
+        warm_with = warm.get(asker, nothing)
+        a_mask, a_start, a_end = ask.window.mask, ask.window.start, ask.window.end
+        a_lat, a_lon = ask.lat, ask.lon
+        kx = math.cos(math.radians(a_lat)) * 111_320.0 if a_lat is not None else 0.0
         best: dict[int, tuple] = {}
-        for hood in (ask.hood, *sorted(ctx.adjacent.get(ask.hood, ()))):
-            for helper in by_bucket.get((hood, ask.category), ()):
-                person = helper.person
-                if person == ask.asker or (ask.id, person) in ctx.taken:
+        for hood in near.get(a_hood, (a_hood,)):
+            same = hood == a_hood
+            for person, h_mask, h_start, h_end, h_lat, h_lon, _, static, offer, helper in by_bucket.get(
+                    (hood, ask.category), ()):
+                if person in excluded or h_start > a_end or a_start > h_end:
                     continue
-                if pair(ask.asker, person) in ctx.blocked or (ask.asker, person) in ctx.declined:
-                    continue
-                overlap = ask.window.overlap(helper.window)
+                overlap = a_mask & h_mask
                 if not overlap:
                     continue
-                distance = None
-                if ask.lat is not None and helper.lat is not None:
-                    distance = metres(ask.lat, ask.lon, helper.lat, helper.lon)
-                    if distance > max_m:
+                if a_lat is not None and h_lat is not None:
+                    dx = (h_lon - a_lon) * kx
+                    dy = (h_lat - a_lat) * 111_320.0
+                    sq = dx * dx + dy * dy
+                    if sq > max_sq:
                         continue
-                value = score(ask, helper, overlap, distance, ctx)
+                    distance = math.sqrt(sq)
+                    value = 3.0 * (1.0 - distance / max_m)
+                else:
+                    distance = None
+                    value = 1.5 if same else 1.0
+                if same:
+                    value += 0.5
+                value += min(overlap.bit_count(), 6) / 6.0 + static
+                if person in warm_with:
+                    value += 1.5
+                value = round(value, 6)
                 # one entry per person: the best of their offers and profile, ties broken the same way always
-                key = (value, -(helper.offer or 0), -helper.window.mask, helper.window.start, helper.window.end)
+                key = (value, -offer, -h_mask, h_start, h_end)
                 known = best.get(person)
                 if known is None or key > known[0]:
                     best[person] = (key, person, helper, overlap, distance)
+        if not best:
+            continue
         top = heapq.nsmallest(ctx.per_ask, best.values(), key=lambda c: (-c[0][0], c[1]))
-        out.extend(Suggestion(ask.id, ask.asker, person, helper.offer, key[0], (ask, helper, overlap, distance))
+        out.extend(Suggestion(ask.id, asker, person, helper.offer, key[0], (ask, helper, overlap, distance))
                    for key, person, helper, overlap, distance in top)
     return out
 

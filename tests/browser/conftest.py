@@ -46,6 +46,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class LiveServer(str):
+    """The base URL, with the served app at ``.app`` (to run a job or read the outbox)."""
+
+    app = None
+
+
 @pytest.fixture
 def live_server(tmp_path):
     """The app with the demo data, served from a thread on 127.0.0.1; yields its base URL."""
@@ -64,7 +70,9 @@ def live_server(tmp_path):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        live = LiveServer(f"http://127.0.0.1:{server.server_port}")
+        live.app = app
+        yield live
     finally:
         server.shutdown()
         thread.join(timeout=10)

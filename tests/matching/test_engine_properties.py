@@ -8,7 +8,7 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from buurthulp.matching.engine import Ask, Context, Helper, Window, match, metres, pair
+from buurthulp.matching.engine import Ask, Context, Helper, Window, match, metres, pair, score
 
 TODAY = date(2026, 12, 1)
 CATEGORIES = ["klussen", "vervoer", "gezelschap"]
@@ -73,6 +73,10 @@ def test_matches_respect_every_rule(world):
         for h in fitting:
             if h.lat is not None and ask.lat is not None:
                 assert metres(ask.lat, ask.lon, h.lat, h.lon) <= ctx.max_metres, "no pair beyond the distance"
+        best = max(score(ask, h, h.window.overlap(ask.window),
+                         metres(ask.lat, ask.lon, h.lat, h.lon) if h.lat is not None and ask.lat is not None else None,
+                         ctx) for h in fitting)
+        assert abs(best - s.score) < 1e-5, "the hot loop scores as score() does"
         per_ask[s.ask] = per_ask.get(s.ask, 0) + 1
         per_helper[s.helper] = per_helper.get(s.helper, 0) + 1
     assert all(n <= ctx.k for n in per_ask.values()), "at most k suggestions per ask"
