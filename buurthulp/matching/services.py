@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from buurthulp.accounts.models import Neighbour
 from buurthulp.matching.engine import match
@@ -41,19 +42,23 @@ def tell_askers(session, asker_ids: list[int], now: datetime) -> int:
     if not asker_ids:
         return 0
     gap = timedelta(days=current_app.config["MATCH_SUGGESTION_MAIL_DAYS"])
-    people = session.execute(sa.select(Neighbour.id, Neighbour.suggestions_mailed_at)
-                             .where(Neighbour.id.in_(asker_ids))).all()
+    # Only those mailed within the gap matter; that is few, so no IN-list of every asker.
+    recently = set(session.scalars(sa.select(Neighbour.id).where(Neighbour.suggestions_mailed_at > now - gap)))
     rows, mail_now = [], []
-    for person, last in people:
-        by_mail = last is None or last <= now - gap
+    for person in asker_ids:
+        by_mail = person not in recently
         rows.append({"neighbour_id": person, "kind": NotificationKind.SUGGESTED.value, "created_at": now,
                      "mailed_at": None if by_mail else now})
         if by_mail:
             mail_now.append(person)
     bulk_insert(session, Notification.__table__, rows)
-    for start in range(0, len(mail_now), 5000):
-        session.execute(sa.update(Neighbour).where(Neighbour.id.in_(mail_now[start:start + 5000]))
-                        .values(suggestions_mailed_at=now))
+    mark_mailed = sa.update(Neighbour.__table__).values(suggestions_mailed_at=now)
+    if session.connection().dialect.name == "postgresql":
+        session.execute(mark_mailed.where(Neighbour.__table__.c.id == sa.any_(sa.bindparam("ids", mail_now,
+                                                                                           type_=ARRAY(sa.Integer)))))
+    else:
+        for start in range(0, len(mail_now), 500):
+            session.execute(mark_mailed.where(Neighbour.__table__.c.id.in_(mail_now[start:start + 500])))
     return len(rows)
 
 

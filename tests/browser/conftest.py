@@ -56,7 +56,9 @@ class LiveServer(str):
 def live_server(tmp_path):
     """The app with the demo data, served from a thread on 127.0.0.1; yields its base URL."""
     database = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'browser.sqlite'}"
+    port = _free_port()
     config = type("BrowserConfig", (TestConfig,), {
+        "PUBLIC_URL": f"http://127.0.0.1:{port}",  # links in mail lead back to this server
         "SQLALCHEMY_DATABASE_URI": database,
         "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
         "PASSWORD_MIN_LENGTH": 10,
@@ -66,7 +68,7 @@ def live_server(tmp_path):
         db.create_all()
         load_demo()
         db.session.commit()
-    server = make_server("127.0.0.1", _free_port(), app, threaded=True)
+    server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
