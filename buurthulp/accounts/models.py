@@ -67,6 +67,11 @@ class Neighbour(UserMixin, db.Model):
     # Suggestions from the matcher reach someone by mail at most once a week.
     suggestions_mailed_at: so.Mapped[Optional[datetime]]
     is_admin: so.Mapped[bool] = so.mapped_column(default=False)
+    # A proxy neighbour has no e-mail or log-in; the brokers of this initiative represent them.
+    proxy_initiative_id: so.Mapped[Optional[int]] = so.mapped_column(
+        sa.ForeignKey("initiative.id", ondelete="SET NULL"), index=True
+    )
+    contact_route: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     last_login_at: so.Mapped[Optional[datetime]]
     deleted_at: so.Mapped[Optional[datetime]]
@@ -90,6 +95,10 @@ class Neighbour(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.deleted_at is None and self.password_hash is not None
+
+    @property
+    def is_proxy(self) -> bool:
+        return self.proxy_initiative_id is not None
 
     @property
     def email_confirmed(self) -> bool:

@@ -12,6 +12,7 @@ from buurthulp.accounts.forms import EmptyForm
 from buurthulp.accounts.models import Neighbour
 from buurthulp.accounts.services import find_by_email
 from buurthulp.admin import bp
+from buurthulp.db import LIKE_ESCAPE, contains_pattern
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db, login_manager
 from buurthulp.neighbourhoods import services
@@ -143,10 +144,9 @@ def neighbours():
     page = request.args.get("page", 1, type=int)
     stmt = sa.select(Neighbour).where(Neighbour.deleted_at.is_(None)).options(so.joinedload(Neighbour.neighbourhood))
     if query:
-        escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        like = f"%{escaped}%"
-        stmt = stmt.where(sa.or_(sa.func.lower(Neighbour.display_name).like(like, escape="\\"),
-                                 Neighbour.email.like(like, escape="\\")))
+        like = contains_pattern(query.lower())
+        stmt = stmt.where(sa.or_(sa.func.lower(Neighbour.display_name).like(like, escape=LIKE_ESCAPE),
+                                 Neighbour.email.like(like, escape=LIKE_ESCAPE)))
     pagination = db.paginate(stmt.order_by(Neighbour.display_name, Neighbour.id), page=page, per_page=PAGE_SIZE,
                              error_out=False)
     return render_template("admin/neighbours.html", pagination=pagination, query=query, form=EmptyForm())

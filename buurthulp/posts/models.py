@@ -145,6 +145,8 @@ class Match(db.Model):
     # [{"code": "distance", "metres": 400}, ...]: turned into translated sentences when shown
     reasons: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
     note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # the broker who arranged it (source "broker"), or who answers for a proxy neighbour
+    broker_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("neighbour.id", ondelete="SET NULL"))
     asker_accepted_at: so.Mapped[Optional[datetime]]
     helper_accepted_at: so.Mapped[Optional[datetime]]
     accepted_at: so.Mapped[Optional[datetime]]

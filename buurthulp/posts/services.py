@@ -314,13 +314,15 @@ def respond(session, responder: Neighbour, post: Post, note: str = "", now: date
     return match
 
 
-def waiting_for(match: Match) -> int | None:
-    """Whose yes a proposed match waits for; for a suggestion, the asker's."""
+def waiting_for(match: Match) -> set[int]:
+    """Whose yes a match waits for: the asker for a suggestion; whoever has not answered a proposal
+    (one side for a response, both for a match a broker proposed)."""
     if match.status == MatchStatus.SUGGESTED:
-        return match.asker_id
+        return {match.asker_id}
     if match.status != MatchStatus.PROPOSED:
-        return None
-    return match.helper_id if match.helper_accepted_at is None else match.asker_id
+        return set()
+    return {person for person, answered in ((match.asker_id, match.asker_accepted_at),
+                                            (match.helper_id, match.helper_accepted_at)) if answered is None}
 
 
 def accept(session, actor: Neighbour, match: Match, now: datetime | None = None) -> None:
@@ -331,7 +333,7 @@ def accept(session, actor: Neighbour, match: Match, now: datetime | None = None)
     if match.status == MatchStatus.SUGGESTED:
         propose(session, actor, match, now=now)
         return
-    if match.status != MatchStatus.PROPOSED or waiting_for(match) != actor.id:
+    if match.status != MatchStatus.PROPOSED or actor.id not in waiting_for(match):
         raise DomainError(_l("This match does not wait for your answer (any more)."))
     if is_blocked(session, match.asker_id, match.helper_id):
         raise DomainError(_l("This match is no longer possible."))
@@ -339,6 +341,8 @@ def accept(session, actor: Neighbour, match: Match, now: datetime | None = None)
         match.asker_accepted_at = now
     else:
         match.helper_accepted_at = now
+    if waiting_for(match):
+        return  # a broker's proposal: the other person has yet to say yes
     match.status = MatchStatus.ACCEPTED
     match.accepted_at = now
     if match.ask is not None and match.ask.status == PostStatus.OPEN:
@@ -361,7 +365,7 @@ def decline(session, actor: Neighbour, match: Match, now: datetime | None = None
     now = now or utcnow()
     if not match.is_participant(actor.id):
         raise NotAllowed(_l("This match is not yours."))
-    if waiting_for(match) != actor.id:
+    if actor.id not in waiting_for(match):
         raise DomainError(_l("This match does not wait for your answer (any more)."))
     notify_other = match.status == MatchStatus.PROPOSED
     match.status = MatchStatus.DECLINED

@@ -252,7 +252,7 @@ def test_responding_to_an_ask_waits_for_the_asker(world, ask, outbox):
     db.session.commit()
     assert (match.asker_id, match.helper_id) == (world.ria.id, world.ahmed.id)
     assert match.status == MatchStatus.PROPOSED and match.source == MatchSource.RESPONSE
-    assert services.waiting_for(match) == world.ria.id
+    assert services.waiting_for(match) == {world.ria.id}
     assert db.session.scalars(sa.select(Message.body).where(Message.match_id == match.id)).all() == [
         "Ik heb een boormachine"]
     assert [n.kind for n in notifications_of(world.ria)] == [NotificationKind.RESPONSE]
@@ -263,7 +263,7 @@ def test_responding_to_an_offer_waits_for_the_one_who_offers(world, offer):
     match = services.respond(db.session, world.ria, offer)
     assert (match.asker_id, match.helper_id) == (world.ria.id, world.joost.id)
     assert match.offer_id == offer.id and match.ask_id is None
-    assert services.waiting_for(match) == world.joost.id
+    assert services.waiting_for(match) == {world.joost.id}
     assert count(Message) == 0  # no note, no empty message
 
 

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("broker", __name__, url_prefix="/broker")

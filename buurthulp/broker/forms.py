@@ -1,0 +1,77 @@
+"""Forms of the broker workspace."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from buurthulp.accounts.forms import PostcodeMixin, availability_choices
+from buurthulp.broker.models import ConsentDecision, FollowUpOutcome
+from buurthulp.categories import Category
+from buurthulp.forms import MultiCheckboxField, strip_filter
+
+NO_HEALTH = _l("Do not write health details here: only what brokers need to help.")
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(_l("Note for the brokers"), filters=[strip_filter], description=NO_HEALTH,
+                         validators=[DataRequired(_l("Write a note first.")),
+                                     Length(max=2000, message=_l("Use at most 2000 characters."))])
+
+
+class ReferralForm(FlaskForm):
+    organisation = StringField(_l("Place or organisation"), filters=[strip_filter],
+                               validators=[DataRequired(_l("Fill in the place or organisation.")), Length(max=200)],
+                               description=_l("For example: the library's digital help desk, the walking club."))
+    note = TextAreaField(_l("Who takes the person along, and when?"), filters=[strip_filter],
+                         validators=[Optional(), Length(max=2000)], description=NO_HEALTH)
+
+
+class BrokerMatchForm(FlaskForm):
+    helper_id = IntegerField(validators=[InputRequired(_l("Choose a neighbour."))])
+    note = TextAreaField(_l("A personal note to both"), filters=[strip_filter],
+                         validators=[Optional(), Length(max=1000)],
+                         description=_l("Both read this. Say why you think they fit. No health details."))
+
+
+class ConsentForm(FlaskForm):
+    decision = RadioField(_l("What did the neighbour decide?"),
+                          choices=[(ConsentDecision.ACCEPTED.value, _l("Yes, they would like this")),
+                                   (ConsentDecision.DECLINED.value, _l("No, thank you"))],
+                          validators=[InputRequired(_l("Choose yes or no."))])
+    note = StringField(_l("How did they give their consent?"), filters=[strip_filter],
+                       validators=[DataRequired(_l("Write down how the neighbour gave their consent.")),
+                                   Length(max=500)],
+                       description=_l("For example: by phone on Tuesday morning."))
+
+
+class FollowUpForm(FlaskForm):
+    outcome = RadioField(_l("How did it go?"),
+                         choices=[(FollowUpOutcome.WENT_WELL.value, _l("It went well")),
+                                  (FollowUpOutcome.NEEDS_ATTENTION.value, _l("It needs attention")),
+                                  (FollowUpOutcome.NOT_REACHED.value, _l("I could not reach them"))],
+                         validators=[InputRequired(_l("Choose how it went."))])
+    note = TextAreaField(_l("Anything to remember? (optional)"), filters=[strip_filter],
+                         validators=[Optional(), Length(max=1000)], description=NO_HEALTH)
+
+
+class ProxyForm(PostcodeMixin, FlaskForm):
+    name = StringField(_l("Name"), filters=[strip_filter],
+                       validators=[DataRequired(_l("Fill in a name.")), Length(max=80)],
+                       description=_l("As the neighbour likes to be called, for example “mevrouw Jansen”."))
+    contact_route = StringField(_l("How to reach them"), filters=[strip_filter],
+                                validators=[DataRequired(_l("Fill in how you reach this neighbour.")),
+                                            Length(max=200)],
+                                description=_l("For example a phone number, or “via the daughter, 06 …”. Only brokers see this."))
+    postcode = StringField(_l("Postcode"), validators=[DataRequired(_l("Fill in the postcode."))])
+    likes = MultiCheckboxField(_l("What they like to do for others"), choices=[])
+    needs = MultiCheckboxField(_l("What they could use help with"), choices=[])
+    availability = MultiCheckboxField(_l("When they are usually free"), choices=[])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(c.value, c.label) for c in Category]
+        self.likes.choices = self.needs.choices = choices
+        self.availability.choices = availability_choices()

@@ -1,0 +1,363 @@
+"""The broker's workspace: the queue, an ask, a match, neighbours and proxy neighbours, print-outs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from buurthulp.accounts.forms import EmptyForm
+from buurthulp.accounts.models import InterestDirection, Neighbour, NeighbourInterest
+from buurthulp.broker import bp, services
+from buurthulp.broker.access import require_broker
+from buurthulp.broker.forms import BrokerMatchForm, ConsentForm, FollowUpForm, NoteForm, ProxyForm, ReferralForm
+from buurthulp.broker.models import ConsentDecision, FollowUp, FollowUpOutcome, ProxyConsent, Referral
+from buurthulp.categories import mask_of
+from buurthulp.db import utcnow
+from buurthulp.errors import DomainError
+from buurthulp.extensions import db
+from buurthulp.posts.forms import PostForm
+from buurthulp.posts.models import Match, MatchStatus, Post, PostStatus
+from buurthulp.posts.routes import _input_from, _timing_field
+from buurthulp.timeutil import local_today, to_local
+
+
+def _error(exc: DomainError) -> int:
+    db.session.rollback()
+    flash(str(exc.message), "error")
+    return exc.status_code
+
+
+@bp.route("/")
+@login_required
+def index():
+    initiatives = services.broker_initiatives(db.session, current_user)
+    if not initiatives:
+        abort(403)
+    if len(initiatives) == 1:
+        return redirect(url_for("broker.queue", slug=initiatives[0].slug))
+    return render_template("broker/index.html", initiatives=initiatives)
+
+
+@bp.route("/<slug>")
+@login_required
+def queue(slug: str):
+    initiative = require_broker(slug)
+    items = services.queue(db.session, initiative, utcnow())
+    return render_template("broker/queue.html", initiative=initiative, now=utcnow(), **items)
+
+
+# --- an ask -------------------------------------------------------------------------------------
+
+def _ask_page(initiative, post: Post, status: int = 200, match_form=None, referral_form=None, note_form=None):
+    query = request.args.get("q", "")
+    suggestions = db.session.scalars(
+        sa.select(Match).where(Match.ask_id == post.id).options(so.joinedload(Match.helper))
+        .order_by(Match.score.desc(), Match.id)
+    ).all()
+    found = services.search_neighbours(db.session, initiative, query) if query else []
+    likers = []
+    if not query:
+        # neighbours nearby who like this kind of help: a start for searching
+        likers = db.session.scalars(
+            sa.select(Neighbour).join(NeighbourInterest)
+            .where(NeighbourInterest.direction == InterestDirection.OFFER, NeighbourInterest.category == post.category,
+                   Neighbour.deleted_at.is_(None), Neighbour.id != post.author_id,
+                   Neighbour.neighbourhood_id.in_(services.hood_ids_subquery(initiative)))
+            .options(so.joinedload(Neighbour.neighbourhood)).order_by(Neighbour.display_name).limit(20)
+        ).all()
+    referrals = db.session.scalars(sa.select(Referral).where(Referral.post_id == post.id)
+                                   .options(so.joinedload(Referral.broker)).order_by(Referral.created_at.desc())).all()
+    notes = services.notes_for(db.session, initiative, neighbour_id=post.author_id)
+    return render_template(
+        "broker/ask.html", initiative=initiative, post=post, suggestions=suggestions, found=found, likers=likers,
+        query=query, referrals=referrals, notes=notes, match_form=match_form or BrokerMatchForm(),
+        referral_form=referral_form or ReferralForm(), note_form=note_form or NoteForm(), form=EmptyForm(),
+    ), status
+
+
+def _ask_or_404(initiative, post_id: int) -> Post:
+    post = services.post_in(db.session, initiative, post_id)
+    if post is None:
+        abort(404)
+    return post
+
+
+@bp.route("/<slug>/asks/<int:post_id>")
+@login_required
+def ask(slug: str, post_id: int):
+    initiative = require_broker(slug)
+    return _ask_page(initiative, _ask_or_404(initiative, post_id))
+
+
+@bp.route("/<slug>/asks/<int:post_id>/match", methods=["POST"])
+@login_required
+def make_match(slug: str, post_id: int):
+    initiative = require_broker(slug)
+    post = _ask_or_404(initiative, post_id)
+    form = BrokerMatchForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return _ask_page(initiative, post, 400, match_form=form)
+    helper = services.neighbour_in(db.session, initiative, form.helper_id.data)
+    if helper is None:
+        abort(404)
+    try:
+        match = services.broker_match(db.session, current_user, initiative, post, helper, form.note.data or "")
+    except DomainError as exc:
+        return _ask_page(initiative, post, _error(exc), match_form=form)
+    db.session.commit()
+    flash(_("The match is proposed to %(a)s and %(b)s. Both say yes or no.", a=post.author.display_name,
+            b=helper.display_name), "success")
+    return redirect(url_for("broker.match", slug=slug, match_id=match.id))
+
+
+@bp.route("/<slug>/asks/<int:post_id>/referral", methods=["POST"])
+@login_required
+def referral(slug: str, post_id: int):
+    initiative = require_broker(slug)
+    post = _ask_or_404(initiative, post_id)
+    form = ReferralForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return _ask_page(initiative, post, 400, referral_form=form)
+    try:
+        services.refer(db.session, current_user, initiative, post, form.organisation.data, form.note.data or "")
+    except DomainError as exc:
+        return _ask_page(initiative, post, _error(exc), referral_form=form)
+    db.session.commit()
+    flash(_("The referral is saved."), "success")
+    return redirect(url_for("broker.ask", slug=slug, post_id=post.id))
+
+
+# --- a match ------------------------------------------------------------------------------------
+
+def _match_or_404(initiative, match_id: int) -> Match:
+    match = services.match_in(db.session, initiative, match_id)
+    if match is None:
+        abort(404)
+    return match
+
+
+def _match_page(initiative, match: Match, status: int = 200, **forms):
+    consents = db.session.scalars(sa.select(ProxyConsent).where(ProxyConsent.match_id == match.id)
+                                  .options(so.joinedload(ProxyConsent.broker)).order_by(ProxyConsent.recorded_at)).all()
+    follow_up = db.session.scalar(sa.select(FollowUp).where(FollowUp.match_id == match.id))
+    return render_template(
+        "broker/match.html", initiative=initiative, match=match, post=match.post, consents=consents,
+        follow_up=follow_up, notes=services.notes_for(db.session, initiative, match_id=match.id),
+        waiting=services.posts.waiting_for(match), to_local=to_local,
+        consent_form=forms.get("consent_form") or ConsentForm(), follow_up_form=forms.get("follow_up_form") or FollowUpForm(),
+        note_form=forms.get("note_form") or NoteForm(),
+    ), status
+
+
+@bp.route("/<slug>/matches/<int:match_id>")
+@login_required
+def match(slug: str, match_id: int):
+    initiative = require_broker(slug)
+    return _match_page(initiative, _match_or_404(initiative, match_id))
+
+
+@bp.route("/<slug>/matches/<int:match_id>/consent/<int:proxy_id>", methods=["POST"])
+@login_required
+def consent(slug: str, match_id: int, proxy_id: int):
+    initiative = require_broker(slug)
+    m = _match_or_404(initiative, match_id)
+    proxy = services.neighbour_in(db.session, initiative, proxy_id)
+    if proxy is None or not proxy.is_proxy:
+        abort(404)
+    form = ConsentForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return _match_page(initiative, m, 400, consent_form=form)
+    try:
+        services.answer_for_proxy(db.session, current_user, initiative, m, proxy, ConsentDecision(form.decision.data),
+                                  form.note.data)
+    except DomainError as exc:
+        return _match_page(initiative, m, _error(exc), consent_form=form)
+    db.session.commit()
+    flash(_("The answer of %(name)s is recorded.", name=proxy.display_name), "success")
+    return redirect(url_for("broker.match", slug=slug, match_id=m.id))
+
+
+@bp.route("/<slug>/matches/<int:match_id>/follow-up", methods=["POST"])
+@login_required
+def follow_up(slug: str, match_id: int):
+    initiative = require_broker(slug)
+    m = _match_or_404(initiative, match_id)
+    form = FollowUpForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return _match_page(initiative, m, 400, follow_up_form=form)
+    try:
+        services.record_follow_up(db.session, current_user, initiative, m, FollowUpOutcome(form.outcome.data),
+                                  form.note.data or "")
+    except DomainError as exc:
+        return _match_page(initiative, m, _error(exc), follow_up_form=form)
+    db.session.commit()
+    flash(_("The follow-up is recorded."), "success")
+    return redirect(url_for("broker.queue", slug=slug))
+
+
+@bp.route("/<slug>/matches/<int:match_id>/notes", methods=["POST"])
+@login_required
+def match_note(slug: str, match_id: int):
+    initiative = require_broker(slug)
+    m = _match_or_404(initiative, match_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return _match_page(initiative, m, 400, note_form=form)
+    services.add_note(db.session, current_user, initiative, form.body.data, match=m)
+    db.session.commit()
+    flash(_("The note is saved."), "success")
+    return redirect(url_for("broker.match", slug=slug, match_id=m.id))
+
+
+# --- neighbours and proxy neighbours ------------------------------------------------------------
+
+@bp.route("/<slug>/neighbours")
+@login_required
+def neighbours(slug: str):
+    initiative = require_broker(slug)
+    query = request.args.get("q", "")
+    found = services.search_neighbours(db.session, initiative, query, limit=50)
+    proxies = db.session.scalars(sa.select(Neighbour).where(Neighbour.proxy_initiative_id == initiative.id,
+                                                            Neighbour.deleted_at.is_(None))
+                                 .order_by(Neighbour.display_name)).all()
+    return render_template("broker/neighbours.html", initiative=initiative, found=found, query=query, proxies=proxies)
+
+
+def _neighbour_or_404(initiative, neighbour_id: int) -> Neighbour:
+    person = services.neighbour_in(db.session, initiative, neighbour_id)
+    if person is None:
+        abort(404)
+    return person
+
+
+def _neighbour_page(initiative, person: Neighbour, status: int = 200, note_form=None):
+    posts_ = db.session.scalars(sa.select(Post).where(Post.author_id == person.id)
+                                .order_by(Post.created_at.desc()).limit(50)).all()
+    matches = services.posts.matches_of(db.session, person)
+    return render_template("broker/neighbour.html", initiative=initiative, person=person, posts=posts_,
+                           matches=matches, notes=services.notes_for(db.session, initiative, neighbour_id=person.id),
+                           note_form=note_form or NoteForm()), status
+
+
+@bp.route("/<slug>/neighbours/<int:neighbour_id>")
+@login_required
+def neighbour(slug: str, neighbour_id: int):
+    initiative = require_broker(slug)
+    return _neighbour_page(initiative, _neighbour_or_404(initiative, neighbour_id))
+
+
+@bp.route("/<slug>/neighbours/<int:neighbour_id>/notes", methods=["POST"])
+@login_required
+def neighbour_note(slug: str, neighbour_id: int):
+    initiative = require_broker(slug)
+    person = _neighbour_or_404(initiative, neighbour_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return _neighbour_page(initiative, person, 400, note_form=form)
+    services.add_note(db.session, current_user, initiative, form.body.data, neighbour=person)
+    db.session.commit()
+    flash(_("The note is saved."), "success")
+    return redirect(url_for("broker.neighbour", slug=slug, neighbour_id=person.id))
+
+
+@bp.route("/<slug>/proxies/new", methods=["GET", "POST"])
+@login_required
+def new_proxy(slug: str):
+    initiative = require_broker(slug)
+    form = ProxyForm()
+    if form.validate_on_submit():
+        slots = [tuple(int(x) for x in v.split("-")) for v in form.availability.data or []]
+        try:
+            proxy = services.add_proxy(db.session, current_user, initiative, name=form.name.data,
+                                       contact_route=form.contact_route.data, postcode=form.postcode.data,
+                                       likes=form.likes.data, needs=form.needs.data, availability=mask_of(slots))
+        except DomainError as exc:
+            db.session.rollback()
+            form.postcode.errors.append(str(exc.message))
+        else:
+            db.session.commit()
+            flash(_("%(name)s is added. You can now post asks and offers for them.", name=proxy.display_name),
+                  "success")
+            return redirect(url_for("broker.neighbour", slug=slug, neighbour_id=proxy.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("broker/proxy_form.html", initiative=initiative, form=form), status
+
+
+@bp.route("/<slug>/neighbours/<int:neighbour_id>/posts/new", methods=["GET", "POST"])
+@login_required
+def proxy_post(slug: str, neighbour_id: int):
+    initiative = require_broker(slug)
+    proxy = _neighbour_or_404(initiative, neighbour_id)
+    if not proxy.is_proxy:
+        abort(404)
+    form = PostForm()
+    if request.method == "GET":
+        form.kind.data = request.args.get("kind") if request.args.get("kind") in ("ask", "offer") else None
+        today = local_today()
+        form.period_start.data, form.period_end.data = today, today + timedelta(days=14)
+    if form.validate_on_submit():
+        try:
+            post = services.post_for_proxy(db.session, current_user, initiative, proxy, _input_from(form))
+        except DomainError as exc:
+            db.session.rollback()
+            _timing_field(form).errors.append(str(exc.message))
+        else:
+            db.session.commit()
+            flash(_("The post for %(name)s is online.", name=proxy.display_name), "success")
+            return redirect(url_for("broker.neighbour", slug=slug, neighbour_id=proxy.id, _anchor=f"post-{post.id}"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("broker/proxy_post.html", initiative=initiative, proxy=proxy, form=form), status
+
+
+@bp.route("/<slug>/neighbours/<int:neighbour_id>/print")
+@login_required
+def print_overview(slug: str, neighbour_id: int):
+    """The paper digest for a neighbour without internet: large type, A4."""
+    initiative = require_broker(slug)
+    person = _neighbour_or_404(initiative, neighbour_id)
+    open_asks = db.session.scalars(sa.select(Post).where(Post.author_id == person.id, Post.status == PostStatus.OPEN)
+                                   .order_by(Post.created_at)).all()
+    matches = services.posts.matches_of(db.session, person)
+    suggestions = {}
+    for m in matches:
+        if m.status in (MatchStatus.SUGGESTED, MatchStatus.PROPOSED) and m.asker_id == person.id:
+            suggestions.setdefault(m.ask_id, []).append(m)
+    coming = [m for m in matches if m.status == MatchStatus.ACCEPTED]
+    from buurthulp.broker.models import BrokerNote
+
+    # the latest broker note per match says how the broker will connect them
+    notes = {}
+    for note in db.session.scalars(sa.select(BrokerNote).where(
+            BrokerNote.initiative_id == initiative.id, BrokerNote.match_id.in_([m.id for m in matches]))
+            .order_by(BrokerNote.created_at)):
+        notes[note.match_id] = note
+    return render_template("broker/print.html", initiative=initiative, person=person, open_asks=open_asks,
+                           suggestions=suggestions, coming=coming, notes=notes, to_local=to_local,
+                           today=local_today())
+
+
+import importlib.util  # noqa: E402
+
+if importlib.util.find_spec("buurthulp.broker.figures_routes"):  # TEMPORARY while figures are being built
+    from buurthulp.broker import figures_routes  # noqa: F401  (the figures pages live on this blueprint too)
+else:
+    @bp.route("/<slug>/figures")
+    def figures(slug: str):
+        abort(404)

@@ -1,0 +1,257 @@
+"""The broker's work: the queue, brokered matches, proxy neighbours, consent, follow-ups, notes, referrals."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
+
+from buurthulp.accounts.models import DigestPreference, InterestDirection, Neighbour
+from buurthulp.accounts.services import normalise_postcode, set_interests
+from buurthulp.broker.models import BrokerNote, ConsentDecision, FollowUp, FollowUpOutcome, ProxyConsent, Referral
+from buurthulp.db import LIKE_ESCAPE, contains_pattern, utcnow
+from buurthulp.errors import DomainError, NotAllowed
+from buurthulp.neighbourhoods.models import Initiative, Membership, MembershipStatus, initiative_neighbourhood
+from buurthulp.neighbourhoods.services import neighbourhood_for_postcode
+from buurthulp.posts import services as posts
+from buurthulp.posts.models import Match, MatchSource, MatchStatus, NotificationKind, Post, PostKind, PostStatus
+from buurthulp.posts.notifications import notify
+
+STALE_DAYS = 7
+FOLLOW_UP_AFTER_DAYS = 3
+
+
+# --- who is a broker where ----------------------------------------------------------------------
+
+def broker_initiatives(session, neighbour: Neighbour) -> list[Initiative]:
+    """Initiatives in which this neighbour is an active broker."""
+    return list(session.scalars(
+        sa.select(Initiative).join(Membership, Membership.initiative_id == Initiative.id)
+        .where(Membership.neighbour_id == neighbour.id, Membership.status == MembershipStatus.ACTIVE,
+               Membership.is_broker)
+        .order_by(Initiative.name)
+    ))
+
+
+def is_broker_of(session, neighbour: Neighbour, initiative: Initiative) -> bool:
+    return session.scalar(sa.select(sa.func.count()).select_from(Membership).where(
+        Membership.neighbour_id == neighbour.id, Membership.initiative_id == initiative.id,
+        Membership.status == MembershipStatus.ACTIVE, Membership.is_broker)) > 0
+
+
+def hood_ids_subquery(initiative: Initiative):
+    """The initiative's neighbourhoods, for use inside a query (no extra round trip)."""
+    return (sa.select(initiative_neighbourhood.c.neighbourhood_id)
+            .where(initiative_neighbourhood.c.initiative_id == initiative.id).scalar_subquery())
+
+
+def neighbour_in(session, initiative: Initiative, neighbour_id: int) -> Neighbour | None:
+    """A neighbour of the initiative's neighbourhoods (or one of its proxies), else None."""
+    return session.scalar(sa.select(Neighbour).where(
+        Neighbour.id == neighbour_id, Neighbour.deleted_at.is_(None),
+        sa.or_(Neighbour.neighbourhood_id.in_(hood_ids_subquery(initiative)),
+               Neighbour.proxy_initiative_id == initiative.id)))
+
+
+def post_in(session, initiative: Initiative, post_id: int) -> Post | None:
+    return session.scalar(sa.select(Post).where(Post.id == post_id,
+                                                Post.neighbourhood_id.in_(hood_ids_subquery(initiative)))
+                          .options(so.joinedload(Post.author), so.joinedload(Post.neighbourhood)))
+
+
+def match_in(session, initiative: Initiative, match_id: int) -> Match | None:
+    ask_or_offer = sa.orm.aliased(Post)
+    return session.scalar(
+        sa.select(Match).join(ask_or_offer, ask_or_offer.id == sa.func.coalesce(Match.ask_id, Match.offer_id))
+        .where(Match.id == match_id, ask_or_offer.neighbourhood_id.in_(hood_ids_subquery(initiative)))
+        .options(so.joinedload(Match.ask), so.joinedload(Match.offer), so.joinedload(Match.asker),
+                 so.joinedload(Match.helper))
+    )
+
+
+# --- the queue ----------------------------------------------------------------------------------
+
+def queue(session, initiative: Initiative, now: datetime, stale_days: int = STALE_DAYS,
+          follow_up_days: int = FOLLOW_UP_AFTER_DAYS) -> dict:
+    """The four lists of the broker's queue, each in one query, for the initiative's neighbourhoods."""
+    hoods = hood_ids_subquery(initiative)
+    engaged = sa.exists().where(Match.ask_id == Post.id,
+                                Match.status.in_([MatchStatus.PROPOSED, MatchStatus.ACCEPTED, MatchStatus.DONE,
+                                                  MatchStatus.THANKED]))
+    suggestion_count = (sa.select(sa.func.count()).where(Match.ask_id == Post.id, Match.status == MatchStatus.SUGGESTED)
+                        .correlate(Post).scalar_subquery())
+    unmatched = session.execute(
+        sa.select(Post, suggestion_count)
+        .where(Post.kind == PostKind.ASK, Post.status == PostStatus.OPEN, Post.hidden_at.is_(None),
+               Post.neighbourhood_id.in_(hoods), ~engaged)
+        .options(so.joinedload(Post.author), so.joinedload(Post.neighbourhood))
+        .order_by(Post.created_at, Post.id)
+    ).all()
+    match_post = sa.orm.aliased(Post)
+    base = (sa.select(Match)
+            .join(match_post, match_post.id == sa.func.coalesce(Match.ask_id, Match.offer_id))
+            .where(match_post.neighbourhood_id.in_(hoods))
+            .options(so.joinedload(Match.ask), so.joinedload(Match.offer), so.joinedload(Match.asker),
+                     so.joinedload(Match.helper)))
+    stale = now - timedelta(days=stale_days)
+    waiting = session.scalars(base.where(Match.status.in_([MatchStatus.SUGGESTED, MatchStatus.PROPOSED]),
+                                         Match.created_at <= stale).order_by(Match.created_at)).unique().all()
+    not_done = session.scalars(base.where(Match.status == MatchStatus.ACCEPTED, Match.accepted_at <= stale)
+                               .order_by(Match.accepted_at)).unique().all()
+    followed = sa.exists().where(FollowUp.match_id == Match.id)
+    follow_up = session.scalars(base.where(Match.status.in_([MatchStatus.DONE, MatchStatus.THANKED]),
+                                           Match.done_at <= now - timedelta(days=follow_up_days), ~followed)
+                                .order_by(Match.done_at)).unique().all()
+    return {"unmatched": unmatched, "waiting": waiting, "not_done": not_done, "follow_up": follow_up}
+
+
+# --- brokering ----------------------------------------------------------------------------------
+
+def broker_match(session, broker: Neighbour, initiative: Initiative, ask: Post, helper: Neighbour, note: str,
+                 now: datetime | None = None) -> Match:
+    """Propose a match by hand to both people, with a personal note; both still say yes or no."""
+    now = now or utcnow()
+    if not is_broker_of(session, broker, initiative):
+        raise NotAllowed(_l("Only a broker of this initiative can do this."))
+    if ask.kind != PostKind.ASK or ask.status != PostStatus.OPEN:
+        raise DomainError(_l("This ask is no longer open."))
+    if helper.id == ask.author_id:
+        raise DomainError(_l("Someone cannot help themselves. Choose another neighbour."))
+    if posts.is_blocked(session, helper.id, ask.author_id):
+        raise DomainError(_l("These two neighbours cannot be matched."))
+    existing = session.scalar(sa.select(Match).where(Match.ask_id == ask.id, Match.helper_id == helper.id))
+    if existing is not None and existing.status != MatchStatus.SUGGESTED:
+        raise DomainError(_l("These two already have a match for this ask."))
+    match = existing or Match(ask=ask, asker_id=ask.author_id, helper_id=helper.id, created_at=now)
+    match.source, match.status, match.broker_id = MatchSource.BROKER, MatchStatus.PROPOSED, broker.id
+    match.note = note.strip()
+    match.asker_accepted_at = match.helper_accepted_at = None
+    session.add(match)
+    session.flush()
+    for person in (match.asker_id, match.helper_id):
+        notify(session, person, NotificationKind.PROPOSED, actor_id=broker.id, match=match, now=now)
+    return match
+
+
+def answer_for_proxy(session, broker: Neighbour, initiative: Initiative, match: Match, proxy: Neighbour,
+                     decision: ConsentDecision, note: str, now: datetime | None = None) -> ProxyConsent:
+    """After a phone call, the broker says yes or no for a proxy neighbour; the consent is recorded."""
+    now = now or utcnow()
+    if not is_broker_of(session, broker, initiative) or proxy.proxy_initiative_id != initiative.id:
+        raise NotAllowed(_l("Only a broker of this neighbour's initiative can answer for them."))
+    if not match.is_participant(proxy.id):
+        raise NotAllowed(_l("This match is not this neighbour's."))
+    if len(note.strip()) < 3:
+        raise DomainError(_l("Write down briefly how the neighbour gave their consent (for example: by phone today)."))
+    if decision == ConsentDecision.ACCEPTED:
+        posts.accept(session, proxy, match, now=now)
+    else:
+        posts.decline(session, proxy, match, now=now)
+    match.broker_id = match.broker_id or broker.id
+    consent = ProxyConsent(match_id=match.id, proxy_id=proxy.id, broker_id=broker.id, decision=decision,
+                           note=note.strip(), recorded_at=now)
+    session.add(consent)
+    session.flush()
+    return consent
+
+
+def record_follow_up(session, broker: Neighbour, initiative: Initiative, match: Match, outcome: FollowUpOutcome,
+                     note: str, now: datetime | None = None) -> FollowUp:
+    """"How did it go?" for done help: the outcome is recorded once."""
+    if not is_broker_of(session, broker, initiative):
+        raise NotAllowed(_l("Only a broker of this initiative can do this."))
+    if match.status not in (MatchStatus.DONE, MatchStatus.THANKED):
+        raise DomainError(_l("Follow-up is for help that is done."))
+    if session.scalar(sa.select(FollowUp.id).where(FollowUp.match_id == match.id)) is not None:
+        raise DomainError(_l("This follow-up has already been recorded."))
+    item = FollowUp(match_id=match.id, broker_id=broker.id, outcome=outcome, note=note.strip(),
+                    created_at=now or utcnow())
+    session.add(item)
+    session.flush()
+    return item
+
+
+# --- proxy neighbours ---------------------------------------------------------------------------
+
+def add_proxy(session, broker: Neighbour, initiative: Initiative, *, name: str, contact_route: str, postcode: str,
+              likes, needs, availability: int = 0, neighbourhood=None) -> Neighbour:
+    """A neighbour without e-mail or log-in, represented by the initiative's brokers."""
+    if not is_broker_of(session, broker, initiative):
+        raise NotAllowed(_l("Only a broker of this initiative can do this."))
+    postcode = normalise_postcode(postcode)
+    hood = neighbourhood or neighbourhood_for_postcode(session, postcode)
+    if hood is None or hood.id not in {n.id for n in initiative.neighbourhoods}:
+        raise DomainError(_l("This postcode is not in one of the initiative's neighbourhoods."))
+    proxy = Neighbour(display_name=name.strip(), email=None, password_hash=None, postcode=postcode,
+                      neighbourhood=hood, latitude=hood.centre_lat, longitude=hood.centre_lon,
+                      proxy_initiative_id=initiative.id, contact_route=contact_route.strip(),
+                      availability=availability, digest=DigestPreference.OFF, notify_by_mail=False)
+    session.add(proxy)
+    set_interests(proxy, InterestDirection.OFFER, likes)
+    set_interests(proxy, InterestDirection.ASK, needs)
+    session.flush()
+    return proxy
+
+
+def post_for_proxy(session, broker: Neighbour, initiative: Initiative, proxy: Neighbour,
+                   data: posts.PostInput) -> Post:
+    """Post an ask or offer on behalf of a proxy neighbour."""
+    if not is_broker_of(session, broker, initiative) or proxy.proxy_initiative_id != initiative.id:
+        raise NotAllowed(_l("Only a broker of this neighbour's initiative can post for them."))
+    return posts.create_post(session, proxy, data)
+
+
+# --- notes and referrals ------------------------------------------------------------------------
+
+def add_note(session, broker: Neighbour, initiative: Initiative, body: str, *, neighbour: Neighbour | None = None,
+             match: Match | None = None) -> BrokerNote:
+    """A note for the initiative's brokers only, with author and time."""
+    if not is_broker_of(session, broker, initiative):
+        raise NotAllowed(_l("Only a broker of this initiative can do this."))
+    if not body.strip():
+        raise DomainError(_l("Write a note first."))
+    note = BrokerNote(initiative_id=initiative.id, author_id=broker.id, neighbour_id=neighbour.id if neighbour else None,
+                      match_id=match.id if match else None, body=body.strip())
+    session.add(note)
+    session.flush()
+    return note
+
+
+def notes_for(session, initiative: Initiative, *, neighbour_id: int | None = None,
+              match_id: int | None = None) -> list[BrokerNote]:
+    stmt = (sa.select(BrokerNote).where(BrokerNote.initiative_id == initiative.id)
+            .options(so.joinedload(BrokerNote.author)).order_by(BrokerNote.created_at.desc()))
+    if neighbour_id is not None:
+        stmt = stmt.where(BrokerNote.neighbour_id == neighbour_id)
+    if match_id is not None:
+        stmt = stmt.where(BrokerNote.match_id == match_id)
+    return list(session.scalars(stmt))
+
+
+def refer(session, broker: Neighbour, initiative: Initiative, ask: Post, organisation: str, note: str) -> Referral:
+    """Link an ask to a place or organisation, with a note on who takes the person along."""
+    if not is_broker_of(session, broker, initiative):
+        raise NotAllowed(_l("Only a broker of this initiative can do this."))
+    if not organisation.strip():
+        raise DomainError(_l("Fill in the place or organisation."))
+    item = Referral(initiative_id=initiative.id, post_id=ask.id, organisation=organisation.strip(),
+                    note=note.strip(), broker_id=broker.id)
+    session.add(item)
+    session.flush()
+    return item
+
+
+def search_neighbours(session, initiative: Initiative, query: str, limit: int = 30) -> list[Neighbour]:
+    """Neighbours of the initiative's neighbourhoods (and its proxies) by name."""
+    stmt = (sa.select(Neighbour)
+            .where(Neighbour.deleted_at.is_(None),
+                   sa.or_(Neighbour.neighbourhood_id.in_(hood_ids_subquery(initiative)),
+                          Neighbour.proxy_initiative_id == initiative.id))
+            .options(so.joinedload(Neighbour.neighbourhood), so.selectinload(Neighbour.interests))
+            .order_by(Neighbour.display_name, Neighbour.id).limit(limit))
+    if query.strip():
+        stmt = stmt.where(sa.func.lower(Neighbour.display_name).like(contains_pattern(query.strip().lower()),
+                                                                     escape=LIKE_ESCAPE))
+    return list(session.scalars(stmt))
