@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -47,8 +47,11 @@ def index():
 @login_required
 def queue(slug: str):
     initiative = require_broker(slug)
-    items = services.queue(db.session, initiative, utcnow())
-    return render_template("broker/queue.html", initiative=initiative, now=utcnow(), **items)
+    config = current_app.config
+    items = services.queue(db.session, initiative, utcnow(), stale_days=config["BROKER_STALE_DAYS"],
+                           follow_up_days=config["BROKER_FOLLOW_UP_DAYS"])
+    return render_template("broker/queue.html", initiative=initiative, now=utcnow(),
+                           stale_days=config["BROKER_STALE_DAYS"], **items)
 
 
 # --- an ask -------------------------------------------------------------------------------------
@@ -353,11 +356,4 @@ def print_overview(slug: str, neighbour_id: int):
                            today=local_today())
 
 
-import importlib.util  # noqa: E402
-
-if importlib.util.find_spec("buurthulp.broker.figures_routes"):  # TEMPORARY while figures are being built
-    from buurthulp.broker import figures_routes  # noqa: F401  (the figures pages live on this blueprint too)
-else:
-    @bp.route("/<slug>/figures")
-    def figures(slug: str):
-        abort(404)
+from buurthulp.broker import figures_routes  # noqa: E402,F401  (the figures pages live on this blueprint too)

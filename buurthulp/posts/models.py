@@ -55,6 +55,7 @@ class Post(db.Model):
         sa.Index("ix_post_status_expires_at", "status", "expires_at"),
         sa.Index("ix_post_status_category", "status", "category"),
         sa.Index("ix_post_status_kind", "status", "kind"),
+        sa.Index("ix_post_neighbourhood_id_created_at", "neighbourhood_id", "created_at"),  # figures per month
         sa.CheckConstraint("duration_minutes > 0", name="duration_positive"),
     )
 
@@ -130,6 +131,8 @@ class Match(db.Model):
         sa.Index("ix_match_asker_id_status", "asker_id", "status"),
         sa.Index("ix_match_helper_id_status", "helper_id", "status"),
         sa.Index("ix_match_status_done_marked_at", "status", "done_marked_at"),
+        sa.Index("ix_match_status_accepted_at", "status", "accepted_at"),  # figures per month
+        sa.Index("ix_match_status_done_at", "status", "done_at"),
         sa.CheckConstraint("asker_id <> helper_id", name="not_self"),
         sa.CheckConstraint("ask_id IS NOT NULL OR offer_id IS NOT NULL", name="has_post"),
     )
