@@ -209,3 +209,53 @@ def test_offer_posted_for_a_proxy(client, bw):
     assert post.author_id == jansen.id and post.kind == PostKind.OFFER
     with pytest.raises(posts.NotAllowed):
         services.post_for_proxy(db.session, bw.other_broker, bw.kracht, jansen, post_input())
+
+
+@pytest.fixture
+def every_page(bw):
+    """Every broker page and form of Kracht van Zuilen, with real ids."""
+    jansen = services.add_proxy(db.session, bw.broker, bw.kracht, name="Mevrouw Jansen", contact_route="06",
+                                postcode="3554 AB", likes=[], needs=["boodschappen"])
+    db.session.commit()
+    ask = ask_of(jansen)
+    match = posts.respond(db.session, bw.joost, ask)
+    db.session.commit()
+    base = "/broker/kracht-van-zuilen"
+    gets = [base, f"{base}/neighbours", f"{base}/proxies/new", f"{base}/asks/{ask.id}", f"{base}/matches/{match.id}",
+            f"{base}/neighbours/{jansen.id}", f"{base}/neighbours/{jansen.id}/posts/new",
+            f"{base}/neighbours/{jansen.id}/print", f"{base}/figures", f"{base}/figures.csv"]
+    posts_ = [(f"{base}/asks/{ask.id}/match", {"helper_id": str(bw.ria.id)}),
+              (f"{base}/asks/{ask.id}/referral", {"organisation": "Bibliotheek"}),
+              (f"{base}/matches/{match.id}/consent/{jansen.id}", {"decision": "accepted", "note": "telefonisch"}),
+              (f"{base}/matches/{match.id}/follow-up", {"outcome": "went_well"}),
+              (f"{base}/matches/{match.id}/notes", {"body": "notitie"}),
+              (f"{base}/neighbours/{jansen.id}/notes", {"body": "notitie"}),
+              (f"{base}/proxies/new", {"name": "X", "contact_route": "06", "postcode": "3554 AB"})]
+    return gets, posts_
+
+
+@pytest.mark.parametrize("email", ["other_broker@example.org", "ria@example.org", "coordinator@example.org"])
+def test_nobody_but_the_initiatives_brokers_sees_or_changes_anything(client, bw, every_page, email):
+    gets, posts_ = every_page
+    client.login(email)
+    for url in gets:
+        assert client.get(url).status_code == 403, url
+    for url, data in posts_:
+        assert client.post(url, data).status_code == 403, url
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BrokerNote)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProxyConsent)) == 0
+
+
+def test_the_initiatives_broker_opens_every_page(client, bw, every_page):
+    gets, _ = every_page
+    client.login("broker@example.org")
+    for url in gets:
+        assert client.get(url).status_code == 200, url
+
+
+def test_anonymous_gets_nothing(client, bw, every_page):
+    gets, posts_ = every_page
+    for url in gets:
+        assert client.get(url).status_code in (302, 401), url
+    for url, data in posts_:
+        assert client.post(url, data).status_code in (302, 401), url
