@@ -75,7 +75,7 @@ def match_in(session, initiative: Initiative, match_id: int) -> Match | None:
 
 def queue(session, initiative: Initiative, now: datetime, stale_days: int = STALE_DAYS,
           follow_up_days: int = FOLLOW_UP_AFTER_DAYS) -> dict:
-    """The four lists of the broker's queue, each in one query, for the initiative's neighbourhoods."""
+    """The lists of the broker's queue, each in one query, for the initiative's neighbourhoods."""
     hoods = hood_ids_subquery(initiative)
     engaged = sa.exists().where(Match.ask_id == Post.id,
                                 Match.status.in_([MatchStatus.PROPOSED, MatchStatus.ACCEPTED, MatchStatus.DONE,
@@ -100,11 +100,19 @@ def queue(session, initiative: Initiative, now: datetime, stale_days: int = STAL
                                          Match.created_at <= stale).order_by(Match.created_at)).unique().all()
     not_done = session.scalars(base.where(Match.status == MatchStatus.ACCEPTED, Match.accepted_at <= stale)
                                .order_by(Match.accepted_at)).unique().all()
+    proxies = sa.select(Neighbour.id).where(Neighbour.proxy_initiative_id == initiative.id).scalar_subquery()
+    for_proxies = session.scalars(
+        base.where(sa.or_(sa.and_(Match.status == MatchStatus.SUGGESTED, Match.asker_id.in_(proxies)),
+                          sa.and_(Match.status == MatchStatus.PROPOSED,
+                                  sa.or_(sa.and_(Match.asker_id.in_(proxies), Match.asker_accepted_at.is_(None)),
+                                         sa.and_(Match.helper_id.in_(proxies), Match.helper_accepted_at.is_(None))))))
+        .order_by(Match.created_at)).unique().all()
     followed = sa.exists().where(FollowUp.match_id == Match.id)
     follow_up = session.scalars(base.where(Match.status.in_([MatchStatus.DONE, MatchStatus.THANKED]),
                                            Match.done_at <= now - timedelta(days=follow_up_days), ~followed)
                                 .order_by(Match.done_at)).unique().all()
-    return {"unmatched": unmatched, "waiting": waiting, "not_done": not_done, "follow_up": follow_up}
+    return {"unmatched": unmatched, "for_proxies": for_proxies, "waiting": waiting, "not_done": not_done,
+            "follow_up": follow_up}
 
 
 # --- brokering ----------------------------------------------------------------------------------

@@ -131,6 +131,8 @@ def test_proxy_neighbour_ask_and_consent_by_phone(client, bw):
     ask = db.session.scalar(sa.select(posts.Post).where(posts.Post.author_id == jansen.id))
     match = posts.respond(db.session, bw.joost, ask, "Ik doe het graag")
     db.session.commit()
+    # the broker sees at once that Mevrouw Jansen has an answer to give
+    assert [m.id for m in services.queue(db.session, bw.kracht, utcnow())["for_proxies"]] == [match.id]
     url = f"/broker/kracht-van-zuilen/matches/{match.id}/consent/{jansen.id}"
     assert client.post(url, {"decision": "accepted"}).status_code == 400  # how she consented is required
     assert client.post(url, {"decision": "accepted", "note": "Telefonisch, dinsdagochtend"}).status_code == 302
