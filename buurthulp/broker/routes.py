@@ -22,7 +22,6 @@ from buurthulp.errors import DomainError
 from buurthulp.extensions import db
 from buurthulp.posts.forms import PostForm
 from buurthulp.posts.models import Match, MatchStatus, Post, PostStatus
-from buurthulp.posts.routes import _input_from, _timing_field
 from buurthulp.timeutil import local_today, to_local
 
 
@@ -317,10 +316,10 @@ def proxy_post(slug: str, neighbour_id: int):
         form.period_start.data, form.period_end.data = today, today + timedelta(days=14)
     if form.validate_on_submit():
         try:
-            post = services.post_for_proxy(db.session, current_user, initiative, proxy, _input_from(form))
+            post = services.post_for_proxy(db.session, current_user, initiative, proxy, form.to_input())
         except DomainError as exc:
             db.session.rollback()
-            _timing_field(form).errors.append(str(exc.message))
+            form.timing_field().errors.append(str(exc.message))
         else:
             db.session.commit()
             flash(_("The post for %(name)s is online.", name=proxy.display_name), "success")

@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from buurthulp.categories import Category, DayPart, Weekday
+from buurthulp.categories import Category, DayPart, Weekday, mask_of
 from buurthulp.forms import LocalDecimalField, MultiCheckboxField, strip_filter
 from buurthulp.posts.models import Place, PostKind, Timing
 
@@ -73,6 +73,27 @@ class PostForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.category.choices = category_choices()
+
+    def to_input(self):
+        """The validated form as the posts service's input."""
+        from buurthulp.posts.services import PostInput
+
+        slots = [tuple(int(x) for x in v.split("-")) for v in self.weekly_slots.data or []]
+        return PostInput(
+            kind=PostKind(self.kind.data), category=Category(self.category.data), title=self.title.data,
+            description=self.description.data or "", private_details=self.private_details.data or "",
+            timing=Timing(self.timing.data), on_date=self.on_date.data,
+            day_part=self.day_part.data if self.timing.data == Timing.ONCE else None,
+            period_start=self.period_start.data, period_end=self.period_end.data, weekly_slots=mask_of(slots),
+            weekly_until=self.weekly_until.data, duration_minutes=self.duration_minutes.data,
+            place=Place(self.place.data or Place.HOME_AREA), place_note=self.place_note.data or "",
+            expiry_days=self.expiry_days.data,
+        )
+
+    def timing_field(self):
+        """The field where a problem with "when" is shown."""
+        return {Timing.ONCE: self.on_date, Timing.FLEXIBLE: self.period_start,
+                Timing.WEEKLY: self.weekly_slots}.get(self.timing.data, self.timing)
 
 
 class RespondForm(FlaskForm):

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 
 from buurthulp.accounts.forms import EmptyForm
 from buurthulp.accounts.models import Neighbour
-from buurthulp.categories import Category, mask_of, slots_in
+from buurthulp.categories import Category, slots_in
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError, NotAllowed
 from buurthulp.extensions import db
@@ -36,13 +36,11 @@ from buurthulp.posts.models import (
     MatchStatus,
     Message,
     Notification,
-    Place,
     Post,
     PostKind,
     PostStatus,
     Report,
     ThankYou,
-    Timing,
 )
 from buurthulp.posts.notifications import notification_path, notification_text
 from buurthulp.timeutil import local_to_utc, local_today, to_local
@@ -65,25 +63,6 @@ def _post_or_404(post_id: int) -> Post:
     return post
 
 
-def _input_from(form: PostForm) -> services.PostInput:
-    slots = [tuple(int(x) for x in v.split("-")) for v in form.weekly_slots.data or []]
-    return services.PostInput(
-        kind=PostKind(form.kind.data), category=Category(form.category.data), title=form.title.data,
-        description=form.description.data or "", private_details=form.private_details.data or "",
-        timing=Timing(form.timing.data), on_date=form.on_date.data,
-        day_part=form.day_part.data if form.timing.data == Timing.ONCE else None,
-        period_start=form.period_start.data, period_end=form.period_end.data, weekly_slots=mask_of(slots),
-        weekly_until=form.weekly_until.data, duration_minutes=form.duration_minutes.data,
-        place=Place(form.place.data or Place.HOME_AREA), place_note=form.place_note.data or "",
-        expiry_days=form.expiry_days.data,
-    )
-
-
-def _timing_field(form: PostForm):
-    return {Timing.ONCE: form.on_date, Timing.FLEXIBLE: form.period_start,
-            Timing.WEEKLY: form.weekly_slots}.get(form.timing.data, form.timing)
-
-
 # --- posts --------------------------------------------------------------------------------------
 
 @bp.route("/posts/new", methods=["GET", "POST"])
@@ -99,12 +78,12 @@ def new():
         form.period_start.data, form.period_end.data = today, today + timedelta(days=14)
     if form.validate_on_submit():
         try:
-            post = services.create_post(db.session, current_user, _input_from(form))
+            post = services.create_post(db.session, current_user, form.to_input())
         except NotAllowed as exc:
             flash(str(exc.message), "error")
             return render_template("posts/form.html", form=form, post=None), 403
         except DomainError as exc:
-            _timing_field(form).errors.append(str(exc.message))
+            form.timing_field().errors.append(str(exc.message))
         else:
             db.session.commit()
             flash(_("Your post is online. Neighbours nearby can see it now."), "success")
@@ -132,9 +111,9 @@ def edit(post_id: int):
         form.kind.data = post.kind.value  # the kind of a post does not change
     if form.validate_on_submit():
         try:
-            services.update_post(db.session, current_user, post, _input_from(form))
+            services.update_post(db.session, current_user, post, form.to_input())
         except DomainError as exc:
-            _timing_field(form).errors.append(str(exc.message))
+            form.timing_field().errors.append(str(exc.message))
         else:
             db.session.commit()
             flash(_("Your post is saved."), "success")
