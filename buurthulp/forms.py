@@ -35,3 +35,14 @@ class LocalDecimalField(DecimalField):
         if valuelist and isinstance(valuelist[0], str):
             valuelist = [valuelist[0].strip().replace(",", ".")]
         super().process_formdata(valuelist)
+
+
+def valid_submission(form) -> bool:
+    """Validate a posted form; a missing or stale CSRF token is a plain 400, other errors are the caller's to show."""
+    from flask import abort
+
+    if form.validate_on_submit():
+        return True
+    if "csrf_token" in form.errors:
+        abort(400)
+    return False

@@ -25,7 +25,7 @@ class ReferralForm(FlaskForm):
     organisation = StringField(_l("Place or organisation"), filters=[strip_filter],
                                validators=[DataRequired(_l("Fill in the place or organisation.")), Length(max=200)],
                                description=_l("For example: the library's digital help desk, the walking club."))
-    note = TextAreaField(_l("Who takes the person along, and when?"), filters=[strip_filter],
+    along = TextAreaField(_l("Who takes the person along, and when?"), filters=[strip_filter],
                          validators=[Optional(), Length(max=2000)], description=NO_HEALTH)
 
 

@@ -20,6 +20,7 @@ from buurthulp.categories import mask_of
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db
+from buurthulp.forms import valid_submission
 from buurthulp.posts.forms import PostForm
 from buurthulp.posts.models import Match, MatchStatus, Post, PostStatus
 from buurthulp.timeutil import local_today, to_local
@@ -102,9 +103,7 @@ def make_match(slug: str, post_id: int):
     initiative = require_broker(slug)
     post = _ask_or_404(initiative, post_id)
     form = BrokerMatchForm()
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            abort(400)
+    if not valid_submission(form):
         return _ask_page(initiative, post, 400, match_form=form)
     helper = services.neighbour_in(db.session, initiative, form.helper_id.data)
     if helper is None:
@@ -125,12 +124,10 @@ def referral(slug: str, post_id: int):
     initiative = require_broker(slug)
     post = _ask_or_404(initiative, post_id)
     form = ReferralForm()
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            abort(400)
+    if not valid_submission(form):
         return _ask_page(initiative, post, 400, referral_form=form)
     try:
-        services.refer(db.session, current_user, initiative, post, form.organisation.data, form.note.data or "")
+        services.refer(db.session, current_user, initiative, post, form.organisation.data, form.along.data or "")
     except DomainError as exc:
         return _ask_page(initiative, post, _error(exc), referral_form=form)
     db.session.commit()
@@ -176,9 +173,7 @@ def consent(slug: str, match_id: int, proxy_id: int):
     if proxy is None or not proxy.is_proxy:
         abort(404)
     form = ConsentForm()
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            abort(400)
+    if not valid_submission(form):
         return _match_page(initiative, m, 400, consent_form=form)
     try:
         services.answer_for_proxy(db.session, current_user, initiative, m, proxy, ConsentDecision(form.decision.data),
@@ -196,9 +191,7 @@ def follow_up(slug: str, match_id: int):
     initiative = require_broker(slug)
     m = _match_or_404(initiative, match_id)
     form = FollowUpForm()
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            abort(400)
+    if not valid_submission(form):
         return _match_page(initiative, m, 400, follow_up_form=form)
     try:
         services.record_follow_up(db.session, current_user, initiative, m, FollowUpOutcome(form.outcome.data),
@@ -216,9 +209,7 @@ def match_note(slug: str, match_id: int):
     initiative = require_broker(slug)
     m = _match_or_404(initiative, match_id)
     form = NoteForm()
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            abort(400)
+    if not valid_submission(form):
         return _match_page(initiative, m, 400, note_form=form)
     services.add_note(db.session, current_user, initiative, form.body.data, match=m)
     db.session.commit()
@@ -269,9 +260,7 @@ def neighbour_note(slug: str, neighbour_id: int):
     initiative = require_broker(slug)
     person = _neighbour_or_404(initiative, neighbour_id)
     form = NoteForm()
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            abort(400)
+    if not valid_submission(form):
         return _neighbour_page(initiative, person, 400, note_form=form)
     services.add_note(db.session, current_user, initiative, form.body.data, neighbour=person)
     db.session.commit()

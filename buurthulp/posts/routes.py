@@ -17,6 +17,7 @@ from buurthulp.categories import Category, slots_in
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError, NotAllowed
 from buurthulp.extensions import db
+from buurthulp.forms import valid_submission
 from buurthulp.posts import bp, services
 from buurthulp.posts.display import TEMPLATE_HELPERS
 from buurthulp.posts.forms import (
@@ -323,9 +324,7 @@ def _match_action(match_id: int, form, act, message: str, form_name: str | None 
     m = _match_or_404(match_id)
     if not m.is_participant(current_user.id):
         abort(403)
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            abort(400)
+    if not valid_submission(form):
         first = next(iter(e for errs in form.errors.values() for e in errs), _("Please check the form."))
         return _match_page(m, DomainError(first), **({form_name: form} if form_name else {}))
     try:
@@ -428,9 +427,7 @@ def report_message(message_id: int):
     msg = db.get_or_404(Message, message_id)
     m = _match_or_404(msg.match_id)
     form = ReportForm()
-    if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            abort(400)
+    if not valid_submission(form):
         return _match_page(m, DomainError(form.reason.errors[0]))
     try:
         services.report(db.session, current_user, form.reason.data, message=msg)

@@ -173,7 +173,7 @@ def test_follow_up_notes_and_referral(client, bw):
     assert "&lt;b&gt;bellen&lt;/b&gt;" in client.get(url).get_data(as_text=True)
     ask2 = ask_of(bw.ria, title="Digitaal hulp")
     response = client.post(f"/broker/kracht-van-zuilen/asks/{ask2.id}/referral",
-                           {"organisation": "Bibliotheek Zuilen, Digicafé", "note": "Joost gaat dinsdag mee"})
+                           {"organisation": "Bibliotheek Zuilen, Digicafé", "along": "Joost gaat dinsdag mee"})
     assert response.status_code == 302
     assert db.session.scalar(sa.select(Referral)).organisation.startswith("Bibliotheek")
     assert client.post(f"/broker/kracht-van-zuilen/asks/{ask2.id}/referral", {"organisation": ""}).status_code == 400
