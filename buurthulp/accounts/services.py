@@ -302,8 +302,10 @@ def export_data(session, neighbour: Neighbour) -> dict:
 
 def delete_account(session, neighbour: Neighbour) -> None:
     """Remove personal data; keep a pseudonymous row for what bookkeeping must keep."""
+    from buurthulp.broker.services import forget_broker_records
     from buurthulp.posts.export import forget_posts
 
+    forget_broker_records(session, neighbour)
     forget_posts(session, neighbour)
     session.execute(sa.delete(Membership).where(Membership.neighbour_id == neighbour.id))
     neighbour.interests = []
@@ -320,5 +322,7 @@ def delete_account(session, neighbour: Neighbour) -> None:
     neighbour.phone = None
     neighbour.share_email = neighbour.share_phone = False
     neighbour.is_admin = False
+    neighbour.proxy_initiative_id = None
+    neighbour.contact_route = ""
     neighbour.last_login_at = None
     neighbour.deleted_at = utcnow()

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from buurthulp.accounts import services as accounts
 from buurthulp.accounts.forms import EmptyForm
 from buurthulp.accounts.models import InterestDirection, Neighbour, NeighbourInterest
 from buurthulp.broker import bp, services
@@ -315,6 +317,40 @@ def proxy_post(slug: str, neighbour_id: int):
             return redirect(url_for("broker.neighbour", slug=slug, neighbour_id=proxy.id, _anchor=f"post-{post.id}"))
     status = 400 if request.method == "POST" else 200
     return render_template("broker/proxy_post.html", initiative=initiative, proxy=proxy, form=form), status
+
+
+@bp.route("/<slug>/neighbours/<int:neighbour_id>/export")
+@login_required
+def proxy_export(slug: str, neighbour_id: int):
+    """A proxy neighbour's data, for the broker to hand over when they ask for it."""
+    initiative = require_broker(slug)
+    proxy = _neighbour_or_404(initiative, neighbour_id)
+    if not proxy.is_proxy:
+        abort(404)
+    body = json.dumps(accounts.export_data(db.session, proxy), ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="buurthulp-{proxy.id}.json"'})
+
+
+@bp.route("/<slug>/neighbours/<int:neighbour_id>/delete", methods=["POST"])
+@login_required
+def proxy_delete(slug: str, neighbour_id: int):
+    """Delete a proxy neighbour's personal data when they ask for it."""
+    initiative = require_broker(slug)
+    proxy = _neighbour_or_404(initiative, neighbour_id)
+    if not proxy.is_proxy:
+        abort(404)
+    form = EmptyForm()
+    if not valid_submission(form):
+        abort(400)
+    if request.form.get("confirm") != "yes":
+        flash(_("Tick the box to confirm that %(name)s asked for this.", name=proxy.display_name), "error")
+        return _neighbour_page(initiative, proxy, 400)
+    name = proxy.display_name
+    accounts.delete_account(db.session, proxy)
+    db.session.commit()
+    flash(_("The personal data of %(name)s are deleted.", name=name), "success")
+    return redirect(url_for("broker.neighbours", slug=slug))
 
 
 @bp.route("/<slug>/neighbours/<int:neighbour_id>/print")

@@ -263,3 +263,10 @@ def search_neighbours(session, initiative: Initiative, query: str, limit: int = 
         stmt = stmt.where(sa.func.lower(Neighbour.display_name).like(contains_pattern(query.strip().lower()),
                                                                      escape=LIKE_ESCAPE))
     return list(session.scalars(stmt))
+
+
+def forget_broker_records(session, neighbour: Neighbour) -> None:
+    """On deletion: brokers' notes on this neighbour and referrals of their asks go; consent records stay, nameless."""
+    session.execute(sa.delete(BrokerNote).where(BrokerNote.neighbour_id == neighbour.id))
+    session.execute(sa.delete(Referral).where(Referral.post_id.in_(sa.select(Post.id).where(Post.author_id == neighbour.id))))
+    session.execute(sa.update(ProxyConsent).where(ProxyConsent.proxy_id == neighbour.id).values(note=""))

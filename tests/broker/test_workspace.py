@@ -261,3 +261,34 @@ def test_anonymous_gets_nothing(client, bw, every_page):
         assert client.get(url).status_code in (302, 401), url
     for url, data in posts_:
         assert client.post(url, data).status_code in (302, 401), url
+
+
+def test_a_proxy_neighbours_data_can_be_exported_and_deleted_by_their_broker(client, bw):
+    jansen = services.add_proxy(db.session, bw.broker, bw.kracht, name="Mevrouw Jansen", contact_route="06 1234",
+                                postcode="3554 AB", likes=[], needs=["boodschappen"])
+    db.session.commit()
+    ask = ask_of(jansen, title="Boodschappen")
+    services.add_note(db.session, bw.broker, bw.kracht, "Slechthorend: hard praten", neighbour=jansen)
+    services.refer(db.session, bw.broker, bw.kracht, ask, "Buurtwinkel", "Joost gaat mee")
+    db.session.commit()
+    base = f"/broker/kracht-van-zuilen/neighbours/{jansen.id}"
+    client.login("broker@example.org")
+    export = client.get(base + "/export")
+    assert export.status_code == 200 and export.get_json()["profile"]["display_name"] == "Mevrouw Jansen"
+    assert client.post(base + "/delete").status_code == 400  # not confirmed
+    assert client.post(base + "/delete", {"confirm": "yes"}).status_code == 302
+    db.session.expire_all()
+    gone = db.session.get(Neighbour, jansen.id)
+    assert gone.deleted_at is not None and gone.display_name != "Mevrouw Jansen" and gone.contact_route == ""
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BrokerNote)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Referral)) == 0
+    assert client.get(base).status_code == 404
+
+
+def test_only_proxies_are_exported_or_deleted_by_a_broker(client, bw):
+    client.login("broker@example.org")
+    assert client.get(f"/broker/kracht-van-zuilen/neighbours/{bw.ria.id}/export").status_code == 404
+    assert client.post(f"/broker/kracht-van-zuilen/neighbours/{bw.ria.id}/delete", {"confirm": "yes"}).status_code == 404
+    client.logout()
+    client.login("other_broker@example.org")
+    assert client.get(f"/broker/kracht-van-zuilen/neighbours/{bw.ria.id}/export").status_code == 403
