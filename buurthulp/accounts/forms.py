@@ -116,8 +116,8 @@ class ProfileForm(PostcodeMixin, FlaskForm):
     share_email = BooleanField(_l("Share my e-mail address"))
     share_phone = BooleanField(_l("Share my phone number"))
 
-    def fill_choices(self, neighbourhoods):
-        category_choices = [(c.value, c.label) for c in Category]
+    def fill_choices(self, neighbourhoods, categories=None):
+        category_choices = [(c.value, c.label) for c in (categories if categories is not None else Category)]
         self.likes.choices = category_choices
         self.needs.choices = category_choices
         self.availability.choices = availability_choices()

@@ -22,12 +22,12 @@ from buurthulp.accounts.forms import (
     neighbourhood_choices,
 )
 from buurthulp.accounts.models import DigestPreference, Neighbour
-from buurthulp.categories import mask_of
+from buurthulp.categories import Category, mask_of
 from buurthulp.core.web import redirect_back
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db, limiter
 from buurthulp.neighbourhoods.models import Neighbourhood
-from buurthulp.neighbourhoods.services import all_neighbourhoods, neighbourhood_for_postcode
+from buurthulp.neighbourhoods.services import all_neighbourhoods, neighbourhood_for_postcode, visible_categories
 
 
 def _login_limit() -> str:
@@ -171,7 +171,10 @@ def profile():
     neighbour: Neighbour = current_user
     neighbourhoods = all_neighbourhoods(db.session)
     form = ProfileForm()
-    form.fill_choices(neighbourhoods)
+    offered = visible_categories(db.session, neighbour.neighbourhood_id)
+    # what someone ticked before an initiative hid it stays on their profile
+    kept = {c for c in neighbour.likes_to_do + neighbour.could_use_help_with}
+    form.fill_choices(neighbourhoods, [c for c in Category if c in offered or c in kept])
     if request.method == "GET":
         form.display_name.data = neighbour.display_name
         form.about.data = neighbour.about

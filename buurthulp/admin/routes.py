@@ -101,11 +101,13 @@ def edit_initiative(initiative_id: int | None = None):
     form.neighbourhoods.choices = [(n.id, f"{n.name} ({n.municipality})") for n in hoods]
     if request.method == "GET" and ini is not None:
         form.neighbourhoods.data = [n.id for n in ini.neighbourhoods]
+        form.hidden_categories.data = sorted(ini.hidden)
     if form.validate_on_submit():
         chosen = [n for n in hoods if n.id in set(form.neighbourhoods.data or [])]
         try:
             ini = services.save_initiative(db.session, ini, name=form.name.data, description=form.description.data,
                                            contact_email=form.contact_email.data, neighbourhoods=chosen)
+            services.set_hidden_categories(db.session, current_user, ini, form.hidden_categories.data or [])
         except DomainError as exc:
             db.session.rollback()
             form.neighbourhoods.errors.append(str(exc.message))

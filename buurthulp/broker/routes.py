@@ -23,6 +23,7 @@ from buurthulp.db import utcnow
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db
 from buurthulp.forms import valid_submission
+from buurthulp.neighbourhoods.services import visible_categories
 from buurthulp.posts.forms import PostForm
 from buurthulp.posts.models import Match, MatchStatus, Post, PostStatus
 from buurthulp.timeutil import local_today, to_local
@@ -300,7 +301,7 @@ def proxy_post(slug: str, neighbour_id: int):
     proxy = _neighbour_or_404(initiative, neighbour_id)
     if not proxy.is_proxy:
         abort(404)
-    form = PostForm()
+    form = PostForm(categories=visible_categories(db.session, proxy.neighbourhood_id))
     if request.method == "GET":
         form.kind.data = request.args.get("kind") if request.args.get("kind") in ("ask", "offer") else None
         today = local_today()

@@ -38,6 +38,27 @@ class InitiativeForm(FlaskForm):
                                                              check_deliverability=False)],
                                filters=[strip_filter])
     neighbourhoods = MultiCheckboxField(_l("Works in these neighbourhoods"), coerce=int, choices=[])
+    hidden_categories = MultiCheckboxField(
+        _l("Kinds of help the initiative does not take on (optional)"), choices=[],
+        description=_l("They are not offered to neighbours where no other initiative takes them on."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.hidden_categories.choices = category_choices()
+
+
+class HiddenCategoriesForm(FlaskForm):
+    hidden_categories = MultiCheckboxField(_l("Kinds of help the initiative does not take on"), choices=[])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.hidden_categories.choices = category_choices()
+
+
+def category_choices():
+    from buurthulp.categories import Category
+
+    return [(c.value, c.label) for c in Category]
 
 
 class RolesForm(FlaskForm):

@@ -87,11 +87,17 @@ class Initiative(db.Model):
     slug: so.Mapped[str] = so.mapped_column(sa.String(120), unique=True)
     description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     contact_email: so.Mapped[Optional[str]] = so.mapped_column(sa.String(254))
+    # Categories this initiative does not take on, comma-separated ("oppassen,vervoer").
+    hidden_categories: so.Mapped[str] = so.mapped_column(sa.String(200), default="", server_default="")
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     neighbourhoods: so.Mapped[list[Neighbourhood]] = so.relationship(
         secondary=initiative_neighbourhood, back_populates="initiatives", order_by=lambda: Neighbourhood.name
     )
+
+    @property
+    def hidden(self) -> set[str]:
+        return {c for c in self.hidden_categories.split(",") if c}
     memberships: so.WriteOnlyMapped[Membership] = so.relationship(
         back_populates="initiative", cascade="all, delete-orphan", passive_deletes=True
     )

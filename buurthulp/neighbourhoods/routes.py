@@ -13,8 +13,9 @@ from buurthulp.accounts.models import Neighbour
 from buurthulp.accounts.services import InvalidPostcode, normalise_postcode
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db
+from buurthulp.forms import valid_submission
 from buurthulp.neighbourhoods import bp, services
-from buurthulp.neighbourhoods.forms import RolesForm
+from buurthulp.neighbourhoods.forms import HiddenCategoriesForm, RolesForm
 from buurthulp.neighbourhoods.models import Initiative, Membership, MembershipStatus, Neighbourhood, Role
 
 
@@ -87,6 +88,7 @@ def _initiative_page(ini: Initiative, error: DomainError | None = None):
     return render_template(
         "neighbourhoods/initiative.html", initiative=ini, mine=mine, manage=manage, members=members,
         pending=pending, can_join=can_join, form=EmptyForm(), roles_form=RolesForm(), Role=Role,
+        categories_form=HiddenCategoriesForm(hidden_categories=sorted(ini.hidden)),
     ), (error.status_code if error is not None else 200)
 
 
@@ -170,4 +172,19 @@ def remove(slug: str, membership_id: int):
         return _initiative_page(m.initiative, exc)
     db.session.commit()
     flash(_("%(name)s is no longer a member.", name=name), "info")
+    return redirect(url_for("neighbourhoods.initiative", slug=slug))
+
+
+@bp.route("/initiatives/<slug>/categories", methods=["POST"])
+@login_required
+def categories(slug: str):
+    ini = _initiative_or_404(slug)
+    if not services.can_manage(db.session, current_user, ini):
+        abort(403)
+    form = HiddenCategoriesForm()
+    if not valid_submission(form):
+        return _initiative_page(ini, DomainError(_("Please check the form.")))
+    services.set_hidden_categories(db.session, current_user, ini, form.hidden_categories.data or [])
+    db.session.commit()
+    flash(_("Saved: the kinds of help %(name)s does not take on.", name=ini.name), "success")
     return redirect(url_for("neighbourhoods.initiative", slug=slug))

@@ -279,3 +279,29 @@ def remove_member(session, actor: Neighbour, m: Membership) -> None:
     elif not can_manage(session, actor, m.initiative):
         raise NotAllowed(_l("Only a coordinator of this initiative can do this."))
     session.delete(m)
+
+
+def visible_categories(session, neighbourhood_id: int | None) -> list:
+    """The categories offered in a neighbourhood: all but those that every initiative working there hides."""
+    from buurthulp.categories import Category
+
+    if neighbourhood_id is None:
+        return list(Category)
+    hidden_lists = session.scalars(
+        sa.select(Initiative.hidden_categories).join(initiative_neighbourhood)
+        .where(initiative_neighbourhood.c.neighbourhood_id == neighbourhood_id)
+    ).all()
+    if not hidden_lists:
+        return list(Category)
+    hidden_everywhere = set.intersection(*({c for c in h.split(",") if c} for h in hidden_lists))
+    return [c for c in Category if c.value not in hidden_everywhere]
+
+
+def set_hidden_categories(session, actor: Neighbour, initiative: Initiative, categories) -> None:
+    """A coordinator (or site admin) chooses which categories the initiative does not take on."""
+    from buurthulp.categories import Category
+
+    if not can_manage(session, actor, initiative):
+        raise NotAllowed(_l("Only a coordinator of this initiative can do this."))
+    wanted = {Category(c).value for c in categories}
+    initiative.hidden_categories = ",".join(c.value for c in Category if c.value in wanted)

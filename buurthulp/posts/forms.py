@@ -25,8 +25,9 @@ EXPIRY_DAYS = [(7, _l("One week")), (14, _l("Two weeks")), (30, _l("30 days")), 
 PART_OF_DAY_CHOICES = [(p.value, p.label) for p in DayPart]
 
 
-def category_choices():
-    return [(c.value, c.label) for c in Category]
+def category_choices(categories=None):
+    """Choices for a category field: the given categories (those offered in a neighbourhood), else all."""
+    return [(c.value, c.label) for c in (categories if categories is not None else Category)]
 
 
 class PostForm(FlaskForm):
@@ -70,9 +71,9 @@ class PostForm(FlaskForm):
                              description=_l("For example: the library, the community centre. Not your address."))
     expiry_days = SelectField(_l("Show my post for"), coerce=int, choices=EXPIRY_DAYS, default=30)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, categories=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = category_choices()
+        self.category.choices = category_choices(categories)
 
     def to_input(self):
         """The validated form as the posts service's input."""
@@ -165,6 +166,6 @@ class FeedFilterForm(FlaskForm):
                        choices=[("", _l("Any time")), ("7", _l("In the coming week")), ("30", _l("In the coming month"))],
                        validators=[Optional()])
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, categories=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = [("", _l("All kinds"))] + category_choices()
+        self.category.choices = [("", _l("All kinds"))] + category_choices(categories)

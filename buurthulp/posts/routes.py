@@ -18,6 +18,7 @@ from buurthulp.db import utcnow
 from buurthulp.errors import DomainError, NotAllowed
 from buurthulp.extensions import db
 from buurthulp.forms import valid_submission
+from buurthulp.neighbourhoods.services import visible_categories
 from buurthulp.posts import bp, services
 from buurthulp.posts.display import TEMPLATE_HELPERS
 from buurthulp.posts.forms import (
@@ -69,7 +70,7 @@ def _post_or_404(post_id: int) -> Post:
 @bp.route("/posts/new", methods=["GET", "POST"])
 @login_required
 def new():
-    form = PostForm()
+    form = PostForm(categories=visible_categories(db.session, current_user.neighbourhood_id))
     if request.method == "GET":
         form.kind.data = request.args.get("kind") if request.args.get("kind") in ("ask", "offer") else None
         category = request.args.get("category")
@@ -99,7 +100,10 @@ def edit(post_id: int):
     post = _post_or_404(post_id)
     if post.author_id != current_user.id:
         abort(403)
-    form = PostForm(obj=post if request.method == "GET" else None)
+    offered = visible_categories(db.session, post.neighbourhood_id)
+    if post.category not in offered:
+        offered = [c for c in Category if c in offered or c == post.category]  # keep what it was
+    form = PostForm(obj=post if request.method == "GET" else None, categories=offered)
     if request.method == "GET":
         form.kind.data = post.kind.value
         form.category.data = post.category.value
@@ -244,7 +248,7 @@ def hide(post_id: int):
 @bp.route("/posts")
 @login_required
 def feed():
-    form = FeedFilterForm(request.args)
+    form = FeedFilterForm(request.args, categories=visible_categories(db.session, current_user.neighbourhood_id))
     if not form.validate():
         abort(400)
     filters = services.FeedFilters(
