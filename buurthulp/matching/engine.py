@@ -236,16 +236,15 @@ def candidates(asks: list[Ask], helpers: list[Helper], ctx: Context) -> list[Sug
                 value += min(overlap.bit_count(), 6) / 6.0 + static
                 if person in warm_with:
                     value += 1.5
-                value = round(value, 6)
                 # one entry per person: the best of their offers and profile, ties broken the same way always
-                key = (value, -offer, -h_mask, h_start, h_end)
                 known = best.get(person)
-                if known is None or key > known[0]:
-                    best[person] = (key, person, helper, overlap, distance)
+                if known is None or value > known[0][0] or (
+                        value == known[0][0] and (value, -offer, -h_mask, h_start, h_end) > known[0]):
+                    best[person] = ((value, -offer, -h_mask, h_start, h_end), person, helper, overlap, distance)
         if not best:
             continue
         top = heapq.nsmallest(ctx.per_ask, best.values(), key=lambda c: (-c[0][0], c[1]))
-        out.extend(Suggestion(ask.id, asker, person, helper.offer, key[0], (ask, helper, overlap, distance))
+        out.extend(Suggestion(ask.id, asker, person, helper.offer, round(key[0], 6), (ask, helper, overlap, distance))
                    for key, person, helper, overlap, distance in top)
     return out
 
