@@ -159,15 +159,17 @@ def authenticate(session, email: str, password: str) -> Neighbour | None:
     return neighbour
 
 
-_DUMMY_HASH: list[str] = []
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash("not-a-real-password", method="scrypt")
 
 
 def _dummy_check(password: str) -> None:
-    from werkzeug.security import check_password_hash, generate_password_hash
+    from werkzeug.security import check_password_hash
 
-    if not _DUMMY_HASH:
-        _DUMMY_HASH.append(generate_password_hash("not-a-real-password", method="scrypt"))
-    check_password_hash(_DUMMY_HASH[0], password)
+    check_password_hash(_dummy_hash(), password)
 
 
 def reset_token(neighbour: Neighbour) -> str:

@@ -13,11 +13,11 @@ from flask_login import current_user, login_required
 
 from buurthulp.accounts import services as accounts
 from buurthulp.accounts.forms import EmptyForm
-from buurthulp.accounts.models import InterestDirection, Neighbour, NeighbourInterest
+from buurthulp.accounts.models import Neighbour
 from buurthulp.broker import bp, services
 from buurthulp.broker.access import require_broker
 from buurthulp.broker.forms import BrokerMatchForm, ConsentForm, FollowUpForm, NoteForm, ProxyForm, ReferralForm
-from buurthulp.broker.models import ConsentDecision, FollowUp, FollowUpOutcome, ProxyConsent, Referral
+from buurthulp.broker.models import BrokerNote, ConsentDecision, FollowUp, FollowUpOutcome, ProxyConsent, Referral
 from buurthulp.categories import mask_of
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError
@@ -66,16 +66,7 @@ def _ask_page(initiative, post: Post, status: int = 200, match_form=None, referr
         .order_by(Match.score.desc(), Match.id)
     ).all()
     found = services.search_neighbours(db.session, initiative, query) if query else []
-    likers = []
-    if not query:
-        # neighbours nearby who like this kind of help: a start for searching
-        likers = db.session.scalars(
-            sa.select(Neighbour).join(NeighbourInterest)
-            .where(NeighbourInterest.direction == InterestDirection.OFFER, NeighbourInterest.category == post.category,
-                   Neighbour.deleted_at.is_(None), Neighbour.id != post.author_id,
-                   Neighbour.neighbourhood_id.in_(services.hood_ids_subquery(initiative)))
-            .options(so.joinedload(Neighbour.neighbourhood)).order_by(Neighbour.display_name).limit(20)
-        ).all()
+    likers = [] if query else services.likers_nearby(db.session, initiative, post)
     referrals = db.session.scalars(sa.select(Referral).where(Referral.post_id == post.id)
                                    .options(so.joinedload(Referral.broker)).order_by(Referral.created_at.desc())).all()
     notes = services.notes_for(db.session, initiative, neighbour_id=post.author_id)
@@ -368,8 +359,6 @@ def print_overview(slug: str, neighbour_id: int):
         if m.status in (MatchStatus.SUGGESTED, MatchStatus.PROPOSED) and m.asker_id == person.id:
             suggestions.setdefault(m.ask_id, []).append(m)
     coming = [m for m in matches if m.status == MatchStatus.ACCEPTED]
-    from buurthulp.broker.models import BrokerNote
-
     # the latest broker note per match says how the broker will connect them
     notes = {}
     for note in db.session.scalars(sa.select(BrokerNote).where(

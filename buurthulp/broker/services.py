@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
-from buurthulp.accounts.models import DigestPreference, InterestDirection, Neighbour
+from buurthulp.accounts.models import DigestPreference, InterestDirection, Neighbour, NeighbourInterest
 from buurthulp.accounts.services import normalise_postcode, set_interests
 from buurthulp.broker.models import BrokerNote, ConsentDecision, FollowUp, FollowUpOutcome, ProxyConsent, Referral
 from buurthulp.db import LIKE_ESCAPE, contains_pattern, utcnow
@@ -47,12 +47,26 @@ def hood_ids_subquery(initiative: Initiative):
             .where(initiative_neighbourhood.c.initiative_id == initiative.id).scalar_subquery())
 
 
+def _people_of(initiative: Initiative):
+    """The condition for a (not deleted) neighbour of the initiative's neighbourhoods, or one of its proxies."""
+    return sa.and_(Neighbour.deleted_at.is_(None),
+                   sa.or_(Neighbour.neighbourhood_id.in_(hood_ids_subquery(initiative)),
+                          Neighbour.proxy_initiative_id == initiative.id))
+
+
+def _matches_of(initiative: Initiative) -> sa.Select:
+    """Matches whose post (the ask, else the offer) lies in the initiative's neighbourhoods, with their people."""
+    match_post = so.aliased(Post)
+    return (sa.select(Match)
+            .join(match_post, match_post.id == sa.func.coalesce(Match.ask_id, Match.offer_id))
+            .where(match_post.neighbourhood_id.in_(hood_ids_subquery(initiative)))
+            .options(so.joinedload(Match.ask), so.joinedload(Match.offer), so.joinedload(Match.asker),
+                     so.joinedload(Match.helper)))
+
+
 def neighbour_in(session, initiative: Initiative, neighbour_id: int) -> Neighbour | None:
     """A neighbour of the initiative's neighbourhoods (or one of its proxies), else None."""
-    return session.scalar(sa.select(Neighbour).where(
-        Neighbour.id == neighbour_id, Neighbour.deleted_at.is_(None),
-        sa.or_(Neighbour.neighbourhood_id.in_(hood_ids_subquery(initiative)),
-               Neighbour.proxy_initiative_id == initiative.id)))
+    return session.scalar(sa.select(Neighbour).where(Neighbour.id == neighbour_id, _people_of(initiative)))
 
 
 def post_in(session, initiative: Initiative, post_id: int) -> Post | None:
@@ -62,13 +76,7 @@ def post_in(session, initiative: Initiative, post_id: int) -> Post | None:
 
 
 def match_in(session, initiative: Initiative, match_id: int) -> Match | None:
-    ask_or_offer = sa.orm.aliased(Post)
-    return session.scalar(
-        sa.select(Match).join(ask_or_offer, ask_or_offer.id == sa.func.coalesce(Match.ask_id, Match.offer_id))
-        .where(Match.id == match_id, ask_or_offer.neighbourhood_id.in_(hood_ids_subquery(initiative)))
-        .options(so.joinedload(Match.ask), so.joinedload(Match.offer), so.joinedload(Match.asker),
-                 so.joinedload(Match.helper))
-    )
+    return session.scalar(_matches_of(initiative).where(Match.id == match_id))
 
 
 # --- the queue ----------------------------------------------------------------------------------
@@ -89,12 +97,7 @@ def queue(session, initiative: Initiative, now: datetime, stale_days: int = STAL
         .options(so.joinedload(Post.author), so.joinedload(Post.neighbourhood))
         .order_by(Post.created_at, Post.id)
     ).all()
-    match_post = sa.orm.aliased(Post)
-    base = (sa.select(Match)
-            .join(match_post, match_post.id == sa.func.coalesce(Match.ask_id, Match.offer_id))
-            .where(match_post.neighbourhood_id.in_(hoods))
-            .options(so.joinedload(Match.ask), so.joinedload(Match.offer), so.joinedload(Match.asker),
-                     so.joinedload(Match.helper)))
+    base = _matches_of(initiative)
     stale = now - timedelta(days=stale_days)
     waiting = session.scalars(base.where(Match.status.in_([MatchStatus.SUGGESTED, MatchStatus.PROPOSED]),
                                          Match.created_at <= stale).order_by(Match.created_at)).unique().all()
@@ -254,9 +257,7 @@ def refer(session, broker: Neighbour, initiative: Initiative, ask: Post, organis
 def search_neighbours(session, initiative: Initiative, query: str, limit: int = 30) -> list[Neighbour]:
     """Neighbours of the initiative's neighbourhoods (and its proxies) by name."""
     stmt = (sa.select(Neighbour)
-            .where(Neighbour.deleted_at.is_(None),
-                   sa.or_(Neighbour.neighbourhood_id.in_(hood_ids_subquery(initiative)),
-                          Neighbour.proxy_initiative_id == initiative.id))
+            .where(_people_of(initiative))
             .options(so.joinedload(Neighbour.neighbourhood), so.selectinload(Neighbour.interests))
             .order_by(Neighbour.display_name, Neighbour.id).limit(limit))
     if query.strip():
@@ -270,3 +271,13 @@ def forget_broker_records(session, neighbour: Neighbour) -> None:
     session.execute(sa.delete(BrokerNote).where(BrokerNote.neighbour_id == neighbour.id))
     session.execute(sa.delete(Referral).where(Referral.post_id.in_(sa.select(Post.id).where(Post.author_id == neighbour.id))))
     session.execute(sa.update(ProxyConsent).where(ProxyConsent.proxy_id == neighbour.id).values(note=""))
+
+
+def likers_nearby(session, initiative: Initiative, ask: Post, limit: int = 20) -> list[Neighbour]:
+    """Neighbours of the initiative who like to do the ask's kind of help: where a broker starts looking."""
+    return list(session.scalars(
+        sa.select(Neighbour).join(NeighbourInterest)
+        .where(NeighbourInterest.direction == InterestDirection.OFFER, NeighbourInterest.category == ask.category,
+               Neighbour.id != ask.author_id, _people_of(initiative))
+        .options(so.joinedload(Neighbour.neighbourhood)).order_by(Neighbour.display_name).limit(limit)
+    ))

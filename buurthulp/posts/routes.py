@@ -34,6 +34,7 @@ from buurthulp.posts.forms import (
     ThanksForm,
 )
 from buurthulp.posts.models import (
+    Block,
     Match,
     MatchStatus,
     Message,
@@ -473,12 +474,9 @@ def neighbour(neighbour_id: int):
     if person is None or person.deleted_at is not None:
         abort(404)
     me = current_user
-    if person.id != me.id and services.is_blocked(db.session, me.id, person.id):
-        blocked_by_me = db.session.get(services.Block, (me.id, person.id)) is not None
-        if not blocked_by_me:
-            abort(404)
-    else:
-        blocked_by_me = False
+    blocked_by_me = db.session.get(Block, (me.id, person.id)) is not None
+    if not blocked_by_me and db.session.get(Block, (person.id, me.id)) is not None:
+        abort(404)  # someone who blocked you is not there for you
     stmt = sa.select(ThankYou).where(ThankYou.helper_id == person.id).options(so.joinedload(ThankYou.author))
     if person.id != me.id:
         stmt = stmt.where(ThankYou.public)

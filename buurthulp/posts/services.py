@@ -243,7 +243,7 @@ def close_post(session, actor: Neighbour, post: Post, now: datetime | None = Non
     now = now or utcnow()
     post.status = PostStatus.CLOSED
     post.closed_at = now
-    _end_open_matches(session, post, MatchStatus.CANCELLED, now)
+    end_open_matches(session, post, MatchStatus.CANCELLED, now)
 
 
 def renew_post(session, actor: Neighbour, post: Post, days: int = DEFAULT_EXPIRY_DAYS,
@@ -264,10 +264,6 @@ def renew_post(session, actor: Neighbour, post: Post, days: int = DEFAULT_EXPIRY
 
 def end_open_matches(session, post: Post, status: MatchStatus, now: datetime) -> None:
     """Suggestions and unanswered proposals on a post end with it."""
-    _end_open_matches(session, post, status, now)
-
-
-def _end_open_matches(session, post: Post, status: MatchStatus, now: datetime) -> None:
     for match in session.scalars(sa.select(Match).where(
             sa.or_(Match.ask_id == post.id, Match.offer_id == post.id),
             Match.status.in_([MatchStatus.SUGGESTED, MatchStatus.PROPOSED]))):
@@ -390,16 +386,12 @@ def cancel(session, actor: Neighbour, match: Match, reason: str, now: datetime |
     match.cancel_reason = reason.strip()
     match.closed_at = now
     if was_agreed:
-        _reopen_ask(session, match, now)
+        reopen_ask(session, match, now)
     notify(session, match.other(actor.id), NotificationKind.CANCELLED, actor_id=actor.id, match=match, now=now)
 
 
 def reopen_ask(session, match: Match, now: datetime) -> None:
     """After an agreed match ends, its ask is open again unless another agreed match holds it."""
-    _reopen_ask(session, match, now)
-
-
-def _reopen_ask(session, match: Match, now: datetime) -> None:
     ask = match.ask
     if ask is None or ask.status != PostStatus.MATCHED:
         return
@@ -516,7 +508,7 @@ def expire_posts(session, now: datetime) -> int:
     due = session.scalars(sa.select(Post).where(Post.status == PostStatus.OPEN, Post.expires_at <= now)).all()
     for post in due:
         post.status = PostStatus.EXPIRED
-        _end_open_matches(session, post, MatchStatus.EXPIRED, now)
+        end_open_matches(session, post, MatchStatus.EXPIRED, now)
         notify(session, post.author_id, NotificationKind.EXPIRED, post=post, now=now)
     return len(due)
 
@@ -572,7 +564,7 @@ def hide_post(session, moderator: Neighbour, post: Post, now: datetime | None = 
     if post.status == PostStatus.OPEN:
         post.status = PostStatus.CLOSED
         post.closed_at = now
-    _end_open_matches(session, post, MatchStatus.CANCELLED, now)
+    end_open_matches(session, post, MatchStatus.CANCELLED, now)
     for item in session.scalars(sa.select(Report).where(Report.post_id == post.id, Report.resolved_at.is_(None))):
         item.resolved_at, item.resolved_by_id, item.outcome = now, moderator.id, "hidden"
 
@@ -603,7 +595,7 @@ def block(session, blocker: Neighbour, blocked: Neighbour, now: datetime | None 
         match.cancelled_by_id = blocker.id
         match.closed_at = now
         if was_agreed:
-            _reopen_ask(session, match, now)
+            reopen_ask(session, match, now)
     session.flush()
 
 
