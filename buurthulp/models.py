@@ -18,3 +18,11 @@ from buurthulp.posts.models import (  # noqa: F401
     Report,
     ThankYou,
 )
+from buurthulp.pot.models import (  # noqa: F401
+    AllowancePreference,
+    PotAccount,
+    PotEntry,
+    PotMonth,
+    PotSettings,
+    PotTransaction,
+)

@@ -66,8 +66,9 @@ def registered_jobs() -> dict[str, Job]:
     """Every domain's jobs, by name."""
     from buurthulp.matching.jobs import JOBS as MATCHING_JOBS
     from buurthulp.posts.jobs import JOBS as POST_JOBS
+    from buurthulp.pot.jobs import JOBS as POT_JOBS
 
-    return {job.name: job for job in [*MATCHING_JOBS, *POST_JOBS]}
+    return {job.name: job for job in [*MATCHING_JOBS, *POST_JOBS, *POT_JOBS]}
 
 
 def _lock_key(name: str) -> int:

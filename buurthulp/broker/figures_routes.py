@@ -105,7 +105,7 @@ SERIES = (  # figure, legend, colour: asks orange and offers green as on the pos
 )
 
 
-def _nice_top(value: int, ticks: int = 4) -> int:
+def nice_top(value: int, ticks: int = 4) -> int:
     """The top of the axis: the smallest 1-2-5 step that, ``ticks`` times, reaches ``value``."""
     return next(step for step in _steps() if step * ticks >= value) * ticks
 
@@ -124,7 +124,7 @@ def bar_chart(totals: list[Row]) -> dict:
     left, right, top, bottom = 48, 12, 44, 44
     plot_w, plot_h = width - left - right, height - top - bottom
     largest = max([getattr(r, name) for r in totals for name, *_ in SERIES] + [0])
-    top_value = _nice_top(largest)
+    top_value = nice_top(largest)
     slot = plot_w / max(len(totals), 1)
     bar_w = slot * 0.8 / len(SERIES)
     label_every = math.ceil(len(totals) / 12)
@@ -177,7 +177,7 @@ def figures(slug: str):
                                            **{"from": form.start.data, "to": form.end.data}))
 
 
-def _spreadsheet_safe(text: str) -> str:
+def spreadsheet_safe(text: str) -> str:
     # A name starting with = + - @ would run as a formula in a spreadsheet.
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
@@ -206,7 +206,7 @@ def figures_csv(slug: str):
     for _month, rows, _total in _figures_of(initiative, form):
         for r in rows:
             writer.writerow([
-                r.month.strftime("%Y-%m"), _spreadsheet_safe(r.neighbourhood_name), r.asks, r.offers,
+                r.month.strftime("%Y-%m"), spreadsheet_safe(r.neighbourhood_name), r.asks, r.offers,
                 r.matches_scheduler, r.matches_broker, r.matches_response, r.matches,
                 _number(None if r.share_matched_7d is None else 100 * r.share_matched_7d, 1),
                 _number(None if r.share_matched_30d is None else 100 * r.share_matched_30d, 1),

@@ -109,7 +109,7 @@ def init_web(app: Flask) -> None:
     @app.errorhandler(500)
     def server_error(error):
         db.session.rollback()
-        g.nav = {"coordinates": [], "is_admin": False, "unread": 0, "moderates": False, "brokers": False}  # the menu must not query a broken database
+        g.nav = {"coordinates": [], "is_admin": False, "unread": 0, "moderates": False, "brokers": False, "pot": False}  # the menu must not query a broken database
         return error_page(500, _("Something went wrong on our side"),
                           _("Nothing you did caused this. Please try again in a moment; "
                             "if it keeps happening, tell your initiative."))
@@ -119,7 +119,7 @@ def navigation() -> dict:
     """What the menu shows the current neighbour: their initiative roles, admin."""
     if "nav" in g:
         return g.nav
-    nav = {"coordinates": [], "is_admin": False, "unread": 0, "moderates": False, "brokers": False}
+    nav = {"coordinates": [], "is_admin": False, "unread": 0, "moderates": False, "brokers": False, "pot": False}
     if has_request_context() and current_user.is_authenticated:
         from buurthulp.neighbourhoods.models import MembershipStatus
         from buurthulp.neighbourhoods.services import memberships_of
@@ -131,6 +131,7 @@ def navigation() -> dict:
         nav["is_admin"] = current_user.is_admin
         nav["moderates"] = current_user.is_admin or any(m.is_broker or m.is_coordinator for m in active)
         nav["brokers"] = any(m.is_broker for m in active)
+        nav["pot"] = bool(active)
         nav["unread"] = unread_count(db.session, current_user.id)
     g.nav = nav
     return nav

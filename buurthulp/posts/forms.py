@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -120,11 +121,15 @@ class DoneForm(FlaskForm):
                          validators=[InputRequired(_l("Fill in how long it took.")),
                                      NumberRange(0.25, 24, _l("Fill in between 0.25 and 24 hours."))],
                          description=_l("For example 1,5 for an hour and a half."))
+    km = IntegerField(_l("Kilometres driven (for a lift)"),
+                      validators=[Optional(), NumberRange(0, 1000, _l("Fill in between 0 and 1000 km."))])
 
 
 class ConfirmDoneForm(FlaskForm):
     hours = LocalDecimalField(_l("How many hours did it take?"), places=2,
                          validators=[Optional(), NumberRange(0.25, 24, _l("Fill in between 0.25 and 24 hours."))])
+    km = IntegerField(_l("Kilometres driven (for a lift)"),
+                      validators=[Optional(), NumberRange(0, 1000, _l("Fill in between 0 and 1000 km."))])
 
 
 class AgreedTimeForm(FlaskForm):

@@ -162,6 +162,7 @@ class Match(db.Model):
     done_marked_at: so.Mapped[Optional[datetime]]
     done_at: so.Mapped[Optional[datetime]]
     minutes: so.Mapped[Optional[int]]
+    km: so.Mapped[Optional[int]]  # kilometres driven for a lift, for a compensation per km
     declined_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("neighbour.id", ondelete="SET NULL"))
     cancelled_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("neighbour.id", ondelete="SET NULL"))
     cancel_reason: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
@@ -224,6 +225,9 @@ class NotificationKind(StrEnum):
     EXPIRING = "expiring"        # my post expires soon
     EXPIRED = "expired"
     SUGGESTED = "suggested"      # the matcher found neighbours who could help with my asks
+    ALLOWANCE_WARNING = "allowance_warning"      # a compensation for me goes over a tax-free limit
+    ALLOWANCE_CAPPED = "allowance_capped"        # ... and stopped at the limit, as I asked
+    ALLOWANCE_TREASURER = "allowance_treasurer"  # a compensation for a member (actor) goes over a limit
 
 
 class Notification(db.Model):

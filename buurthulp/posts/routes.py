@@ -392,7 +392,8 @@ def _minutes(hours: Decimal | None) -> int | None:
 @login_required
 def done(match_id: int):
     return _match_action(match_id, DoneForm(),
-                         lambda m, f: services.mark_done(db.session, current_user, m, _minutes(f.hours.data)),
+                         lambda m, f: services.mark_done(db.session, current_user, m, _minutes(f.hours.data),
+                                                         km=f.km.data),
                          _("Thank you! The other person will confirm it."), "done_form")
 
 
@@ -400,7 +401,8 @@ def done(match_id: int):
 @login_required
 def confirm(match_id: int):
     return _match_action(match_id, ConfirmDoneForm(),
-                         lambda m, f: services.confirm_done(db.session, current_user, m, _minutes(f.hours.data)),
+                         lambda m, f: services.confirm_done(db.session, current_user, m, _minutes(f.hours.data),
+                                                            km=f.km.data),
                          _("Confirmed. Thank you for helping each other!"), "confirm_form")
 
 

@@ -427,7 +427,8 @@ def set_agreed_start(session, actor: Neighbour, match: Match, start: datetime) -
     match.agreed_start = start
 
 
-def mark_done(session, actor: Neighbour, match: Match, minutes: int, now: datetime | None = None) -> None:
+def mark_done(session, actor: Neighbour, match: Match, minutes: int, now: datetime | None = None,
+              km: int | None = None) -> None:
     """One of the two says the help is done, with the time it took; the other confirms."""
     now = now or utcnow()
     if not match.is_participant(actor.id):
@@ -441,11 +442,12 @@ def mark_done(session, actor: Neighbour, match: Match, minutes: int, now: dateti
     match.done_marked_by_id = actor.id
     match.done_marked_at = now
     match.minutes = minutes
+    match.km = km if match.post.category == Category.TRANSPORT else None
     notify(session, match.other(actor.id), NotificationKind.DONE_MARKED, actor_id=actor.id, match=match, now=now)
 
 
 def confirm_done(session, actor: Neighbour | None, match: Match, minutes: int | None = None,
-                 now: datetime | None = None) -> None:
+                 now: datetime | None = None, km: int | None = None) -> None:
     """The other person confirms (``actor`` None: confirmed by itself after 7 days)."""
     now = now or utcnow()
     if match.status != MatchStatus.ACCEPTED or match.done_marked_at is None:
@@ -459,12 +461,17 @@ def confirm_done(session, actor: Neighbour | None, match: Match, minutes: int | 
             if not 1 <= minutes <= MAX_MINUTES:
                 raise DomainError(_l("Fill in how long it took: between a few minutes and 24 hours."))
             match.minutes = minutes
+        if km is not None and match.post.category == Category.TRANSPORT:
+            match.km = km
     match.status = MatchStatus.DONE
     match.done_at = now
     if match.ask is not None and match.ask.status in (PostStatus.OPEN, PostStatus.MATCHED):
         match.ask.status = PostStatus.DONE
     for person in {match.asker_id, match.helper_id} - {actor.id if actor else None}:
         notify(session, person, NotificationKind.DONE, actor_id=actor.id if actor else None, match=match, now=now)
+    from buurthulp.pot.services import on_match_done
+
+    on_match_done(session, match, now)
 
 
 def confirm_done_matches(session, now: datetime) -> int:

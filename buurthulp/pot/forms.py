@@ -1,0 +1,115 @@
+"""Forms of the pot: settings, the treasurer's bookings, a correction, a person's allowance wish."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import TextInput
+
+from buurthulp.categories import CATEGORY_LABELS, Category
+from buurthulp.forms import LocalDecimalField, strip_filter
+from buurthulp.pot.models import MODE_LABELS, RULE_LABELS, CompensationMode, DistributionRule, TransactionKind
+
+
+class MoneyField(StringField):
+    """An amount in euros typed as people type it ("12,50", "€ 1.250,00", "12.5"); ``cents`` is the value."""
+
+    widget = TextInput()
+    cents: int | None = None
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.cents = None
+        text = (self.data or "").replace("€", "").replace(" ", "").replace("\u00a0", "")
+        if not text:
+            return
+        if "," in text:
+            text = text.replace(".", "").replace(",", ".")  # Dutch: 1.250,50
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(_l("Fill in an amount in euros, for example 12,50.")) from None
+        if amount != amount.quantize(Decimal("0.01")):
+            raise ValueError(_l("Use at most two digits after the comma."))
+        self.cents = int(amount * 100)
+
+
+def new_key() -> str:
+    """A fresh idempotency key for a form: submitting the same form twice books once."""
+    return uuid.uuid4().hex
+
+
+class BookingForm(FlaskForm):
+    key = HiddenField(validators=[DataRequired()])
+    amount = MoneyField(_l("Amount in euros"), validators=[InputRequired(_l("Fill in the amount."))],
+                        description=_l("For example 12,50."))
+    value_date = DateField(_l("Date"), validators=[InputRequired(_l("Choose the date."))])
+    description = StringField(_l("Description"), filters=[strip_filter],
+                              validators=[Length(max=200, message=_l("Use at most 200 characters."))])
+
+
+class IncomeForm(BookingForm):
+    source = RadioField(_l("Where does the money come from?"), choices=[
+        (TransactionKind.CONTRIBUTION.value, _l("A contribution")),
+        (TransactionKind.SUBSIDY.value, _l("A subsidy")),
+        (TransactionKind.GIFT.value, _l("A gift")),
+    ], default=TransactionKind.CONTRIBUTION.value, validators=[InputRequired(_l("Choose where the money comes from."))])
+
+
+class SpendingForm(BookingForm):
+    pass
+
+
+class PayoutForm(BookingForm):
+    member = SelectField(_l("Paid to"), coerce=int, validators=[InputRequired(_l("Choose who was paid."))])
+
+
+class DirectForm(BookingForm):
+    member = SelectField(_l("Helper"), coerce=int, validators=[InputRequired(_l("Choose the helper."))])
+    hours = LocalDecimalField(_l("Hours of help (if known)"), places=2,
+                              validators=[Optional(), NumberRange(0.25, 200, _l("Fill in between 0.25 and 200 hours."))])
+    over_limit = BooleanField(_l("Book it anyway, although it goes over a tax-free limit"))
+
+
+class ReverseForm(FlaskForm):
+    key = HiddenField(validators=[DataRequired()])
+    reason = StringField(_l("Why is this corrected?"), filters=[strip_filter],
+                         validators=[DataRequired(_l("Say why this booking is corrected.")),
+                                     Length(max=200, message=_l("Use at most 200 characters."))])
+
+
+class AllowanceForm(FlaskForm):
+    keep_under_limit = BooleanField(_l("Keep my compensation under the tax-free limit"),
+                                    description=_l("Anything above the limit then stays in the pot. "
+                                                   "You do not have to say why."))
+    under_21 = BooleanField(_l("I am younger than 21"),
+                            description=_l("The hourly limit is lower under 21."))
+
+
+class SettingsForm(FlaskForm):
+    mode = RadioField(_l("How is help compensated?"),
+                      choices=[(m.value, MODE_LABELS[m]) for m in CompensationMode],
+                      validators=[InputRequired(_l("Choose how help is compensated."))])
+    rate_per_hour = MoneyField(_l("Compensation per hour, in euros"), description=_l("For example 4,50."))
+    rate_per_km = MoneyField(_l("Compensation per km for lifts, in euros"), description=_l("For example 0,23."))
+    rule = RadioField(_l("How is the pot shared out at the end of the month?"),
+                      choices=[(r.value, RULE_LABELS[r]) for r in DistributionRule],
+                      validators=[InputRequired(_l("Choose how the pot is shared out."))])
+    month_end_day = IntegerField(_l("Day of the month on which last month is shared out"),
+                                 validators=[InputRequired(_l("Fill in a day.")),
+                                             NumberRange(1, 28, _l("Choose a day between 1 and 28."))])
+
+    def category_fields(self):
+        return [self[f"rate_{c.value}"] for c in Category]
+
+
+for _category in Category:
+    setattr(SettingsForm, f"rate_{_category.value}", MoneyField(
+        _l("%(category)s: per hour, in euros", category=CATEGORY_LABELS[_category]),
+        description=_l("Leave empty to use the general rate.")))
+del _category

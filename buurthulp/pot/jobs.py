@@ -1,0 +1,9 @@
+"""The pot's scheduled job: month-end shares."""
+
+from buurthulp.pot.services import distribute_due
+from buurthulp.scheduler import Job
+
+JOBS = [
+    Job("pot_distribution", distribute_due, cron={"hour": 3, "minute": 15},
+        description="On each pot's month-end day, last month's compensation is shared out (once a month)."),
+]

@@ -1,0 +1,427 @@
+"""Pages of the pot: my compensation and allowance, the treasurer's books, bookings, corrections, settings."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import format_currency, format_date
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from buurthulp.accounts.models import Neighbour
+from buurthulp.broker.figures import add_months, month_start
+from buurthulp.broker.figures_routes import month_label, nice_top, parse_month, spreadsheet_safe
+from buurthulp.categories import Category
+from buurthulp.errors import DomainError
+from buurthulp.extensions import db
+from buurthulp.forms import valid_submission
+from buurthulp.neighbourhoods.models import Initiative, Membership, MembershipStatus
+from buurthulp.pot import allowance, books, bp, services
+from buurthulp.pot.forms import (
+    AllowanceForm,
+    DirectForm,
+    IncomeForm,
+    PayoutForm,
+    ReverseForm,
+    SettingsForm,
+    SpendingForm,
+    new_key,
+)
+from buurthulp.pot.models import (
+    ACCOUNT_LABELS,
+    MODE_LABELS,
+    RULE_LABELS,
+    CompensationMode,
+    DistributionRule,
+    PotTransaction,
+    TransactionKind,
+)
+from buurthulp.timeutil import local_today
+
+
+@bp.app_template_filter("money")
+def money(cents: int | None) -> str:
+    """Cents as euros in the page's language: "€ 12,50"."""
+    return format_currency(Decimal(cents or 0) / 100, "EUR")
+
+
+def _euros(cents: int | None) -> str:
+    """Cents as a plain number for forms and spreadsheets: "12,50"."""
+    cents = cents or 0
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"
+
+
+# --- who may see what ---------------------------------------------------------------------------
+
+def _initiative(slug: str) -> tuple[Initiative, Membership | None]:
+    initiative = db.session.scalar(sa.select(Initiative).where(Initiative.slug == slug))
+    if initiative is None:
+        abort(404)
+    membership = db.session.scalar(sa.select(Membership).where(
+        Membership.initiative_id == initiative.id, Membership.neighbour_id == current_user.id,
+        Membership.status == MembershipStatus.ACTIVE))
+    return initiative, membership
+
+
+def _books(slug: str, write: bool = False) -> tuple[Initiative, Membership]:
+    """The initiative if the current neighbour keeps (treasurer) or oversees (coordinator) its books."""
+    initiative, membership = _initiative(slug)
+    if membership is None or not (membership.is_treasurer or (membership.is_coordinator and not write)):
+        abort(403)
+    return initiative, membership
+
+
+def _failed(exc: DomainError) -> int:
+    db.session.rollback()
+    flash(str(exc.message), "error")
+    return exc.status_code
+
+
+# --- my pot -------------------------------------------------------------------------------------
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def index():
+    """My compensation in every initiative, my allowance room for the year, and my wish to stay under it."""
+    preference = allowance.preference_of(db.session, current_user.id)
+    form = AllowanceForm(obj=preference)
+    status = 200
+    if request.method == "POST":
+        if valid_submission(form):
+            services.set_allowance_preference(db.session, current_user, keep_under_limit=form.keep_under_limit.data,
+                                              under_21=form.under_21.data)
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("pot.index"))
+        status = 400
+    today = local_today()
+    return render_template("pot/index.html", pots=books.my_pots(db.session, current_user),
+                           room=books.room(db.session, current_user.id, today), form=form,
+                           preference=preference, today=today, CompensationMode=CompensationMode), status
+
+
+def _year_arg() -> int:
+    today = local_today()
+    try:
+        year = int(request.args.get("year", today.year))
+    except ValueError:
+        abort(400)
+    if not 2000 <= year <= today.year + 1:
+        abort(400)
+    return year
+
+
+@bp.route("/<slug>/statement")
+@login_required
+def my_statement(slug: str):
+    """My own statement in one initiative for a year."""
+    initiative, membership = _initiative(slug)
+    if membership is None and books.statement(db.session, initiative, current_user.id, local_today().year).account \
+            is None:
+        abort(403)
+    return _statement_page(initiative, current_user, own=True)
+
+
+@bp.route("/<slug>/members/<int:neighbour_id>")
+@login_required
+def member_statement(slug: str, neighbour_id: int):
+    """A member's statement, for the treasurer and coordinators."""
+    initiative, _membership = _books(slug)
+    person = db.session.get(Neighbour, neighbour_id) or abort(404)
+    return _statement_page(initiative, person, own=False)
+
+
+def _statement_page(initiative: Initiative, person: Neighbour, own: bool):
+    year = _year_arg()
+    statement = books.statement(db.session, initiative, person.id, year)
+    today = local_today()
+    return render_template("pot/statement.html", initiative=initiative, person=person, own=own,
+                           statement=statement, year=year, this_year=today.year,
+                           room=books.room(db.session, person.id, date(year, 12, 31) if year < today.year
+                                           else today))
+
+
+# --- the books ----------------------------------------------------------------------------------
+
+def balance_chart(months: list[books.MonthFigures]) -> dict:
+    """Bars of the money held at each month's end, for an inline SVG (negative never occurs)."""
+    width, height, left, right, top, bottom = 720, 300, 70, 12, 20, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    top_value = max(nice_top(max([m.closing for m in months] + [0]) // 100 + 1), 1)
+    slot = plot_w / max(len(months), 1)
+    bars = []
+    for i, m in enumerate(months):
+        h = plot_h * max(m.closing, 0) / 100 / top_value
+        bars.append({"x": round(left + i * slot + slot * 0.15, 1), "y": round(top + plot_h - h, 1),
+                     "w": round(slot * 0.7, 1), "h": round(h, 1),
+                     "label": format_date(m.month, format="MMM"), "cx": round(left + (i + 0.5) * slot, 1),
+                     "title": _("%(month)s: %(amount)s", month=month_label(m.month), amount=money(m.closing))})
+    ticks = [{"value": money(top_value * k // 4 * 100), "y": round(top + plot_h - plot_h * k / 4, 1)}
+             for k in range(5)]
+    return {"width": width, "height": height, "left": left, "right": width - right, "bottom": top + plot_h,
+            "bars": bars, "ticks": ticks}
+
+
+@bp.route("/<slug>/books")
+@login_required
+def books_page(slug: str):
+    """The treasurer's overview: money held, the last twelve months, every member's account."""
+    initiative, membership = _books(slug)
+    this_month = month_start(local_today())
+    view = books.overview(db.session, initiative, this_month)
+    return render_template("pot/books.html", initiative=initiative, membership=membership, view=view,
+                           chart=balance_chart(view.months), settings=services.settings_of(db.session, initiative),
+                           month_label=month_label, MODE_LABELS=MODE_LABELS, RULE_LABELS=RULE_LABELS,
+                           limits=allowance.limits_for(this_month.year))
+
+
+@bp.route("/<slug>/months/<month>")
+@login_required
+def month_page(slug: str, month: str):
+    """A monthly statement: the figures of the month and its bookings, a page at a time."""
+    initiative, membership = _books(slug)
+    try:
+        first = parse_month(month)
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        abort(404)
+    figures = books.monthly(db.session, initiative.id, first, first)[0]
+    opening = books.monthly(db.session, initiative.id, add_months(first, -1), add_months(first, -1))[0].closing
+    listing = books.month_transactions(db.session, initiative.id, first, page)
+    return render_template("pot/month.html", initiative=initiative, membership=membership, month=first,
+                           figures=figures, opening=opening, listing=listing, month_label=month_label,
+                           previous=add_months(first, -1), next=add_months(first, 1),
+                           this_month=month_start(local_today()), ACCOUNT_LABELS=ACCOUNT_LABELS)
+
+
+@bp.route("/<slug>/export.csv")
+@login_required
+def export_csv(slug: str):
+    """Every ledger line of the initiative as a spreadsheet, streamed so that a large ledger fits."""
+    initiative, _membership = _books(slug)
+    header = [_("Booking"), _("Date"), _("Booked at"), _("Kind"), _("Description"), _("Corrects booking"),
+              _("Account"), _("Member"), _("Amount (EUR)"), _("Booked by")]
+    labels = {kind: _(str(label)) for kind, label in ACCOUNT_LABELS.items()}
+    kinds = {kind: str(_label_of(kind)) for kind in TransactionKind}
+    rows = books.export_rows(db.session, initiative.id)
+
+    def lines():
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+        out.write("\ufeff")  # a byte order mark, so that Excel reads accents as UTF-8
+        writer.writerow(header)
+        for (txn_id, value_date, booked_at, kind, description, reverses_id, account_kind, person, cents,
+             booker) in rows:
+            writer.writerow([txn_id, value_date.isoformat(), booked_at.isoformat(timespec="seconds"), kinds[kind],
+                             spreadsheet_safe(description or ""), reverses_id or "", labels[account_kind],
+                             spreadsheet_safe(person or ""), _euros(cents), spreadsheet_safe(booker or "")])
+            if out.tell() > 64_000:
+                yield out.getvalue()
+                out.seek(0)
+                out.truncate()
+        yield out.getvalue()
+
+    filename = re.sub(r"[^A-Za-z0-9_-]", "-", f"pot-{initiative.slug}-{local_today().isoformat()}")
+    return Response(stream_with_context(lines()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+
+
+def _label_of(kind: TransactionKind) -> str:
+    from buurthulp.pot.models import TRANSACTION_LABELS
+
+    return TRANSACTION_LABELS[kind]
+
+
+# --- bookings -----------------------------------------------------------------------------------
+
+def _already_booked(key: str) -> bool:
+    return db.session.scalar(sa.select(PotTransaction.id).where(PotTransaction.idempotency_key == key)) is not None
+
+
+def _booking(slug: str, form, template: str, book, success: str, **context):
+    """Show a booking form; on a valid post book it once (a repeated post books nothing more)."""
+    initiative, _membership = _books(slug, write=True)
+    context = {key: (value(initiative) if callable(value) else value) for key, value in context.items()}
+    if hasattr(form, "member"):
+        form.member.choices = context.pop("choices")
+    status = 200
+    if request.method == "GET":
+        form.key.data = new_key()
+        form.value_date.data = local_today()
+    elif valid_submission(form):
+        if _already_booked(form.key.data):
+            flash(_("This was already booked."), "info")
+            return redirect(url_for("pot.books_page", slug=initiative.slug))
+        try:
+            outcome = book(initiative, form)
+            if outcome is None:
+                return render_template(template, initiative=initiative, form=form, **context)
+            db.session.commit()
+        except DomainError as exc:
+            status = _failed(exc)
+        except IntegrityError:
+            # the same form sent twice at once: the other request booked it
+            db.session.rollback()
+            flash(_("This was already booked."), "info")
+            return redirect(url_for("pot.books_page", slug=initiative.slug))
+        else:
+            flash(outcome if isinstance(outcome, str) else success, "success")
+            return redirect(url_for("pot.books_page", slug=initiative.slug))
+    else:
+        status = 400
+    return render_template(template, initiative=initiative, form=form, **context), status
+
+
+@bp.route("/<slug>/book/income", methods=["GET", "POST"])
+@login_required
+def book_income(slug: str):
+    def book(initiative, form):
+        return services.book_income(db.session, current_user, initiative, TransactionKind(form.source.data),
+                                    form.amount.cents, description=form.description.data or "",
+                                    value_date=form.value_date.data, key=form.key.data)
+
+    return _booking(slug, IncomeForm(), "pot/book_income.html", book, _("The money is booked into the pot."))
+
+
+@bp.route("/<slug>/book/spending", methods=["GET", "POST"])
+@login_required
+def book_spending(slug: str):
+    def book(initiative, form):
+        return services.book_spending(db.session, current_user, initiative, form.amount.cents,
+                                      description=form.description.data or "", value_date=form.value_date.data,
+                                      key=form.key.data)
+
+    return _booking(slug, SpendingForm(), "pot/book_spending.html", book, _("The spending is booked."),
+                    pot=lambda initiative: books.overview(db.session, initiative, month_start(local_today()),
+                                                          months=1).pot)
+
+
+@bp.route("/<slug>/book/payout", methods=["GET", "POST"])
+@login_required
+def book_payout(slug: str):
+    def book(initiative, form):
+        member = db.session.get(Neighbour, form.member.data)
+        return services.book_payout(db.session, current_user, initiative, member, form.amount.cents,
+                                    description=form.description.data or "", value_date=form.value_date.data,
+                                    key=form.key.data)
+
+    def choices(initiative):
+        return [(i, f"{name} ({_('owed')} {money(cents)})")
+                for i, name, cents in books.member_choices(db.session, initiative, owed_only=True)]
+
+    return _booking(slug, PayoutForm(), "pot/book_payout.html", book, _("The payout is booked."), choices=choices)
+
+
+@bp.route("/<slug>/book/direct", methods=["GET", "POST"])
+@login_required
+def book_direct(slug: str):
+    """Record a payment the person helped made straight to the helper (direct mode), with the limit check."""
+    def book(initiative, form):
+        helper = db.session.get(Neighbour, form.member.data)
+        minutes = int(round(float(form.hours.data) * 60)) if form.hours.data else None
+        verdict = allowance.check(db.session, helper.id, form.amount.cents, minutes, form.value_date.data)
+        keeps_under = allowance.preference_of(db.session, helper.id).keep_under_limit
+        if verdict.crosses and not keeps_under and not form.over_limit.data:
+            form.warning = verdict
+            return None
+        transaction = services.record_direct(
+            db.session, current_user, initiative, helper, form.amount.cents, minutes=minutes,
+            value_date=form.value_date.data, description=form.description.data or "", key=form.key.data)
+        if transaction is None:
+            raise DomainError(_("%(name)s asked to stay under the tax-free limit and has no room left this "
+                                "month or year. Nothing is recorded.", name=helper.display_name))
+        if verdict.capped:
+            return _("%(name)s asked to stay under the tax-free limit: %(amount)s is recorded, not more. "
+                     "Please pay them no more than that.", name=helper.display_name,
+                     amount=money(verdict.allowed_cents))
+        return _("The payment is recorded.")
+
+    def choices(initiative):
+        return [(i, name) for i, name, _cents in books.member_choices(db.session, initiative)]
+
+    form = DirectForm()
+    form.warning = None
+    return _booking(slug, form, "pot/book_direct.html", book, _("The payment is recorded."), choices=choices)
+
+
+@bp.route("/<slug>/transactions/<int:transaction_id>/reverse", methods=["GET", "POST"])
+@login_required
+def reverse(slug: str, transaction_id: int):
+    """Correct a booking with a reversing one; the original stays in the books."""
+    initiative, _membership = _books(slug, write=True)
+    original = db.session.scalar(
+        sa.select(PotTransaction).where(PotTransaction.id == transaction_id,
+                                        PotTransaction.initiative_id == initiative.id)
+        .options(so.selectinload(PotTransaction.entries))) or abort(404)
+    form = ReverseForm()
+    status = 200
+    if request.method == "GET":
+        form.key.data = new_key()
+    elif valid_submission(form):
+        try:
+            services.reverse(db.session, current_user, original, reason=form.reason.data, key=form.key.data)
+            db.session.commit()
+        except DomainError as exc:
+            status = _failed(exc)
+        except IntegrityError:
+            db.session.rollback()
+            flash(_("This booking has already been corrected."), "info")
+        else:
+            flash(_("The correction is booked."), "success")
+            return redirect(url_for("pot.month_page", slug=initiative.slug,
+                                    month=local_today().strftime("%Y-%m")))
+    else:
+        status = 400
+    return render_template("pot/reverse.html", initiative=initiative, original=original, form=form,
+                           ACCOUNT_LABELS=ACCOUNT_LABELS), status
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+@bp.route("/<slug>/settings", methods=["GET", "POST"])
+@login_required
+def settings(slug: str):
+    """The coordinator or treasurer chooses how help is compensated."""
+    initiative, _membership = _initiative(slug)
+    if not services.can_set_up(db.session, current_user, initiative):
+        abort(403)
+    current = services.settings_of(db.session, initiative)
+    form = SettingsForm()
+    status = 200
+    if request.method == "GET":
+        form.mode.data = current.mode.value
+        form.rule.data = current.rule.value
+        form.month_end_day.data = current.month_end_day
+        form.rate_per_hour.data = _euros(current.rate_per_hour_cents)
+        form.rate_per_km.data = _euros(current.rate_per_km_cents)
+        for category in Category:
+            if category.value in current.category_rates:
+                form[f"rate_{category.value}"].data = _euros(current.category_rates[category.value])
+    elif valid_submission(form):
+        rates = {c.value: form[f"rate_{c.value}"].cents for c in Category
+                 if form[f"rate_{c.value}"].cents is not None}
+        try:
+            services.save_settings(
+                db.session, current_user, initiative, mode=CompensationMode(form.mode.data),
+                rate_per_hour_cents=form.rate_per_hour.cents or 0, category_rates=rates,
+                rate_per_km_cents=form.rate_per_km.cents or 0, rule=DistributionRule(form.rule.data),
+                month_end_day=form.month_end_day.data)
+            db.session.commit()
+        except DomainError as exc:
+            status = _failed(exc)
+        else:
+            flash(_("The settings are saved. They apply to help that is done from now on."), "success")
+            return redirect(url_for("pot.settings", slug=initiative.slug))
+    else:
+        status = 400
+    return render_template("pot/settings.html", initiative=initiative, form=form, Category=Category,
+                           can_read=services.can_read_books(db.session, current_user, initiative)), status
