@@ -35,6 +35,9 @@ def empty_database() -> None:
     if IS_SQLITE:
         # the ledger's append-only triggers would refuse to empty it
         db.session.execute(sa.text("DROP TRIGGER IF EXISTS pot_entry_no_delete"))
+        db.session.commit()
+        # and a correction refers to the booking it corrects (self-referencing rows)
+        db.session.execute(sa.text("PRAGMA foreign_keys=OFF"))
         for name in tables:
             db.session.execute(sa.text(f'DELETE FROM "{name}"'))
     else:

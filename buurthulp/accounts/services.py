@@ -264,6 +264,7 @@ def export_data(session, neighbour: Neighbour) -> dict:
         return value.isoformat() if value else None
 
     from buurthulp.posts.export import posts_export
+    from buurthulp.pot.services import export_pot
 
     return {
         "format": "buurthulp-export-1",
@@ -299,6 +300,7 @@ def export_data(session, neighbour: Neighbour) -> dict:
             for m in memberships
         ],
         **posts_export(session, neighbour),
+        "pot": export_pot(session, neighbour),
     }
 
 
@@ -306,9 +308,11 @@ def delete_account(session, neighbour: Neighbour) -> None:
     """Remove personal data; keep a pseudonymous row for what bookkeeping must keep."""
     from buurthulp.broker.services import forget_broker_records
     from buurthulp.posts.export import forget_posts
+    from buurthulp.pot.services import forget_pot_preferences
 
     forget_broker_records(session, neighbour)
     forget_posts(session, neighbour)
+    forget_pot_preferences(session, neighbour)
     session.execute(sa.delete(Membership).where(Membership.neighbour_id == neighbour.id))
     neighbour.interests = []
     neighbour.display_name = DELETED_NAME

@@ -94,6 +94,12 @@ def notification_text(item: Notification) -> str:
                                      "still need it.", title=title),
         NotificationKind.EXPIRED: _("Your post “%(title)s” is no longer shown. You can renew it.", title=title),
         NotificationKind.SUGGESTED: _("We found neighbours who could help you. Have a look at the suggestions."),
+        NotificationKind.ALLOWANCE_WARNING: _("A compensation for you goes over the tax-free volunteer allowance. "
+                                              "Have a look at your room for this year."),
+        NotificationKind.ALLOWANCE_CAPPED: _("A compensation for you stopped at the tax-free limit, as you asked. "
+                                             "The rest stays in the pot."),
+        NotificationKind.ALLOWANCE_TREASURER: _("A compensation for %(name)s goes over a tax-free limit. "
+                                                "Please check the books.", name=name),
     }
     return texts[item.kind]
 
@@ -102,6 +108,9 @@ def notification_path(item: Notification) -> str:
     """Where a notification leads, as a path on this site."""
     if item.kind == NotificationKind.SUGGESTED:
         return url_for("posts.mine")
+    if item.kind in (NotificationKind.ALLOWANCE_WARNING, NotificationKind.ALLOWANCE_CAPPED,
+                     NotificationKind.ALLOWANCE_TREASURER):
+        return url_for("pot.index")
     if item.match_id is not None:
         return url_for("posts.match", match_id=item.match_id)
     if item.post_id is not None:
