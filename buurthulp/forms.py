@@ -35,6 +35,9 @@ class LocalDecimalField(DecimalField):
         if valuelist and isinstance(valuelist[0], str):
             valuelist = [valuelist[0].strip().replace(",", ".")]
         super().process_formdata(valuelist)
+        if self.data is not None and (not self.data.is_finite() or abs(self.data) >= 10**9):
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))
 
 
 def valid_submission(form) -> bool:

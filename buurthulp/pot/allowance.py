@@ -91,6 +91,7 @@ class Check:
     crosses: tuple[str, ...]  # the limits it would cross: "hourly", "monthly", "yearly"
     room_cents: int           # room left under the month and year limits before this booking
     limits: Limits
+    hourly_cents: int         # the hourly limit that applies to this person
 
     @property
     def capped(self) -> bool:
@@ -124,4 +125,4 @@ def check(session, neighbour_id: int, amount_cents: int, minutes: int | None, da
     if crosses and preference.keep_under_limit:
         allowed = max(0, min(amount_cents, *caps))
     return Check(allowed_cents=allowed, crosses=tuple(crosses), room_cents=room, limits=limits,
-                 requested_cents=amount_cents)
+                 hourly_cents=limits.hourly(preference.under_21), requested_cents=amount_cents)

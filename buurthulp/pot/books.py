@@ -99,7 +99,7 @@ def monthly(session, initiative_id: int, first: date, last: date) -> list[MonthF
             figures.spending += total
         elif kind == AccountKind.PAYOUTS and effect == TransactionKind.PAYOUT:
             figures.payouts += total
-        elif kind == AccountKind.DIRECT:
+        elif kind == AccountKind.DIRECT and effect == TransactionKind.DIRECT:
             figures.direct -= total
         elif kind == AccountKind.MEMBER and effect == TransactionKind.DISTRIBUTION:
             figures.shares += total

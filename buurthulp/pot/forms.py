@@ -25,16 +25,21 @@ class MoneyField(StringField):
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
         self.cents = None
-        text = (self.data or "").replace("€", "").replace(" ", "").replace("\u00a0", "")
+        text = (self.data or "").replace("€", "").replace(" ", "").replace("\u00a0", "").strip()
         if not text:
+            if self.data:
+                raise ValueError(_l("Fill in the amount."))
             return
         if "," in text:
             text = text.replace(".", "").replace(",", ".")  # Dutch: 1.250,50
         try:
             amount = Decimal(text)
+            if not amount.is_finite() or abs(amount) >= 10**9:
+                raise InvalidOperation
+            exact = amount == amount.quantize(Decimal("0.01"))
         except InvalidOperation:
             raise ValueError(_l("Fill in an amount in euros, for example 12,50.")) from None
-        if amount != amount.quantize(Decimal("0.01")):
+        if not exact:
             raise ValueError(_l("Use at most two digits after the comma."))
         self.cents = int(amount * 100)
 

@@ -137,6 +137,10 @@ def member_statement(slug: str, neighbour_id: int):
     """A member's statement, for the treasurer and coordinators."""
     initiative, _membership = _books(slug)
     person = db.session.get(Neighbour, neighbour_id) or abort(404)
+    belongs = db.session.scalar(sa.select(Membership.id).where(
+        Membership.initiative_id == initiative.id, Membership.neighbour_id == person.id))
+    if belongs is None and books.statement(db.session, initiative, person.id, local_today().year).account is None:
+        abort(404)  # not someone of this initiative: their allowance is none of its business
     return _statement_page(initiative, person, own=False)
 
 
@@ -420,6 +424,10 @@ def settings(slug: str):
             status = _failed(exc)
         else:
             flash(_("The settings are saved. They apply to help that is done from now on."), "success")
+            limit = allowance.limits_for(local_today().year).hourly_cents
+            if max([form.rate_per_hour.cents or 0, *rates.values()]) > limit:
+                flash(_("A rate is above the tax-free limit of %(limit)s an hour: helpers may have to pay tax.",
+                        limit=money(limit)), "info")
             return redirect(url_for("pot.settings", slug=initiative.slug))
     else:
         status = 400

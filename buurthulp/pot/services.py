@@ -353,13 +353,13 @@ def record_direct(session, actor: Neighbour | None, initiative: Initiative, help
         return None
     owed = account(session, initiative.id, AccountKind.MEMBER, helper.id)
     direct = account(session, initiative.id, AccountKind.DIRECT)
-    payouts = account(session, initiative.id, AccountKind.PAYOUTS)
     earned = book(session, initiative.id, TransactionKind.DIRECT,
                   [(direct, -verdict.allowed_cents), (owed, verdict.allowed_cents)], key=key, value_date=value_date,
                   description=description, booked_by=actor, neighbour_id=helper.id, match_id=match_id,
                   minutes=minutes, now=now)
     book(session, initiative.id, TransactionKind.PAYOUT,
-         [(owed, -verdict.allowed_cents), (payouts, verdict.allowed_cents)], key=f"{key}:paid",
+         # back to the "paid directly" account: the money never passed through the initiative
+         [(owed, -verdict.allowed_cents), (direct, verdict.allowed_cents)], key=f"{key}:paid",
          value_date=value_date, description=str(_l("Paid directly by the person helped")), booked_by=actor,
          neighbour_id=helper.id, match_id=match_id, now=now)
     return earned
