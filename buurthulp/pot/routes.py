@@ -47,6 +47,11 @@ from buurthulp.pot.models import (
 from buurthulp.timeutil import local_today
 
 
+@bp.context_processor
+def pot_context() -> dict:
+    return {"pot_month_now": local_today().strftime("%Y-%m")}
+
+
 @bp.app_template_filter("money")
 def money(cents: int | None) -> str:
     """Cents as euros in the page's language: "€ 12,50"."""
@@ -432,4 +437,5 @@ def settings(slug: str):
     else:
         status = 400
     return render_template("pot/settings.html", initiative=initiative, form=form, Category=Category,
-                           can_read=services.can_read_books(db.session, current_user, initiative)), status
+                           can_read=services.can_read_books(db.session, current_user, initiative),
+                           is_treasurer=services.is_treasurer(db.session, current_user, initiative)), status
