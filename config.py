@@ -83,6 +83,9 @@ class Config:
     MATCH_SUGGESTION_MAIL_DAYS = _int("MATCH_SUGGESTION_MAIL_DAYS", 7)
     BROKER_STALE_DAYS = _int("BROKER_STALE_DAYS", 7)
     BROKER_FOLLOW_UP_DAYS = _int("BROKER_FOLLOW_UP_DAYS", 3)
+    # The living map's map view: a tile server ("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png"); none: list only.
+    PLACES_TILE_URL = os.environ.get("PLACES_TILE_URL", "")
+    PLACES_TILE_ATTRIBUTION = os.environ.get("PLACES_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
     # Volunteer allowance limits of years the app does not ship, as JSON: {"2026": {"hourly_cents": 575,
     # "hourly_under_21_cents": 340, "monthly_cents": 21000, "yearly_cents": 210000}}
     POT_ALLOWANCE_LIMITS = json.loads(os.environ.get("POT_ALLOWANCE_LIMITS") or "{}")

@@ -9,6 +9,7 @@ from buurthulp.neighbourhoods.models import (  # noqa: F401
     Neighbourhood,
     NeighbourhoodPostcode,
 )
+from buurthulp.places.models import Place, PlaceActivity, PlaceFlag, Story  # noqa: F401
 from buurthulp.posts.models import (  # noqa: F401
     Block,
     Match,

@@ -263,6 +263,7 @@ def export_data(session, neighbour: Neighbour) -> dict:
     def iso(value):
         return value.isoformat() if value else None
 
+    from buurthulp.places.services import export_places
     from buurthulp.posts.export import posts_export
     from buurthulp.pot.services import export_pot
 
@@ -301,18 +302,21 @@ def export_data(session, neighbour: Neighbour) -> dict:
         ],
         **posts_export(session, neighbour),
         "pot": export_pot(session, neighbour),
+        "living_map": export_places(session, neighbour),
     }
 
 
 def delete_account(session, neighbour: Neighbour) -> None:
     """Remove personal data; keep a pseudonymous row for what bookkeeping must keep."""
     from buurthulp.broker.services import forget_broker_records
+    from buurthulp.places.services import forget_places
     from buurthulp.posts.export import forget_posts
     from buurthulp.pot.services import forget_pot_preferences
 
     forget_broker_records(session, neighbour)
     forget_posts(session, neighbour)
     forget_pot_preferences(session, neighbour)
+    forget_places(session, neighbour)
     session.execute(sa.delete(Membership).where(Membership.neighbour_id == neighbour.id))
     neighbour.interests = []
     neighbour.display_name = DELETED_NAME

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, StringField, TextAreaField
+from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from buurthulp.accounts.forms import PostcodeMixin, availability_choices
@@ -22,9 +22,15 @@ class NoteForm(FlaskForm):
 
 
 class ReferralForm(FlaskForm):
-    organisation = StringField(_l("Place or organisation"), filters=[strip_filter],
-                               validators=[DataRequired(_l("Fill in the place or organisation.")), Length(max=200)],
+    place_id = SelectField(_l("A place on the living map"), coerce=int, choices=[], default=0,
+                           validators=[Optional()])
+    organisation = StringField(_l("Or another place or organisation"), filters=[strip_filter],
+                               validators=[Length(max=200)],
                                description=_l("For example: the library's digital help desk, the walking club."))
+
+    def __init__(self, *args, places=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.place_id.choices = [(0, "—")] + [(p.id, p.name) for p in places]
     along = TextAreaField(_l("Who takes the person along, and when?"), filters=[strip_filter],
                          validators=[Optional(), Length(max=2000)], description=NO_HEALTH)
 

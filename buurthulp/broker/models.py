@@ -46,6 +46,7 @@ class Referral(db.Model):
     initiative_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("initiative.id", ondelete="CASCADE"))
     post_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("post.id", ondelete="CASCADE"), index=True)
     organisation: so.Mapped[str] = so.mapped_column(sa.String(200))
+    place_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("place.id", ondelete="SET NULL"), index=True)
     note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     broker_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("neighbour.id", ondelete="SET NULL"))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)

@@ -53,8 +53,11 @@ def queue(slug: str):
     config = current_app.config
     items = services.queue(db.session, initiative, utcnow(), stale_days=config["BROKER_STALE_DAYS"],
                            follow_up_days=config["BROKER_FOLLOW_UP_DAYS"])
+    from buurthulp.places.services import review_count
+
     return render_template("broker/queue.html", initiative=initiative, now=utcnow(),
-                           stale_days=config["BROKER_STALE_DAYS"], **items)
+                           stale_days=config["BROKER_STALE_DAYS"],
+                           places_waiting=review_count(db.session, current_user, utcnow()), **items)
 
 
 # --- an ask -------------------------------------------------------------------------------------
@@ -73,8 +76,14 @@ def _ask_page(initiative, post: Post, status: int = 200, match_form=None, referr
     return render_template(
         "broker/ask.html", initiative=initiative, post=post, suggestions=suggestions, found=found, likers=likers,
         query=query, referrals=referrals, notes=notes, match_form=match_form or BrokerMatchForm(),
-        referral_form=referral_form or ReferralForm(), note_form=note_form or NoteForm(), form=EmptyForm(),
+        referral_form=referral_form or ReferralForm(places=_referral_places(initiative)), note_form=note_form or NoteForm(), form=EmptyForm(),
     ), status
+
+
+def _referral_places(initiative):
+    from buurthulp.places.services import places_for_referral
+
+    return places_for_referral(db.session, [n.id for n in initiative.neighbourhoods])
 
 
 def _ask_or_404(initiative, post_id: int) -> Post:
@@ -117,11 +126,15 @@ def make_match(slug: str, post_id: int):
 def referral(slug: str, post_id: int):
     initiative = require_broker(slug)
     post = _ask_or_404(initiative, post_id)
-    form = ReferralForm()
+    form = ReferralForm(places=_referral_places(initiative))
     if not valid_submission(form):
         return _ask_page(initiative, post, 400, referral_form=form)
     try:
-        services.refer(db.session, current_user, initiative, post, form.organisation.data, form.along.data or "")
+        from buurthulp.places.models import Place as LivingPlace
+
+        place = db.session.get(LivingPlace, form.place_id.data) if form.place_id.data else None
+        services.refer(db.session, current_user, initiative, post, form.organisation.data or "",
+                       form.along.data or "", place=place)
     except DomainError as exc:
         return _ask_page(initiative, post, _error(exc), referral_form=form)
     db.session.commit()

@@ -241,13 +241,17 @@ def notes_for(session, initiative: Initiative, *, neighbour_id: int | None = Non
     return list(session.scalars(stmt))
 
 
-def refer(session, broker: Neighbour, initiative: Initiative, ask: Post, organisation: str, note: str) -> Referral:
-    """Link an ask to a place or organisation, with a note on who takes the person along."""
+def refer(session, broker: Neighbour, initiative: Initiative, ask: Post, organisation: str, note: str,
+          place=None) -> Referral:
+    """Link an ask to a place of the living map or an organisation, with who takes the person along."""
     if not is_broker_of(session, broker, initiative):
         raise NotAllowed(_l("Only a broker of this initiative can do this."))
-    if not organisation.strip():
-        raise DomainError(_l("Fill in the place or organisation."))
-    item = Referral(initiative_id=initiative.id, post_id=ask.id, organisation=organisation.strip(),
+    if place is not None and place.status != "public":
+        raise DomainError(_l("This place is not on the map (any more)."))
+    if not organisation.strip() and place is None:
+        raise DomainError(_l("Choose a place on the map, or fill in the place or organisation."))
+    item = Referral(initiative_id=initiative.id, post_id=ask.id,
+                    organisation=organisation.strip() or place.name, place_id=place.id if place else None,
                     note=note.strip(), broker_id=broker.id)
     session.add(item)
     session.flush()

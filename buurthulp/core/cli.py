@@ -135,7 +135,51 @@ def load_demo() -> dict[str, int]:
     db.session.flush()
     created["posts"] = _load_demo_posts(now)
     created["pot bookings"] = _load_demo_pot(now)
+    created["places"] = _load_demo_places(now)
     return created
+
+
+# name, kind, neighbourhood, address, where, hours, contact, activities (weekday, from, until, title), added by
+PLACES = [
+    ("Buurthuis De Boog", "community_centre", "zuilen", "Amsterdamsestraatweg 303", "", "ma-vr 9:00-17:00",
+     "030 000 00 00", [(3, "10:00", "11:30", "Koffieochtend")], "ria@example.org"),
+    ("Digitaal spreekuur in de bibliotheek", "help_desk", "zuilen", "Prins Bernhardplein 2", "",
+     "", "bibliotheek Zuilen, balie", [(1, "10:00", "12:00", "Hulp met formulieren, DigiD en je telefoon")],
+     "ahmed@example.org"),
+    ("Wandelgroep langs de Vecht", "walking", "ondiep", "", "Start bij het bankje aan de Vechtoever, bij de brug",
+     "", "", [(6, "10:00", "11:00", "Rustig wandelen")], "ahmed@example.org"),
+    ("Samen eten in Pijlsweerd", "meals", "pijlsweerd", "Draaiweg 51", "", "", "",
+     [(4, "17:30", "19:30", "Buurtmaaltijd")], "henk@example.org"),
+]
+
+
+def _load_demo_places(now) -> int:
+    """A few places of the living map: checked ones with a story, and one that waits for a check."""
+    from datetime import time as clock
+
+    from buurthulp.places import services as places
+    from buurthulp.places.models import Place, PlaceKind
+
+    if db.session.scalar(sa.select(Place.id).limit(1)) is not None:
+        return 0
+    people = {n.email: n for n in db.session.scalars(sa.select(Neighbour))}
+    hoods = {n.slug: n for n in db.session.scalars(sa.select(Neighbourhood))}
+    added = []
+    for name, kind, hood, address, where, hours, contact, times, by in PLACES:
+        if by not in people or hood not in hoods:
+            continue
+        data = places.PlaceInput(
+            name=name, kind=PlaceKind(kind), neighbourhood_id=hoods[hood].id, address=address, where_note=where,
+            opening_hours=hours, contact=contact,
+            activities=[places.ActivityInput(title, day, clock.fromisoformat(start), clock.fromisoformat(end))
+                        for day, start, end, title in times])
+        added.append(places.add_place(db.session, people[by], data, now))
+    walk = next((p for p in added if p.name.startswith("Wandelgroep")), None)
+    if walk is not None and "mieke@example.org" in people:
+        places.add_story(db.session, people["mieke@example.org"], walk,
+                         "Vorige week ben ik voor het eerst meegelopen. Ze wachten op wie wat langzamer loopt, "
+                         "en na afloop drinken we koffie bij De Boog.", now)
+    return len(added)
 
 
 def _load_demo_pot(now) -> int:

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -71,6 +72,7 @@ class PostForm(FlaskForm):
                              validators=[Optional(), Length(max=200, message=_l("Use at most 200 characters."))],
                              description=_l("For example: the library, the community centre. Not your address."))
     expiry_days = SelectField(_l("Show my post for"), coerce=int, choices=EXPIRY_DAYS, default=30)
+    place_id = HiddenField()  # "ga mee": the place of the living map it is about
 
     def __init__(self, *args, categories=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,6 +92,7 @@ class PostForm(FlaskForm):
             weekly_until=self.weekly_until.data, duration_minutes=self.duration_minutes.data,
             place=Place(self.place.data or Place.HOME_AREA), place_note=self.place_note.data or "",
             expiry_days=self.expiry_days.data,
+            place_id=int(self.place_id.data) if (self.place_id.data or "").isdigit() else None,
         )
 
     def timing_field(self):

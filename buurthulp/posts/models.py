@@ -16,6 +16,7 @@ from buurthulp.extensions import db
 if TYPE_CHECKING:
     from buurthulp.accounts.models import Neighbour
     from buurthulp.neighbourhoods.models import Neighbourhood
+    from buurthulp.places.models import Place as LivingPlace
 
 
 class PostKind(StrEnum):
@@ -77,6 +78,8 @@ class Post(db.Model):
     duration_minutes: so.Mapped[int] = so.mapped_column(default=60)
     place: so.Mapped[Place] = so.mapped_column(str_enum(Place), default=Place.HOME_AREA)
     place_note: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    # "ga mee": going along to a place or activity of the living map
+    place_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("place.id", ondelete="SET NULL"), index=True)
     # Copied from the author when posting, already rounded to about 100 m.
     latitude: so.Mapped[Optional[float]]
     longitude: so.Mapped[Optional[float]]
@@ -91,6 +94,7 @@ class Post(db.Model):
 
     author: so.Mapped[Neighbour] = so.relationship(foreign_keys=[author_id])
     neighbourhood: so.Mapped[Neighbourhood] = so.relationship()
+    living_place: so.Mapped[Optional[LivingPlace]] = so.relationship("Place", foreign_keys=[place_id])
 
     @property
     def is_ask(self) -> bool:

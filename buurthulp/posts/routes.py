@@ -79,12 +79,14 @@ def new():
             form.category.data = category
         today = local_today()
         form.period_start.data, form.period_end.data = today, today + timedelta(days=14)
+        form.place_id.data = request.args.get("place_id", "")
+    going_to = _going_to(form.place_id.data)
     if form.validate_on_submit():
         try:
             post = services.create_post(db.session, current_user, form.to_input())
         except NotAllowed as exc:
             flash(str(exc.message), "error")
-            return render_template("posts/form.html", form=form, post=None), 403
+            return render_template("posts/form.html", form=form, post=None, going_to=going_to), 403
         except DomainError as exc:
             form.timing_field().errors.append(str(exc.message))
         else:
@@ -92,7 +94,18 @@ def new():
             flash(_("Your post is online. Neighbours nearby can see it now."), "success")
             return redirect(url_for("posts.detail", post_id=post.id))
     status = 400 if request.method == "POST" else 200
-    return render_template("posts/form.html", form=form, post=None), status
+    return render_template("posts/form.html", form=form, post=None, going_to=going_to), status
+
+
+def _going_to(place_id: str | None):
+    """The public place a new "ga mee" post is about, if the form carries one."""
+    from buurthulp.places.models import Place as LivingPlace
+    from buurthulp.places.models import PlaceStatus
+
+    if not (place_id or "").isdigit():
+        return None
+    place = db.session.get(LivingPlace, int(place_id))
+    return place if place is not None and place.status == PlaceStatus.PUBLIC else None
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])

@@ -66,6 +66,7 @@ class PostInput:
     place: Place = Place.HOME_AREA
     place_note: str = ""
     expiry_days: int = DEFAULT_EXPIRY_DAYS
+    place_id: int | None = None  # "ga mee": a place of the living map
 
 
 # --- who may see what ---------------------------------------------------------------------------
@@ -201,6 +202,19 @@ def _apply(post: Post, data: PostInput) -> None:
     post.duration_minutes = data.duration_minutes
     post.place = data.place
     post.place_note = data.place_note.strip() if data.place == Place.ELSEWHERE else ""
+    post.place_id = data.place_id
+
+
+def _going_along(session, data: PostInput) -> None:
+    """A post about going along to a place of the living map is company, at that place."""
+    if data.place_id is None:
+        return
+    from buurthulp.places.services import public_place
+
+    place = public_place(session, data.place_id)
+    data.category = Category.COMPANY
+    data.place = Place.ELSEWHERE
+    data.place_note = data.place_note.strip() or place.name[:200]
 
 
 def create_post(session, author: Neighbour, data: PostInput, now: datetime | None = None) -> Post:
@@ -211,6 +225,7 @@ def create_post(session, author: Neighbour, data: PostInput, now: datetime | Non
     if not author.email_confirmed and author.email is not None:
         raise NotAllowed(_l("Please confirm your e-mail address first: click the link in the e-mail we sent you."))
     _check_timing(data, local_today(now))
+    _going_along(session, data)
     post = Post(author=author, neighbourhood_id=author.neighbourhood_id, latitude=author.latitude,
                 longitude=author.longitude, status=PostStatus.OPEN, created_at=now,
                 expires_at=now + timedelta(days=data.expiry_days))
@@ -232,6 +247,9 @@ def update_post(session, actor: Neighbour, post: Post, data: PostInput, now: dat
         raise DomainError(_l("This post is closed. Renew it first to change it."))
     _check_timing(data, local_today(now))
     data.kind = post.kind
+    data.place_id = post.place_id  # the place it goes along to stays
+    if post.place_id is not None:
+        data.category = Category.COMPANY
     _apply(post, data)
 
 
