@@ -31,6 +31,8 @@ def verify_command() -> None:
 @click.option("--initiative", "slug", help="Only this initiative (its slug); needs --month.")
 def distribute_command(month: str | None, slug: str | None) -> None:
     """Share out the pots (once per initiative and month; the scheduler does this every night)."""
+    if slug and month is None:
+        raise click.UsageError("--initiative needs --month")
     if month is None:
         counts = distribute_due(db.session, utcnow())
         db.session.commit()
@@ -43,6 +45,8 @@ def distribute_command(month: str | None, slug: str | None) -> None:
     query = sa.select(Initiative).order_by(Initiative.id)
     if slug:
         query = query.where(Initiative.slug == slug)
+        if db.session.scalar(query) is None:
+            raise click.BadParameter(f"no initiative {slug!r}", param_hint="--initiative")
     for initiative in db.session.scalars(query):
         booked = distribute_month(db.session, initiative, first, utcnow())
         click.echo(f"{initiative.slug}: " + (f"booking {booked.id}" if booked else "nothing to share out"))

@@ -72,6 +72,8 @@ class PotSettings(db.Model):
     rule: so.Mapped[DistributionRule] = so.mapped_column(str_enum(DistributionRule),
                                                          default=DistributionRule.BY_HOURS)
     month_end_day: so.Mapped[int] = so.mapped_column(default=1)
+    # the last month the month-end job handled (shared out, or found nothing to share)
+    last_distributed_month: so.Mapped[Optional[date]]
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("neighbour.id", ondelete="SET NULL"))
 

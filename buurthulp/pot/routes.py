@@ -278,10 +278,12 @@ def _booking(slug: str, form, template: str, book, success: str, **context):
         except DomainError as exc:
             status = _failed(exc)
         except IntegrityError:
-            # the same form sent twice at once: the other request booked it
             db.session.rollback()
-            flash(_("This was already booked."), "info")
-            return redirect(url_for("pot.books_page", slug=initiative.slug))
+            if _already_booked(form.key.data):  # the same form sent twice at once: the other one booked it
+                flash(_("This was already booked."), "info")
+                return redirect(url_for("pot.books_page", slug=initiative.slug))
+            flash(_("Something else was booked at the same moment. Please try again."), "error")
+            status = 409
         else:
             flash(outcome if isinstance(outcome, str) else success, "success")
             return redirect(url_for("pot.books_page", slug=initiative.slug))

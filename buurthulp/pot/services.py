@@ -158,7 +158,8 @@ def book(session, initiative_id: int, kind: TransactionKind, lines: list[tuple[P
     """Book one transaction; the same ``key`` again returns the first booking and books nothing."""
     existing = session.scalar(sa.select(PotTransaction).where(PotTransaction.idempotency_key == key))
     if existing is not None:
-        if existing.initiative_id != initiative_id or existing.kind != kind:
+        if (existing.initiative_id != initiative_id or existing.kind != kind
+                or (reverses is not None and existing.reverses_id != reverses.id)):
             raise DomainError(_l("This booking was already made for something else. Please try again."))
         return existing
     merged: dict[int, list] = {}
@@ -172,8 +173,9 @@ def book(session, initiative_id: int, kind: TransactionKind, lines: list[tuple[P
     if not moves:
         raise DomainError(_l("There is nothing to book: the amount is zero."))
     effect = reverses.effect if reverses is not None else kind
-    # Decreases first: if one is refused, undo the ones before it and book nothing.
-    moves.sort(key=lambda move: (move[1] >= 0, move[0].id))
+    # Always in account order, so two bookings lock their rows in the same order (no deadlock);
+    # if a decrease is refused, the moves before it are undone and nothing is booked.
+    moves.sort(key=lambda move: move[0].id)
     done: list[tuple[PotAccount, int]] = []
     for acct, cents in moves:
         if not _move(session, acct, cents, effect):
@@ -409,18 +411,30 @@ class Helped:
 
 def helpers_of_month(session, initiative_id: int, month: date) -> list[Helped]:
     """Who earned compensation for the pot in ``month``, with their hours; corrected bookings left out."""
-    end = _next_month(month)
-    reversed_ids = sa.select(PotTransaction.reverses_id).where(
-        PotTransaction.initiative_id == initiative_id, PotTransaction.reverses_id.is_not(None))
     rows = session.execute(
         sa.select(PotTransaction.neighbour_id, sa.func.sum(PotTransaction.minutes))
         .join(Neighbour, Neighbour.id == PotTransaction.neighbour_id)
-        .where(PotTransaction.initiative_id == initiative_id, PotTransaction.kind == TransactionKind.COMPENSATION,
-               PotTransaction.value_date >= month, PotTransaction.value_date < end,
-               PotTransaction.id.not_in(reversed_ids), Neighbour.deleted_at.is_(None))
+        .where(*_uncorrected_compensation(initiative_id, month), Neighbour.deleted_at.is_(None))
         .group_by(PotTransaction.neighbour_id).order_by(PotTransaction.neighbour_id)
     ).all()
     return [Helped(neighbour_id, int(minutes or 0)) for neighbour_id, minutes in rows]
+
+
+def _uncorrected_compensation(initiative_id: int, month: date):
+    """Compensation bookings of ``month`` that were not corrected afterwards."""
+    corrected = sa.select(PotTransaction.reverses_id).where(
+        PotTransaction.initiative_id == initiative_id, PotTransaction.reverses_id.is_not(None))
+    return (PotTransaction.initiative_id == initiative_id, PotTransaction.kind == TransactionKind.COMPENSATION,
+            PotTransaction.value_date >= month, PotTransaction.value_date < _next_month(month),
+            PotTransaction.id.not_in(corrected))
+
+
+def brought_in(session, initiative_id: int, pot: PotAccount, month: date) -> int:
+    """What done help paid into the pot in ``month``, leaving out what was corrected since."""
+    return int(session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(PotEntry.amount_cents), 0))
+        .join(PotTransaction, PotTransaction.id == PotEntry.transaction_id)
+        .where(PotEntry.account_id == pot.id, *_uncorrected_compensation(initiative_id, month))))
 
 
 def _next_month(month: date) -> date:
@@ -440,12 +454,12 @@ def distribute_month(session, initiative: Initiative, month: date, now: datetime
     if existing is not None:
         return existing
     settings = settings_of(session, initiative)
-    if settings.mode != CompensationMode.POT or settings.rule == DistributionRule.KEEP:
+    if (settings.mode != CompensationMode.POT or settings.rule == DistributionRule.KEEP
+            or settings.last_distributed_month == month):
         return None
+    settings.last_distributed_month = month  # handled, also when nothing is booked: nobody is told twice
     pot = account(session, initiative.id, AccountKind.POT)
-    brought_in = session.scalar(sa.select(sa.func.coalesce(sa.func.sum(PotMonth.amount_cents), 0)).where(
-        PotMonth.account_id == pot.id, PotMonth.month == month, PotMonth.effect == TransactionKind.COMPENSATION))
-    total = min(int(brought_in), pot.balance_cents)
+    total = min(brought_in(session, initiative.id, pot, month), pot.balance_cents)
     helpers = helpers_of_month(session, initiative.id, month)
     if total <= 0 or not helpers:
         return None
