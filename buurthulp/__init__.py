@@ -12,7 +12,7 @@ from flask_login import current_user
 from buurthulp.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 # Each is a package with a blueprint ``bp`` and optional ``routes`` and ``cli`` modules.
-DOMAINS = ("core", "accounts", "neighbourhoods", "posts", "matching", "broker", "pot", "places", "admin")
+DOMAINS = ("core", "accounts", "neighbourhoods", "posts", "matching", "broker", "pot", "places", "digest", "admin")
 
 
 def create_app(config: object | str | None = None) -> Flask:

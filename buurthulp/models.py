@@ -3,6 +3,7 @@
 from buurthulp.accounts.models import Neighbour, NeighbourInterest  # noqa: F401
 from buurthulp.broker.models import BrokerNote, FollowUp, ProxyConsent, Referral  # noqa: F401
 from buurthulp.core.models import JobRun  # noqa: F401
+from buurthulp.digest.models import DigestDelivery  # noqa: F401
 from buurthulp.neighbourhoods.models import (  # noqa: F401
     Initiative,
     Membership,

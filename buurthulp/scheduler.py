@@ -64,11 +64,12 @@ class Job:
 
 def registered_jobs() -> dict[str, Job]:
     """Every domain's jobs, by name."""
+    from buurthulp.digest.jobs import JOBS as DIGEST_JOBS
     from buurthulp.matching.jobs import JOBS as MATCHING_JOBS
     from buurthulp.posts.jobs import JOBS as POST_JOBS
     from buurthulp.pot.jobs import JOBS as POT_JOBS
 
-    return {job.name: job for job in [*MATCHING_JOBS, *POST_JOBS, *POT_JOBS]}
+    return {job.name: job for job in [*MATCHING_JOBS, *POST_JOBS, *POT_JOBS, *DIGEST_JOBS]}
 
 
 def _lock_key(name: str) -> int:

@@ -378,9 +378,13 @@ def print_overview(slug: str, neighbour_id: int):
             BrokerNote.initiative_id == initiative.id, BrokerNote.match_id.in_([m.id for m in matches]))
             .order_by(BrokerNote.created_at)):
         notes[note.match_id] = note
+    from buurthulp.digest.services import digest_for
+
+    content = digest_for(db.session, person, local_today())  # the same as the monthly mail
+    content.matches = []  # the print-out lists the coming help itself
     return render_template("broker/print.html", initiative=initiative, person=person, open_asks=open_asks,
                            suggestions=suggestions, coming=coming, notes=notes, to_local=to_local,
-                           today=local_today())
+                           today=local_today(), content=content)
 
 
 from buurthulp.broker import figures_routes  # noqa: E402,F401  (the figures pages live on this blueprint too)

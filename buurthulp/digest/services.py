@@ -1,0 +1,243 @@
+"""Sending the monthly digest exactly once per neighbour and month, and the one-click unsubscribe.
+
+The send walks the neighbours who want a digest in batches. For each one it
+builds the digest, sends it, and commits a ``DigestDelivery`` row straight
+after the mail server accepted it; a neighbour with nothing to show gets an
+"empty" row and no mail. A rerun skips everyone with a row, so after a crash
+it sends the rest and nobody twice. (Only a crash in the millisecond between
+the server's "accepted" and that commit can repeat one mail; it has the same
+Message-ID, so mail programs show it once.) A recipient the server refuses
+gets a "failed" row and is tried again at the next run, up to five times.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import smtplib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from buurthulp.accounts.models import DigestPreference, Neighbour
+from buurthulp.db import utcnow
+from buurthulp.digest.content import DigestContent, build
+from buurthulp.digest.models import DeliveryStatus, DigestDelivery
+from buurthulp.mail import OutgoingEmail, build_message, deliver, render_email, smtp_connection
+from buurthulp.timeutil import LOCAL, to_local
+
+SEND_AT = time(9, 0)  # Europe/Amsterdam
+MAX_ATTEMPTS = 5
+BATCH = 200
+REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError,
+           smtplib.SMTPNotSupportedError)
+
+
+# --- unsubscribe --------------------------------------------------------------------------------
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="digest-unsubscribe")
+
+
+def _fingerprint(email: str | None) -> str:
+    return hashlib.sha256((email or "").lower().encode()).hexdigest()[:16]
+
+
+def unsubscribe_token(neighbour: Neighbour) -> str:
+    """A signed token for the one-click unsubscribe link; it only works for the address it was sent to."""
+    return _serializer().dumps({"n": neighbour.id, "e": _fingerprint(neighbour.email)})
+
+
+def neighbour_for_token(session, token: str) -> Neighbour | None:
+    """The neighbour a token was made for; None when it was changed, or their address changed since."""
+    try:
+        data = _serializer().loads(token)
+        neighbour = session.get(Neighbour, int(data["n"]))
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+    if neighbour is None or neighbour.deleted_at is not None or data.get("e") != _fingerprint(neighbour.email):
+        return None
+    return neighbour
+
+
+def unsubscribe(session, neighbour: Neighbour) -> None:
+    """No more digests for this neighbour (they can switch it on again on their profile)."""
+    neighbour.digest = DigestPreference.OFF
+
+
+# --- one digest ---------------------------------------------------------------------------------
+
+def message_id(edition: date, neighbour_id: int) -> str:
+    """The same Message-ID whenever this digest is sent: a repeat is recognisably the same mail."""
+    domain = current_app.config["MAIL_SENDER"].rpartition("@")[2].strip("> ") or "buurthulp.local"
+    return f"<digest-{edition:%Y-%m}-{neighbour_id}@{domain}>"
+
+
+def compose(content: DigestContent) -> OutgoingEmail:
+    """The digest as a mail with text and HTML, in the neighbour's language, with one-click unsubscribe.
+
+    Needs a request context whose URLs are the public ones (``send_month`` makes one)."""
+    neighbour = content.neighbour
+    unsubscribe_url = url_for("digest.unsubscribe", token=unsubscribe_token(neighbour), _external=True)
+    subject, text, html = render_email(
+        "digest/digest", neighbour.locale, content=content, neighbour=neighbour, unsubscribe_url=unsubscribe_url,
+        profile_url=url_for("accounts.profile", _external=True), home_url=url_for("core.home", _external=True))
+    headers = {
+        "Message-ID": message_id(content.edition, neighbour.id),
+        "List-Unsubscribe": f"<{unsubscribe_url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "List-Id": "buurthulp digest <digest.buurthulp>",
+        "Auto-Submitted": "auto-generated",
+    }
+    return OutgoingEmail(to=neighbour.email, subject=subject, text=text, html=html, headers=headers)
+
+
+def public_urls():
+    """A request context whose ``url_for(..., _external=True)`` gives the public address."""
+    return current_app.test_request_context(base_url=current_app.config.get("PUBLIC_URL") or "http://localhost")
+
+
+# --- the monthly send ---------------------------------------------------------------------------
+
+class Transport:
+    """One SMTP connection for the whole run (or the outbox folder without a mail server)."""
+
+    def __init__(self, config):
+        self.config = config
+        self.smtp: smtplib.SMTP | None = None
+
+    def send(self, message) -> None:
+        if not self.config.get("MAIL_SERVER"):
+            deliver([message], self.config)
+            return
+        if self.smtp is None:
+            self.smtp = smtp_connection(self.config)
+        self.smtp.send_message(message)
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+            self.smtp = None
+
+
+@dataclass
+class Summary:
+    sent: int = 0
+    empty: int = 0
+    failed: int = 0
+    would_send: int = 0  # dry run
+
+    def as_dict(self) -> dict:
+        return {"sent": self.sent, "empty": self.empty, "failed": self.failed, "would_send": self.would_send}
+
+
+def recipients(edition: date):
+    """Neighbours who want a monthly digest at a confirmed address and have none for this month yet."""
+    done = sa.select(DigestDelivery.neighbour_id).where(
+        DigestDelivery.month == edition,
+        sa.or_(DigestDelivery.status.in_([DeliveryStatus.SENT, DeliveryStatus.EMPTY]),
+               DigestDelivery.attempts >= MAX_ATTEMPTS))
+    return sa.select(Neighbour).where(
+        Neighbour.digest == DigestPreference.MONTHLY, Neighbour.email.is_not(None),
+        Neighbour.email_confirmed_at.is_not(None), Neighbour.deleted_at.is_(None), Neighbour.id.not_in(done))
+
+
+def count_recipients(session, edition: date) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(recipients(edition).subquery()))
+
+
+def send_month(session, edition: date, now: datetime | None = None, *, dry_run: bool = False,
+               batch_size: int = BATCH, progress: Callable[[int], None] | None = None,
+               transport: Transport | None = None) -> Summary:
+    """Send this month's digest to everyone who has not had it; commits after every mail."""
+    now = now or utcnow()
+    edition = edition.replace(day=1)
+    summary = Summary()
+    transport = transport or Transport(current_app.config)
+    sender = current_app.config["MAIL_SENDER"]
+    real_session = session()  # the scoped session's own Session
+    expire = real_session.expire_on_commit
+    real_session.expire_on_commit = False  # a commit per mail must not reload the batch one by one
+    last_id = 0
+    try:
+        with public_urls():
+            while True:
+                batch = list(session.scalars(recipients(edition).where(Neighbour.id > last_id)
+                                             .order_by(Neighbour.id).limit(batch_size)))
+                if not batch:
+                    break
+                last_id = batch[-1].id
+                contents = build(session, batch, edition, now)
+                rows = {d.neighbour_id: d for d in session.scalars(sa.select(DigestDelivery).where(
+                    DigestDelivery.month == edition, DigestDelivery.neighbour_id.in_([n.id for n in batch])))}
+                for neighbour in batch:
+                    _one(session, neighbour, contents[neighbour.id], rows.get(neighbour.id), edition, now,
+                         summary, transport, sender, dry_run)
+                if not dry_run:
+                    session.commit()  # the empty ones
+                session.expunge_all()  # memory stays flat, batch after batch
+                if progress:
+                    progress(len(batch))
+    finally:
+        transport.close()
+        real_session.expire_on_commit = expire
+    return summary
+
+
+def _one(session, neighbour, content, row, edition, now, summary, transport, sender, dry_run) -> None:
+    if content.is_empty:
+        if not dry_run:
+            row = row or _new_row(session, neighbour, edition)
+            row.status = DeliveryStatus.EMPTY
+        summary.empty += 1
+        return
+    if dry_run:
+        summary.would_send += 1
+        return
+    message = build_message(compose(content), sender)
+    row = row or _new_row(session, neighbour, edition)
+    row.attempts += 1
+    row.sections = ",".join(content.sections)
+    try:
+        transport.send(message)
+    except REFUSED as exc:  # this recipient only; the others go on
+        row.status, row.error = DeliveryStatus.FAILED, str(exc)[:500]
+        summary.failed += 1
+    else:
+        row.status, row.error = DeliveryStatus.SENT, ""
+        row.message_id, row.sent_at = message["Message-ID"], utcnow()
+        summary.sent += 1
+    session.commit()
+
+
+def _new_row(session, neighbour, edition) -> DigestDelivery:
+    row = DigestDelivery(month=edition, neighbour_id=neighbour.id, status=DeliveryStatus.FAILED, attempts=0,
+                         error="", message_id="", sections="")
+    session.add(row)
+    return row
+
+
+def digest_for(session, neighbour: Neighbour, edition: date, now: datetime | None = None) -> DigestContent:
+    """One neighbour's digest, for a preview or the broker's print-out."""
+    return build(session, [neighbour], edition.replace(day=1), now or utcnow())[neighbour.id]
+
+
+def first_monday(day: date) -> date:
+    first = day.replace(day=1)
+    return date.fromordinal(first.toordinal() + (7 - first.weekday()) % 7)
+
+
+def send_due(session, now: datetime) -> dict:
+    """Job: from 09:00 on the first Monday of the month, send this month's digest to whoever has not had it
+    (hourly: it catches up after a crash and retries refused recipients)."""
+    local = to_local(now)
+    start = datetime.combine(first_monday(local.date()), SEND_AT, tzinfo=LOCAL)
+    if local < start:
+        return Summary().as_dict()
+    return send_month(session, local.date().replace(day=1), now).as_dict()
