@@ -164,15 +164,18 @@ def send_month(session, edition: date, now: datetime | None = None, *, dry_run: 
     real_session = session()  # the scoped session's own Session
     expire = real_session.expire_on_commit
     real_session.expire_on_commit = False  # a commit per mail must not reload the batch one by one
-    last_id = 0
+    # Batches go neighbourhood by neighbourhood: a batch then reads the posts and places of a few
+    # neighbourhoods only, and memory stays the same however large the city.
+    hood = sa.func.coalesce(Neighbour.neighbourhood_id, 0)
+    last = (-1, 0)
     try:
         with public_urls():
             while True:
-                batch = list(session.scalars(recipients(edition).where(Neighbour.id > last_id)
-                                             .order_by(Neighbour.id).limit(batch_size)))
+                batch = list(session.scalars(recipients(edition).where(sa.tuple_(hood, Neighbour.id) > last)
+                                             .order_by(hood, Neighbour.id).limit(batch_size)))
                 if not batch:
                     break
-                last_id = batch[-1].id
+                last = (batch[-1].neighbourhood_id or 0, batch[-1].id)
                 contents = build(session, batch, edition, now)
                 rows = {d.neighbour_id: d for d in session.scalars(sa.select(DigestDelivery).where(
                     DigestDelivery.month == edition, DigestDelivery.neighbour_id.in_([n.id for n in batch])))}

@@ -454,10 +454,10 @@ def distribute_month(session, initiative: Initiative, month: date, now: datetime
     if existing is not None:
         return existing
     settings = settings_of(session, initiative)
-    if (settings.mode != CompensationMode.POT or settings.rule == DistributionRule.KEEP
-            or settings.last_distributed_month == month):
+    if settings.mode != CompensationMode.POT or settings.rule == DistributionRule.KEEP:
         return None
-    settings.last_distributed_month = month  # handled, also when nothing is booked: nobody is told twice
+    told_before = settings.last_distributed_month == month
+    settings.last_distributed_month = month
     pot = account(session, initiative.id, AccountKind.POT)
     total = min(brought_in(session, initiative.id, pot, month), pot.balance_cents)
     helpers = helpers_of_month(session, initiative.id, month)
@@ -471,18 +471,25 @@ def distribute_month(session, initiative: Initiative, month: date, now: datetime
     last_day = month.replace(day=calendar.monthrange(month.year, month.month)[1])
     lines: list[tuple[PotAccount, int]] = []
     people = {n.id: n for n in session.scalars(sa.select(Neighbour).where(Neighbour.id.in_(weights)))}
+    verdicts = []
     for neighbour_id, share in split(total, weights).items():
         verdict = allowance.check(session, neighbour_id, share, minutes[neighbour_id], last_day)
-        _tell_about_limits(session, initiative, people[neighbour_id], verdict, now)
+        verdicts.append((people[neighbour_id], verdict))
         if verdict.allowed_cents > 0:
             lines.append((account(session, initiative.id, AccountKind.MEMBER, neighbour_id), verdict.allowed_cents))
     shared = sum(cents for _, cents in lines)
-    if shared <= 0:
-        return None
-    lines.append((pot, -shared))
-    description = str(_l("Shares for %(month)s", month=format_date(month, "MMMM yyyy")))
-    return book(session, initiative.id, TransactionKind.DISTRIBUTION, lines, key=key, value_date=last_day,
-                description=description, now=now)
+    booked = None
+    if shared > 0:
+        lines.append((pot, -shared))
+        description = str(_l("Shares for %(month)s", month=format_date(month, "MMMM yyyy")))
+        booked = book(session, initiative.id, TransactionKind.DISTRIBUTION, lines, key=key, value_date=last_day,
+                      description=description, now=now)
+    # Told once: with the booking (which happens once), or, when every share stopped at the limit,
+    # the first time this month is looked at (the nightly job looks again until the month is over).
+    if booked is not None or not told_before:
+        for person, verdict in verdicts:
+            _tell_about_limits(session, initiative, person, verdict, now)
+    return booked
 
 
 def previous_month(day: date) -> date:
