@@ -13,6 +13,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
@@ -66,7 +67,8 @@ def queue_email(session, to: str, template: str, locale: str, headers: dict | No
 
 def build_message(mail: OutgoingEmail, sender: str) -> EmailMessage:
     """A MIME message with a text and an HTML alternative."""
-    msg = EmailMessage()
+    # Lines up to 998 characters (RFC 5322): a long List-Unsubscribe URL stays one plain, unencoded line.
+    msg = EmailMessage(policy=email_policy.default.clone(max_line_length=998))
     msg["Subject"] = mail.subject
     msg["From"] = sender
     msg["To"] = mail.to

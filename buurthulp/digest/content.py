@@ -290,20 +290,21 @@ def _pot(session, ids, out, start: date, end: date) -> None:
         .order_by(Initiative.name)).all()
     if not accounts:
         return
-    year_start = date(start.year, 1, 1)
+    year = end.year  # the room of the year the digest is read in (in January: the new year)
     sums = session.execute(
         sa.select(PotMonth.account_id, PotMonth.month, sa.func.sum(PotMonth.amount_cents))
         .where(PotMonth.account_id.in_([a.id for a in accounts]), PotMonth.effect.in_(EARNING_KINDS),
-               PotMonth.month >= year_start, PotMonth.month < date(start.year + 1, 1, 1))
+               PotMonth.month >= min(start, date(year, 1, 1)), PotMonth.month < date(year + 1, 1, 1))
         .group_by(PotMonth.account_id, PotMonth.month)).all()
     in_period: dict[int, int] = defaultdict(int)
     in_year: dict[int, int] = defaultdict(int)
     owner = {a.id: a.neighbour_id for a in accounts}
     for account_id, month, total in sums:
-        in_year[owner[account_id]] += int(total)
+        if month.year == year:
+            in_year[owner[account_id]] += int(total)
         if month == start:
             in_period[account_id] += int(total)
-    limits = limits_for(start.year)
+    limits = limits_for(year)
     for a in accounts:
         content = out[a.neighbour_id]
         content.pot.append(PotItem(a.name, a.slug, in_period[a.id], int(a.balance_cents)))

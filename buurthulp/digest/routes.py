@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, make_response, render_template, request
+from flask_babel import force_locale
 from flask_login import current_user, login_required
 
 from buurthulp.accounts.models import Neighbour
@@ -19,11 +20,12 @@ def unsubscribe(token: str):
     neighbour = services.neighbour_for_token(db.session, token)
     if neighbour is None:
         return render_template("digest/unsubscribe.html", state="invalid"), 400
-    if request.method == "POST":
-        services.unsubscribe(db.session, neighbour)
-        db.session.commit()
-        return render_template("digest/unsubscribe.html", state="done", neighbour=neighbour)
-    return render_template("digest/unsubscribe.html", state="confirm", neighbour=neighbour, token=token)
+    with force_locale(neighbour.locale):  # the person may not be logged in: their own language
+        if request.method == "POST":
+            services.unsubscribe(db.session, neighbour)
+            db.session.commit()
+            return render_template("digest/unsubscribe.html", state="done", neighbour=neighbour)
+        return render_template("digest/unsubscribe.html", state="confirm", neighbour=neighbour, token=token)
 
 
 def _previewable(neighbour_id: int) -> Neighbour:

@@ -115,7 +115,18 @@ class Transport:
             return
         if self.smtp is None:
             self.smtp = smtp_connection(self.config)
-        self.smtp.send_message(message)
+            self.smtp.send_message(message)
+            return
+        try:
+            self.smtp.send_message(message)
+        except smtplib.SMTPServerDisconnected:
+            # the server closed a connection we kept (a limit per connection, a 421): once more on a new one
+            self.smtp = smtp_connection(self.config)
+            self.smtp.send_message(message)
+        except REFUSED:
+            if getattr(self.smtp, "sock", None) is None:  # refused and closed (421): start anew next time
+                self.smtp = None
+            raise
 
     def close(self) -> None:
         if self.smtp is not None:
@@ -184,7 +195,12 @@ def send_month(session, edition: date, now: datetime | None = None, *, dry_run: 
                          summary, transport, sender, dry_run)
                 if not dry_run:
                     session.commit()  # the empty ones
-                session.expunge_all()  # memory stays flat, batch after batch
+                for obj in [*batch, *rows.values(), *session.new]:  # memory stays flat, batch after batch
+                    if obj in session:
+                        session.expunge(obj)
+                for obj in list(session.identity_map.values()):
+                    if isinstance(obj, DigestDelivery | Neighbour):
+                        session.expunge(obj)
                 if progress:
                     progress(len(batch))
     finally:

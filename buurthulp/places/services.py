@@ -137,8 +137,10 @@ def review(session, reviewer: Neighbour, place: Place, action: str, now: datetim
     now = now or utcnow()
     if not reviews(session, reviewer, place):
         raise NotAllowed(_l("Only a broker or coordinator of this neighbourhood checks places."))
-    if action in ("approve", "confirm"):
-        _approve(place, reviewer, now)
+    if action == "approve" or (action == "confirm" and place.status != PlaceStatus.PUBLIC):
+        _approve(place, reviewer, now)  # reviewed_at: when it (last) became public, "new on the map"
+    elif action == "confirm":
+        place.confirmed_at = now
     elif action == "hide":
         place.status = PlaceStatus.HIDDEN
         place.reviewed_by_id, place.reviewed_at = reviewer.id, now
