@@ -21,6 +21,8 @@ from buurthulp.places.models import KIND_LABELS, Place, PlaceKind, PlaceStatus, 
 from buurthulp.posts.models import PostKind
 from buurthulp.timeutil import local_today
 
+MAX_PAGE = 1000
+
 
 def _place_or_404(place_id: int) -> Place:
     place = services.place_or_none(db.session, place_id)
@@ -41,7 +43,7 @@ def _search():
     neighbourhoods = all_neighbourhoods(db.session)
     form = SearchForm(request.args, neighbourhoods=neighbourhoods)
     if not form.validate():
-        abort(400)
+        return form, [], 1, False, 400
     area = form.area.data or ""
     if area == "all":
         ids = None
@@ -55,18 +57,20 @@ def _search():
         page = max(1, int(request.args.get("page", 1)))
     except ValueError:
         abort(400)
+    if page > MAX_PAGE:
+        abort(400)
     places, has_next = services.listing(db.session, current_user, neighbourhood_ids=ids, kind=kind,
                                         q=form.q.data or "", page=page)
-    return form, places, page, has_next
+    return form, places, page, has_next, 200
 
 
 @bp.route("/")
 @login_required
 def index():
     """Places and activities nearby, grouped by kind and neighbourhood, with search."""
-    form, places, page, has_next = _search()
+    form, places, page, has_next, status = _search()
     return render_template("places/index.html", form=form, places=places, page=page, has_next=has_next,
-                           KIND_LABELS=KIND_LABELS, map_on=bool(current_app.config["PLACES_TILE_URL"]))
+                           KIND_LABELS=KIND_LABELS, map_on=bool(current_app.config["PLACES_TILE_URL"])), status
 
 
 @bp.route("/map")
@@ -76,10 +80,10 @@ def map_view():
     tiles = current_app.config["PLACES_TILE_URL"]
     if not tiles:
         abort(404)
-    form, places, page, has_next = _search()
-    response = current_app.make_response(render_template(
+    form, places, page, has_next, status = _search()
+    response = current_app.make_response((render_template(
         "places/map.html", form=form, places=places, page=page, has_next=has_next, KIND_LABELS=KIND_LABELS,
-        tiles=tiles, attribution=current_app.config["PLACES_TILE_ATTRIBUTION"], map_on=True))
+        tiles=tiles, attribution=current_app.config["PLACES_TILE_ATTRIBUTION"], map_on=True), status))
     from buurthulp.core.web import CONTENT_SECURITY_POLICY
 
     parts = urlsplit(tiles)
@@ -105,7 +109,7 @@ def _detail_page(place: Place, status: int = 200, story_form=None, flag_form=Non
         upcoming=services.upcoming(place, local_today()),
         stories=services.stories_of(db.session, place, current_user),
         flags=services.open_flags(db.session, place) if reviewer else [],
-        along=services.going_along(db.session, place, utcnow()) if place.is_public else [],
+        along=services.going_along(db.session, place, current_user, utcnow()) if place.is_public else [],
         story_form=story_form or StoryForm(), flag_form=flag_form or FlagForm(), review_form=ReviewForm(),
         company=Category.COMPANY.value, PostKind=PostKind), status
 

@@ -121,8 +121,11 @@ def update_place(session, actor: Neighbour, place: Place, data: PlaceInput, now:
     if not can_edit(session, actor, place):
         raise NotAllowed(_l("You cannot change this place. You can say what is no longer right."))
     _check(session, data)
+    moved = data.neighbourhood_id != place.neighbourhood_id
     _apply(place, data)
-    if reviews(session, actor, place) and place.status == PlaceStatus.PUBLIC:
+    if moved and place.status == PlaceStatus.PUBLIC and not reviews(session, actor, place):
+        place.status = PlaceStatus.PENDING  # the new neighbourhood's reviewers check it first
+    elif reviews(session, actor, place) and place.status == PlaceStatus.PUBLIC:
         place.confirmed_at = now or utcnow()
 
 
@@ -278,12 +281,15 @@ def open_flags(session, place: Place) -> list[PlaceFlag]:
                                 .options(so.joinedload(PlaceFlag.neighbour)).order_by(PlaceFlag.created_at)))
 
 
-def going_along(session, place: Place, now: datetime) -> list:
-    """Open "ga mee" posts linked to the place."""
+def going_along(session, place: Place, viewer: Neighbour, now: datetime) -> list:
+    """Open "ga mee" posts linked to the place (not those of people the viewer blocked or was blocked by)."""
     from buurthulp.posts.models import Post, PostStatus
+    from buurthulp.posts.services import blocked_ids
 
+    blocked = blocked_ids(session, viewer.id)
     return list(session.scalars(sa.select(Post).where(
-        Post.place_id == place.id, Post.status == PostStatus.OPEN, Post.hidden_at.is_(None), Post.expires_at > now)
+        Post.place_id == place.id, Post.status == PostStatus.OPEN, Post.hidden_at.is_(None), Post.expires_at > now,
+        Post.author_id.not_in(blocked) if blocked else sa.true())
         .options(so.joinedload(Post.author)).order_by(Post.created_at.desc()).limit(20)))
 
 
