@@ -18,7 +18,7 @@ from buurthulp.accounts.models import InterestDirection, Neighbour, NeighbourInt
 from buurthulp.broker.figures import add_months
 from buurthulp.matching.engine import FULL_WEEK, Ask, Context, Helper, Window, explain, metres, pair, score
 from buurthulp.matching.load import POST_COLUMNS, post_window
-from buurthulp.neighbourhoods.models import Initiative, neighbourhood_adjacency
+from buurthulp.neighbourhoods.models import Initiative, Neighbourhood, neighbourhood_adjacency
 from buurthulp.places.models import Place, PlaceStatus
 from buurthulp.posts.models import (
     AGREED_MATCH_STATUSES,
@@ -265,8 +265,6 @@ def _places(session, neighbours, near, out, since, until) -> None:
     hoods = set().union(*near.values()) if near else set()
     if not hoods:
         return
-    from buurthulp.neighbourhoods.models import Neighbourhood
-
     rows = session.execute(
         sa.select(Place.id, Place.name, Place.kind, Place.neighbourhood_id, Neighbourhood.name)
         .join(Neighbourhood, Neighbourhood.id == Place.neighbourhood_id)

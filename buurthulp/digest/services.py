@@ -195,9 +195,7 @@ def send_month(session, edition: date, now: datetime | None = None, *, dry_run: 
                          summary, transport, sender, dry_run)
                 if not dry_run:
                     session.commit()  # the empty ones
-                for obj in [*batch, *rows.values(), *session.new]:  # memory stays flat, batch after batch
-                    if obj in session:
-                        session.expunge(obj)
+                # Memory stays flat, batch after batch; other objects (the scheduler's run) stay attached.
                 for obj in list(session.identity_map.values()):
                     if isinstance(obj, DigestDelivery | Neighbour):
                         session.expunge(obj)

@@ -167,20 +167,27 @@ def edit(place_id: int):
     return render_template("places/form.html", form=form, place=place), status
 
 
+def _place_form_action(place_id: int, form, form_name: str, act, message: str, anchor: str = ""):
+    """A form posted from a place's page: on a problem the page again with the form's message and a 4xx."""
+    place = _place_or_404(place_id)
+    if not valid_submission(form):
+        return _detail_page(place, 400, **{form_name: form})
+    try:
+        act(place, form)
+        db.session.commit()
+    except DomainError as exc:
+        return _detail_page(place, _failed(exc), **{form_name: form})
+    flash(message, "success")
+    return redirect(url_for("places.detail", place_id=place.id) + anchor)
+
+
 @bp.route("/<int:place_id>/stories", methods=["POST"])
 @login_required
 def story(place_id: int):
-    place = _place_or_404(place_id)
-    form = StoryForm()
-    if not valid_submission(form):
-        return _detail_page(place, 400, story_form=form)
-    try:
-        services.add_story(db.session, current_user, place, form.body.data)
-        db.session.commit()
-    except DomainError as exc:
-        return _detail_page(place, _failed(exc), story_form=form)
-    flash(_("Thank you for your story."), "success")
-    return redirect(url_for("places.detail", place_id=place.id) + "#stories")
+    return _place_form_action(
+        place_id, StoryForm(), "story_form",
+        lambda place, form: services.add_story(db.session, current_user, place, form.body.data),
+        _("Thank you for your story."), "#stories")
 
 
 @bp.route("/<int:place_id>/stories/<int:story_id>/remove", methods=["POST"])
@@ -202,17 +209,10 @@ def remove_story(place_id: int, story_id: int):
 @bp.route("/<int:place_id>/flag", methods=["POST"])
 @login_required
 def flag(place_id: int):
-    place = _place_or_404(place_id)
-    form = FlagForm()
-    if not valid_submission(form):
-        return _detail_page(place, 400, flag_form=form)
-    try:
-        services.flag(db.session, current_user, place, form.note.data)
-        db.session.commit()
-    except DomainError as exc:
-        return _detail_page(place, _failed(exc), flag_form=form)
-    flash(_("Thank you. A broker or coordinator will check it."), "success")
-    return redirect(url_for("places.detail", place_id=place.id))
+    return _place_form_action(
+        place_id, FlagForm(), "flag_form",
+        lambda place, form: services.flag(db.session, current_user, place, form.note.data),
+        _("Thank you. A broker or coordinator will check it."))
 
 
 @bp.route("/<int:place_id>/review", methods=["POST"])

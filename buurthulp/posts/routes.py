@@ -99,13 +99,14 @@ def new():
 
 def _going_to(place_id: str | None):
     """The public place a new "ga mee" post is about, if the form carries one."""
-    from buurthulp.places.models import Place as LivingPlace
-    from buurthulp.places.models import PlaceStatus
+    from buurthulp.places.services import public_place
 
     if not (place_id or "").isdigit():
         return None
-    place = db.session.get(LivingPlace, int(place_id))
-    return place if place is not None and place.status == PlaceStatus.PUBLIC else None
+    try:
+        return public_place(db.session, int(place_id))
+    except DomainError:
+        return None  # create_post says why when the form is sent
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])

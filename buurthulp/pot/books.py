@@ -181,10 +181,20 @@ class Statement:
         return self.lines[-1].balance if self.lines else self.opening
 
 
+def member_account(session, initiative_id: int, neighbour_id: int) -> PotAccount | None:
+    """The account of what the pot owes this person, if they ever had one (read only: nothing is made)."""
+    return session.scalar(sa.select(PotAccount).where(PotAccount.initiative_id == initiative_id,
+                                                      PotAccount.key == f"member:{neighbour_id}"))
+
+
+def pot_balance(session, initiative_id: int) -> int:
+    """The money in the pot itself (not what it owes members)."""
+    return _account_totals(session, initiative_id).get(AccountKind.POT, 0)
+
+
 def statement(session, initiative: Initiative, neighbour_id: int, year: int) -> Statement:
     """A member's bookings in one year, with the running amount the pot owes them."""
-    acct = session.scalar(sa.select(PotAccount).where(PotAccount.initiative_id == initiative.id,
-                                                      PotAccount.key == f"member:{neighbour_id}"))
+    acct = member_account(session, initiative.id, neighbour_id)
     if acct is None:
         return Statement(None, year, 0, [], 0, 0)
     start, end = date(year, 1, 1), date(year + 1, 1, 1)

@@ -39,6 +39,7 @@ from buurthulp.pot.models import (
     ACCOUNT_LABELS,
     MODE_LABELS,
     RULE_LABELS,
+    TRANSACTION_LABELS,
     CompensationMode,
     DistributionRule,
     PotTransaction,
@@ -130,8 +131,7 @@ def _year_arg() -> int:
 def my_statement(slug: str):
     """My own statement in one initiative for a year."""
     initiative, membership = _initiative(slug)
-    if membership is None and books.statement(db.session, initiative, current_user.id, local_today().year).account \
-            is None:
+    if membership is None and books.member_account(db.session, initiative.id, current_user.id) is None:
         abort(403)
     return _statement_page(initiative, current_user, own=True)
 
@@ -144,7 +144,7 @@ def member_statement(slug: str, neighbour_id: int):
     person = db.session.get(Neighbour, neighbour_id) or abort(404)
     belongs = db.session.scalar(sa.select(Membership.id).where(
         Membership.initiative_id == initiative.id, Membership.neighbour_id == person.id))
-    if belongs is None and books.statement(db.session, initiative, person.id, local_today().year).account is None:
+    if belongs is None and books.member_account(db.session, initiative.id, person.id) is None:
         abort(404)  # not someone of this initiative: their allowance is none of its business
     return _statement_page(initiative, person, own=False)
 
@@ -219,8 +219,8 @@ def export_csv(slug: str):
     initiative, _membership = _books(slug)
     header = [_("Booking"), _("Date"), _("Booked at"), _("Kind"), _("Description"), _("Corrects booking"),
               _("Account"), _("Member"), _("Amount (EUR)"), _("Booked by")]
-    labels = {kind: _(str(label)) for kind, label in ACCOUNT_LABELS.items()}
-    kinds = {kind: str(_label_of(kind)) for kind in TransactionKind}
+    labels = {kind: str(label) for kind, label in ACCOUNT_LABELS.items()}
+    kinds = {kind: str(label) for kind, label in TRANSACTION_LABELS.items()}
     rows = books.export_rows(db.session, initiative.id)
 
     def lines():
@@ -242,12 +242,6 @@ def export_csv(slug: str):
     filename = re.sub(r"[^A-Za-z0-9_-]", "-", f"pot-{initiative.slug}-{local_today().isoformat()}")
     return Response(stream_with_context(lines()), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
-
-
-def _label_of(kind: TransactionKind) -> str:
-    from buurthulp.pot.models import TRANSACTION_LABELS
-
-    return TRANSACTION_LABELS[kind]
 
 
 # --- bookings -----------------------------------------------------------------------------------
@@ -312,8 +306,7 @@ def book_spending(slug: str):
                                       key=form.key.data)
 
     return _booking(slug, SpendingForm(), "pot/book_spending.html", book, _("The spending is booked."),
-                    pot=lambda initiative: books.overview(db.session, initiative, month_start(local_today()),
-                                                          months=1).pot)
+                    pot=lambda initiative: books.pot_balance(db.session, initiative.id))
 
 
 @bp.route("/<slug>/book/payout", methods=["GET", "POST"])
@@ -403,7 +396,7 @@ def reverse(slug: str, transaction_id: int):
 def settings(slug: str):
     """The coordinator or treasurer chooses how help is compensated."""
     initiative, _membership = _initiative(slug)
-    if not services.can_set_up(db.session, current_user, initiative):
+    if not services.can_read_books(db.session, current_user, initiative):
         abort(403)
     current = services.settings_of(db.session, initiative)
     form = SettingsForm()

@@ -18,9 +18,18 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from buurthulp.accounts.models import Neighbour
+from buurthulp.broker.figures import add_months
+from buurthulp.categories import Category
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError, NotAllowed
-from buurthulp.neighbourhoods.models import Initiative, Membership, MembershipStatus, initiative_neighbourhood
+from buurthulp.neighbourhoods.models import (
+    Initiative,
+    Membership,
+    MembershipStatus,
+    Role,
+    initiative_neighbourhood,
+)
+from buurthulp.neighbourhoods.services import has_role, membership
 from buurthulp.pot import allowance
 from buurthulp.pot.models import (
     EARNING_KINDS,
@@ -56,32 +65,21 @@ def settings_of(session, initiative: Initiative) -> PotSettings:
         category_rates={}, rule=DistributionRule.BY_HOURS, month_end_day=1)
 
 
-def _active_membership(session, neighbour: Neighbour, initiative: Initiative) -> Membership | None:
-    return session.scalar(sa.select(Membership).where(
-        Membership.initiative_id == initiative.id, Membership.neighbour_id == neighbour.id,
-        Membership.status == MembershipStatus.ACTIVE))
-
-
 def is_treasurer(session, neighbour: Neighbour, initiative: Initiative) -> bool:
-    m = _active_membership(session, neighbour, initiative)
-    return m is not None and m.is_treasurer
+    return has_role(session, neighbour, initiative, Role.TREASURER)
 
 
 def can_read_books(session, neighbour: Neighbour, initiative: Initiative) -> bool:
-    """Treasurers and coordinators see the whole pot; coordinators only read it."""
-    m = _active_membership(session, neighbour, initiative)
-    return m is not None and (m.is_treasurer or m.is_coordinator)
-
-
-def can_set_up(session, neighbour: Neighbour, initiative: Initiative) -> bool:
-    return can_read_books(session, neighbour, initiative)
+    """Treasurers and coordinators see the whole pot, and set it up; coordinators only read the books."""
+    m = membership(session, initiative, neighbour)
+    return m is not None and (m.has_role(Role.TREASURER) or m.has_role(Role.COORDINATOR))
 
 
 def save_settings(session, actor: Neighbour, initiative: Initiative, *, mode: CompensationMode,
                   rate_per_hour_cents: int, category_rates: dict[str, int], rate_per_km_cents: int,
                   rule: DistributionRule, month_end_day: int) -> PotSettings:
     """A coordinator or treasurer sets how help is compensated; it applies to bookings from now on."""
-    if not can_set_up(session, actor, initiative):
+    if not can_read_books(session, actor, initiative):
         raise NotAllowed(_l("Only the treasurer or a coordinator can change this."))
     if not 1 <= month_end_day <= 28:
         raise DomainError(_l("Choose a day between 1 and 28, so that every month has it."))
@@ -308,7 +306,7 @@ def compensating_initiative(session, match) -> tuple[Initiative, PotSettings] | 
 def compensation_for(settings: PotSettings, category: str, minutes: int, km: int | None) -> int:
     """The compensation in cents: the hourly rate for the category, plus the rate per km for transport."""
     cents = round(settings.hourly_rate(category) * minutes / 60)
-    if km and str(category) == "vervoer":
+    if km and category == Category.TRANSPORT:
         cents += km * settings.rate_per_km_cents
     return cents
 
@@ -425,7 +423,7 @@ def _uncorrected_compensation(initiative_id: int, month: date):
     corrected = sa.select(PotTransaction.reverses_id).where(
         PotTransaction.initiative_id == initiative_id, PotTransaction.reverses_id.is_not(None))
     return (PotTransaction.initiative_id == initiative_id, PotTransaction.kind == TransactionKind.COMPENSATION,
-            PotTransaction.value_date >= month, PotTransaction.value_date < _next_month(month),
+            PotTransaction.value_date >= month, PotTransaction.value_date < add_months(month, 1),
             PotTransaction.id.not_in(corrected))
 
 
@@ -435,10 +433,6 @@ def brought_in(session, initiative_id: int, pot: PotAccount, month: date) -> int
         sa.select(sa.func.coalesce(sa.func.sum(PotEntry.amount_cents), 0))
         .join(PotTransaction, PotTransaction.id == PotEntry.transaction_id)
         .where(PotEntry.account_id == pot.id, *_uncorrected_compensation(initiative_id, month))))
-
-
-def _next_month(month: date) -> date:
-    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
 
 
 def distribution_key(initiative_id: int, month: date) -> str:
@@ -493,7 +487,7 @@ def distribute_month(session, initiative: Initiative, month: date, now: datetime
 
 
 def previous_month(day: date) -> date:
-    return (day.replace(day=1) - timedelta(days=1)).replace(day=1)
+    return add_months(day.replace(day=1), -1)
 
 
 def distribute_due(session, now: datetime) -> dict:

@@ -86,10 +86,11 @@ def verify(session) -> list[str]:
     if reversals:
         ids = {r.id for r in reversals} | {r.reverses_id for r in reversals}
         lines: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-        kinds = dict(session.execute(sa.select(PotTransaction.id, PotTransaction.kind)
-                                     .where(PotTransaction.id.in_(ids))).all())
-        effects = dict(session.execute(sa.select(PotTransaction.id, PotTransaction.effect)
-                                       .where(PotTransaction.id.in_(ids))).all())
+        kinds, effects = {}, {}
+        for transaction_id, kind, effect in session.execute(
+                sa.select(PotTransaction.id, PotTransaction.kind, PotTransaction.effect)
+                .where(PotTransaction.id.in_(ids))):
+            kinds[transaction_id], effects[transaction_id] = kind, effect
         for transaction_id, account_id, cents in session.execute(
                 sa.select(PotEntry.transaction_id, PotEntry.account_id, PotEntry.amount_cents)
                 .where(PotEntry.transaction_id.in_(ids))):
