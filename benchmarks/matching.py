@@ -107,10 +107,25 @@ def fill(posts: int, seed: int = 7) -> None:
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("VACUUM ANALYZE"))
 
 
-def naive(asks, helpers, ctx):
-    """Every ask against every helper, no buckets: the baseline the real matcher must beat."""
-    from buurthulp.matching.engine import Suggestion, assign, explain, metres, pair, score
+def objects(side, make):
+    """Columns back into Ask or Helper objects, for the naive matcher."""
+    from datetime import date
 
+    from buurthulp.matching.engine import Window
+
+    return [make(post, person, hood, str(category), None if lat != lat else lat, None if lon != lon else lon,
+                 Window(mask, date.fromordinal(start), date.fromordinal(end)))
+            for person, hood, category, lat, lon, mask, start, end, post in zip(
+                *(getattr(side, name).tolist() for name in ("person", "hood", "category", "lat", "lon", "mask",
+                                                               "start", "end", "post")), strict=True)]
+
+
+def naive(asks, helpers, ctx):
+    """Every ask against every helper, one pair at a time, no buckets: the baseline the real matcher must beat."""
+    from buurthulp.matching.engine import Ask, Helper, explain, metres, pair, score
+
+    asks = objects(asks, lambda post, person, *rest: Ask(post, person, *rest))
+    helpers = objects(helpers, lambda post, person, *rest: Helper(person, *rest, offer=post or None))
     found = []
     for ask in asks:
         near = {ask.hood, *ctx.adjacent.get(ask.hood, ())}
@@ -127,10 +142,16 @@ def naive(asks, helpers, ctx):
                 distance = metres(ask.lat, ask.lon, helper.lat, helper.lon)
                 if distance > ctx.max_metres:
                     continue
-            value = score(ask, helper, overlap, distance, ctx)
-            found.append(Suggestion(ask.id, ask.asker, helper.person, helper.offer, value,
-                                    explain(ask, helper, overlap, distance, ctx)))
-    return assign(found, ctx)
+            found.append((score(ask, helper, overlap, distance, ctx), ask, helper, overlap, distance))
+    per_ask, per_helper, taken, chosen = {}, {}, set(), []
+    for _value, ask, helper, overlap, distance in sorted(found, key=lambda f: (-f[0], f[1].id, f[2].person)):
+        if per_ask.get(ask.id, 0) < ctx.k and per_helper.get(helper.person, 0) < ctx.m and (
+                (ask.id, helper.person) not in taken):
+            taken.add((ask.id, helper.person))
+            per_ask[ask.id] = per_ask.get(ask.id, 0) + 1
+            per_helper[helper.person] = per_helper.get(helper.person, 0) + 1
+            chosen.append((ask.id, helper.person, explain(ask, helper, overlap, distance, ctx)))
+    return chosen
 
 
 def child(posts: int, with_naive: bool) -> dict:
@@ -172,10 +193,10 @@ def child(posts: int, with_naive: bool) -> dict:
             start = time.perf_counter()
             naive_result = naive(asks, helpers, ctx)
             out["naive_s"] = time.perf_counter() - start
-            from buurthulp.matching.engine import match
+            from buurthulp.matching.engine import match_sides
 
             start = time.perf_counter()
-            fast_result = match(asks, helpers, ctx)
+            fast_result = match_sides(asks, helpers, ctx)
             out["engine_s"] = time.perf_counter() - start
             out["naive_suggestions"], out["engine_suggestions"] = len(naive_result), len(fast_result)
     return out

@@ -1,7 +1,14 @@
 """The matcher on plain data: candidates, scores with reasons, and a fair global assignment.
 
 No database here: ``load.py`` builds the inputs, ``services.py`` stores the
-result. Everything is deterministic for the same input (ties break on ids).
+result. Everything is deterministic for the same input, whatever its order
+(ties break on ids).
+
+The work is done on columns (numpy arrays, one row per ask or per helper
+entry), not per object: for 100,000 open posts Python would spend seconds on
+millions of candidate pairs that numpy checks in a few passes. ``Ask``,
+``Helper``, ``score()`` and ``explain()`` stay as the readable definition of
+one pair; the digest uses them, and tests check the columns agree.
 
 Assignment: every candidate pair gets a score; pairs are taken best first
 (score, then ask id, then helper id) while the ask has fewer than ``k``
@@ -13,10 +20,12 @@ O(E log E), stable, and easy to explain to a broker.
 
 from __future__ import annotations
 
-import heapq
+import json
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+
+import numpy as np
 
 PARTS = 3
 ALL_PARTS = 0b111
@@ -110,7 +119,7 @@ class Suggestion:
     helper: int
     offer: int | None
     score: float
-    # the reasons a person reads; between candidates() and match(), what explain() needs to write them
+    # the codes of the reasons a person reads (see reasons())
     reasons: tuple = field(default=())
 
 
@@ -148,128 +157,366 @@ def score(ask: Ask, helper: Helper, overlap: int, distance: float | None, ctx: C
 
 def explain(ask: Ask, helper: Helper, overlap: int, distance: float | None, ctx: Context) -> tuple:
     """The reasons a person reads beside a suggestion, in the order of the score's parts."""
-    reasons = []
+    return reasons(distance, helper.hood == ask.hood, overlap, pair(ask.asker, helper.person) in ctx.warm,
+                   helper.offer is not None, helper.person in ctx.reciprocal, ctx.load.get(helper.person, 0))
+
+
+def reasons(distance: float | None, same_hood: bool, overlap: int, warm: bool, offer: bool, reciprocal: bool,
+            load: int) -> tuple:
+    """The reasons as codes with their numbers; templates and mails turn them into sentences."""
+    out = []
     if distance is not None:
-        reasons.append({"code": "distance", "metres": int(round(distance / 100.0)) * 100})
-    elif helper.hood == ask.hood:
-        reasons.append({"code": "same_neighbourhood"})
+        out.append({"code": "distance", "metres": int(round(distance / 100.0)) * 100})
+    elif same_hood:
+        out.append({"code": "same_neighbourhood"})
     slot = first_slot(overlap)
     if slot is not None:
-        reasons.append({"code": "time", "weekday": slot // PARTS, "part": slot % PARTS})
-    if pair(ask.asker, helper.person) in ctx.warm:
-        reasons.append({"code": "warm"})
-    reasons.append({"code": "offer"} if helper.offer is not None else {"code": "fit"})
-    if helper.person in ctx.reciprocal:
-        reasons.append({"code": "reciprocity"})
-    if ctx.load.get(helper.person, 0) == 0:
-        reasons.append({"code": "fair"})
-    return tuple(reasons)
+        out.append({"code": "time", "weekday": slot // PARTS, "part": slot % PARTS})
+    if warm:
+        out.append({"code": "warm"})
+    out.append({"code": "offer"} if offer else {"code": "fit"})
+    if reciprocal:
+        out.append({"code": "reciprocity"})
+    if load == 0:
+        out.append({"code": "fair"})
+    return tuple(out)
 
 
-def _index_pairs(pairs, symmetric: bool = False) -> dict[int, set[int]]:
-    out: dict[int, set[int]] = {}
-    for a, b in pairs:
-        out.setdefault(a, set()).add(b)
-        if symmetric:
-            out.setdefault(b, set()).add(a)
-    return out
+# ---- the columns -------------------------------------------------------------------------------------------------
+
+FAR_PAST_DAY = FAR_PAST.toordinal()
+FAR_FUTURE_DAY = FAR_FUTURE.toordinal()
+MICRO = 1_000_000  # scores are compared as whole millionths, so that sorting is exact and the same everywhere
+CHUNK = 16_384     # asks per pass: bounds the memory of the candidate pairs
+FIELDS = ("person", "hood", "category", "lat", "lon", "mask", "start", "end", "post")
 
 
-def candidates(asks: list[Ask], helpers: list[Helper], ctx: Context) -> list[Suggestion]:
+@dataclass(slots=True)
+class Side:
+    """Asks or helpers as columns: numpy arrays with one row per ask, or per way a helper could help.
+
+    ``person`` is the asker or the helper, ``post`` the ask or offer (0 for a
+    helper who comes from their profile), ``category`` a small integer code,
+    ``lat``/``lon`` NaN when unknown, ``start``/``end`` day ordinals.
+    """
+
+    person: np.ndarray
+    hood: np.ndarray
+    category: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    mask: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    post: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.person)
+
+    def take(self, index: np.ndarray) -> Side:
+        return Side(*(getattr(self, name)[index] for name in FIELDS))
+
+    @staticmethod
+    def concat(*sides: Side) -> Side:
+        return Side(*(np.concatenate([getattr(s, name) for s in sides]) for name in FIELDS))
+
+    @staticmethod
+    def build(person, hood, category, lat, lon, mask, start, end, post) -> Side:
+        """A side from sequences (lists or arrays); None in lat/lon becomes NaN."""
+        ints = lambda values: np.asarray(values, dtype=np.int64)  # noqa: E731
+        floats = lambda values: np.asarray(values, dtype=np.float64)  # noqa: E731
+        return Side(ints(person), ints(hood), ints(category), floats(lat), floats(lon), ints(mask), ints(start),
+                    ints(end), ints(post))
+
+
+class Codes(dict):
+    """Small integer codes for category names, shared by both sides of one run."""
+
+    def __call__(self, name) -> int:
+        name = str(name)
+        code = self.get(name)
+        if code is None:
+            code = self[name] = len(self)
+        return code
+
+
+def asks_side(asks: list[Ask], codes: Codes) -> Side:
+    return Side.build([a.asker for a in asks], [a.hood for a in asks], [codes(a.category) for a in asks],
+                      [a.lat for a in asks], [a.lon for a in asks], [a.window.mask for a in asks],
+                      [a.window.start.toordinal() for a in asks], [a.window.end.toordinal() for a in asks],
+                      [a.id for a in asks])
+
+
+def helpers_side(helpers: list[Helper], codes: Codes) -> Side:
+    return Side.build([h.person for h in helpers], [h.hood for h in helpers], [codes(h.category) for h in helpers],
+                      [h.lat for h in helpers], [h.lon for h in helpers], [h.window.mask for h in helpers],
+                      [h.window.start.toordinal() for h in helpers], [h.window.end.toordinal() for h in helpers],
+                      [h.offer or 0 for h in helpers])
+
+
+@dataclass
+class Chosen:
+    """The suggestions a run makes, as columns, with what is needed to put them into words."""
+
+    ask: np.ndarray
+    asker: np.ndarray
+    helper: np.ndarray
+    offer: np.ndarray      # 0: the helper is suggested as a person, not with an offer
+    score: np.ndarray      # millionths
+    distance: np.ndarray   # metres, NaN when one side has no location
+    same_hood: np.ndarray
+    overlap: np.ndarray
+    warm: np.ndarray
+    reciprocal: np.ndarray
+    load: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ask)
+
+    def reason_keys(self) -> list[tuple]:
+        """Per suggestion, the arguments of ``reasons()``."""
+        distance = [None if d != d else d for d in self.distance.tolist()]
+        return list(zip(distance, self.same_hood.tolist(), self.overlap.tolist(), self.warm.tolist(),
+                        (self.offer != 0).tolist(), self.reciprocal.tolist(), self.load.tolist(), strict=True))
+
+    def reasons_json(self) -> list[str]:
+        """Per suggestion, its reasons as JSON text (as the matches table stores them).
+
+        Suggestions share a few thousand distinct reasons at most (metres are
+        shown in hundreds), so each distinct set is written once.
+        """
+        if not len(self):
+            return []
+        hundreds = np.where(np.isnan(self.distance), -1, np.rint(np.nan_to_num(self.distance) / 100.0)).astype(np.int64)
+        lowest = self.overlap & -self.overlap  # the first slot both are free: the lowest bit, 1-based (0: none)
+        slot = np.where(lowest > 0, np.bitwise_count(np.maximum(lowest - 1, 0)) + 1, 0).astype(np.int64)
+        key = (hundreds + 1) << 5 | slot
+        for flag in (self.same_hood, self.warm, self.offer != 0, self.reciprocal, self.load == 0):
+            key = key << 1 | flag.astype(np.int64)
+        distinct, back = np.unique(key, return_inverse=True)
+        texts = []
+        for value in distinct.tolist():
+            same, warm, offer, reciprocal, fair = ((value >> shift) & 1 for shift in (4, 3, 2, 1, 0))
+            slot, hundreds = (value >> 5) & 31, (value >> 10) - 1
+            texts.append(json.dumps(reasons(None if hundreds < 0 else hundreds * 100.0, bool(same),
+                                            1 << (slot - 1) if slot else 0, bool(warm), bool(offer), bool(reciprocal),
+                                            0 if fair else 1)))
+        return [texts[i] for i in back.tolist()]
+
+    def suggestions(self) -> list[Suggestion]:
+        keys = self.reason_keys()
+        return [Suggestion(a, asker, h, o or None, s / MICRO, reasons(*key)) for a, asker, h, o, s, key in zip(
+            self.ask.tolist(), self.asker.tolist(), self.helper.tolist(), self.offer.tolist(), self.score.tolist(),
+            keys, strict=True)]
+
+
+def _pair_keys(pairs, symmetric: bool = False) -> np.ndarray:
+    """(a, b) pairs as sorted int64 keys a << 32 | b, for a membership test on arrays."""
+    values = [(a << 32) | b for a, b in pairs]
+    if symmetric:
+        values += [(b << 32) | a for a, b in pairs]
+    return np.unique(np.asarray(values, dtype=np.int64))
+
+
+def _isin(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    if not len(sorted_keys):
+        return np.zeros(len(keys), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return sorted_keys[at] == keys
+
+
+def _ramp(counts: np.ndarray) -> np.ndarray:
+    """0..n-1 for each count in turn: [2, 3] -> [0, 1, 0, 1, 2]."""
+    total = int(counts.sum())
+    return np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
+def _order(*keys: np.ndarray) -> np.ndarray:
+    """The stable sort order by several non-negative integer keys, the first the most significant."""
+    bits = [max(int(k.max()).bit_length(), 1) if len(k) else 1 for k in keys]
+    if sum(bits) > 62:
+        return np.lexsort(keys[::-1])
+    packed = np.zeros(len(keys[0]), dtype=np.int64)
+    for key, width in zip(keys, bits, strict=True):
+        packed = (packed << width) | key
+    return np.argsort(packed, kind="stable")
+
+
+def _by_person(values: dict, people: np.ndarray) -> np.ndarray:
+    """values[person] for each person (0 when absent), looked up once per distinct person."""
+    distinct, back = np.unique(people, return_inverse=True)
+    return np.asarray([values.get(p, 0) for p in distinct.tolist()], dtype=np.int64)[back]
+
+
+@dataclass
+class _Candidates:
+    ask: np.ndarray        # index into the sorted asks
+    helper: np.ndarray     # index into the sorted helpers
+    score: np.ndarray      # millionths
+    distance: np.ndarray
+    overlap: np.ndarray
+    warm: np.ndarray
+
+
+def candidates(asks: Side, helpers: Side, ctx: Context) -> _Candidates:
     """The best few helpers for every ask: near, free at the same time, never blocked or declined.
 
-    The hot loop of the matcher: per ask it looks only at the helpers of the
-    ask's category in its own and adjacent neighbourhoods, with the rules and
-    the score written out inline (the same as ``score()``, which tests compare).
+    Per ask only the helpers of its category in its own and adjacent
+    neighbourhoods are looked at: helpers are sorted into (neighbourhood,
+    category) buckets, and each ask's buckets are found by binary search.
+    ``asks`` and ``helpers`` must be in the canonical order ``match()`` sorts
+    them into.
     """
-    by_bucket: dict[tuple[int, str], list[tuple]] = {}
-    reciprocal, load = ctx.reciprocal, ctx.load
-    for h in helpers:
-        w = h.window
-        if not w.mask:
-            continue
-        static = (1.0 if h.offer is not None else 0.5) + (0.3 if h.person in reciprocal else 0.0) \
-            - 0.6 * min(load.get(h.person, 0), 5)
-        by_bucket.setdefault((h.hood, h.category), []).append(
-            (h.person, w.mask, w.start, w.end, h.lat, h.lon, h.hood, static, h.offer or 0, h))
-    taken = _index_pairs(ctx.taken)
-    blocked = _index_pairs(ctx.blocked, symmetric=True)
-    declined = _index_pairs(ctx.declined)
-    warm = _index_pairs(ctx.warm, symmetric=True)
-    max_m = ctx.max_metres
-    max_sq = max_m * max_m
-    nothing: set[int] = set()
-    near = {hood: (hood, *sorted(adjacent)) for hood, adjacent in ctx.adjacent.items()}
-    out: list[Suggestion] = []
-    for ask in asks:
-        if ctx.live_per_ask.get(ask.id, 0) >= ctx.k:
-            continue
-        asker, a_hood = ask.asker, ask.hood
-        excluded = {asker} | taken.get(ask.id, nothing) | blocked.get(asker, nothing) | declined.get(asker, nothing)
-        warm_with = warm.get(asker, nothing)
-        a_mask, a_start, a_end = ask.window.mask, ask.window.start, ask.window.end
-        a_lat, a_lon = ask.lat, ask.lon
-        kx = math.cos(math.radians(a_lat)) * 111_320.0 if a_lat is not None else 0.0
-        best: dict[int, tuple] = {}
-        for hood in near.get(a_hood, (a_hood,)):
-            same = hood == a_hood
-            for person, h_mask, h_start, h_end, h_lat, h_lon, _, static, offer, helper in by_bucket.get(
-                    (hood, ask.category), ()):
-                if person in excluded or h_start > a_end or a_start > h_end:
-                    continue
-                overlap = a_mask & h_mask
-                if not overlap:
-                    continue
-                if a_lat is not None and h_lat is not None:
-                    dx = (h_lon - a_lon) * kx
-                    dy = (h_lat - a_lat) * 111_320.0
-                    sq = dx * dx + dy * dy
-                    if sq > max_sq:
-                        continue
-                    distance = math.sqrt(sq)
-                    value = 3.0 * (1.0 - distance / max_m)
-                else:
-                    distance = None
-                    value = 1.5 if same else 1.0
-                if same:
-                    value += 0.5
-                value += min(overlap.bit_count(), 6) / 6.0 + static
-                if person in warm_with:
-                    value += 1.5
-                # one entry per person: the best of their offers and profile, ties broken the same way always
-                known = best.get(person)
-                if known is None or value > known[0][0] or (
-                        value == known[0][0] and (value, -offer, -h_mask, h_start, h_end) > known[0]):
-                    best[person] = ((value, -offer, -h_mask, h_start, h_end), person, helper, overlap, distance)
-        if not best:
-            continue
-        top = heapq.nsmallest(ctx.per_ask, best.values(), key=lambda c: (-c[0][0], c[1]))
-        out.extend(Suggestion(ask.id, asker, person, helper.offer, round(key[0], 6), (ask, helper, overlap, distance))
-                   for key, person, helper, overlap, distance in top)
-    return out
+    hoods = np.unique(np.concatenate([asks.hood, helpers.hood, np.asarray(list(ctx.adjacent), dtype=np.int64)]))
+    code = {h: i for i, h in enumerate(hoods.tolist())}
+    near_lists = [[i, *sorted(code[a] for a in ctx.adjacent.get(h, ()) if a in code)]
+                  for i, h in enumerate(hoods.tolist())]
+    near_len = np.asarray([len(n) for n in near_lists], dtype=np.int64)
+    near_ptr = np.cumsum(near_len) - near_len
+    near_flat = np.asarray([c for n in near_lists for c in n], dtype=np.int64)
+    categories = int(max(asks.category.max(initial=0), helpers.category.max(initial=0))) + 1
+
+    bucket = np.searchsorted(hoods, helpers.hood) * categories + helpers.category
+    by_bucket = np.argsort(bucket, kind="stable")  # within a bucket: canonical order
+    keys = bucket[by_bucket]
+    h_person, h_hood = helpers.person[by_bucket], helpers.hood[by_bucket]
+    h_lat, h_lon, h_mask = helpers.lat[by_bucket], helpers.lon[by_bucket], helpers.mask[by_bucket]
+    h_start, h_end = helpers.start[by_bucket], helpers.end[by_bucket]
+    static = (np.where(helpers.post != 0, 1.0, 0.5)
+              + np.where(np.isin(helpers.person, np.fromiter(ctx.reciprocal, dtype=np.int64)), 0.3, 0.0)
+              - 0.6 * np.minimum(_by_person(ctx.load, helpers.person), 5))[by_bucket]
+    # a person with two ways to help in a category (an offer and their profile, say) is suggested once: their best
+    _, back, counts = np.unique(helpers.person * categories + helpers.category, return_inverse=True,
+                                return_counts=True)
+    twin = (counts[back] > 1)[by_bucket]
+
+    excluded = _pair_keys(ctx.blocked, symmetric=True)
+    excluded = np.union1d(excluded, _pair_keys(ctx.declined))
+    taken = _pair_keys(ctx.taken)
+    warm = _pair_keys(ctx.warm)
+    live = np.asarray([ctx.live_per_ask.get(a, 0) for a in asks.post.tolist()], dtype=np.int64) \
+        if ctx.live_per_ask else np.zeros(len(asks), dtype=np.int64)
+    open_asks = np.flatnonzero(live < ctx.k)
+    a_code = np.searchsorted(hoods, asks.hood)
+    a_kx = np.cos(np.radians(asks.lat)) * 111_320.0
+    max_m = float(ctx.max_metres)
+    people = np.unique(helpers.person)
+
+    found = []
+    for first in range(0, len(open_asks), CHUNK):
+        chunk = open_asks[first:first + CHUNK]
+        # every (ask, near neighbourhood), then every helper in that bucket
+        counts = near_len[a_code[chunk]]
+        ask_rows = np.repeat(chunk, counts)
+        near = near_flat[np.repeat(near_ptr[a_code[chunk]], counts) + _ramp(counts)]
+        wanted = near * categories + asks.category[ask_rows]
+        low = np.searchsorted(keys, wanted, "left")
+        counts = np.searchsorted(keys, wanted, "right") - low
+        pa = np.repeat(ask_rows, counts)
+        ph = np.repeat(low, counts) + _ramp(counts)
+        # the cheap rules first, on all pairs
+        asker = asks.person[pa]
+        overlap = asks.mask[pa] & h_mask[ph]
+        ok = (h_person[ph] != asker) & (overlap != 0) & (h_start[ph] <= asks.end[pa]) & (asks.start[pa] <= h_end[ph])
+        keep = np.flatnonzero(ok)
+        pa, ph, asker, overlap = pa[keep], ph[keep], asker[keep], overlap[keep]
+        person = h_person[ph]
+        dx = (h_lon[ph] - asks.lon[pa]) * a_kx[pa]
+        dy = (h_lat[ph] - asks.lat[pa]) * 111_320.0
+        with np.errstate(invalid="ignore"):
+            distance = np.sqrt(dx * dx + dy * dy)  # NaN where either side has no location
+            ok = ~(distance > max_m)
+        if len(excluded):
+            ok &= ~_isin((asker << 32) | person, excluded)
+        if len(taken):
+            ok &= ~_isin((asks.post[pa] << 32) | person, taken)
+        keep = np.flatnonzero(ok)
+        pa, ph, asker, overlap, person, distance = (pa[keep], ph[keep], asker[keep], overlap[keep], person[keep],
+                                                    distance[keep])
+        same = h_hood[ph] == asks.hood[pa]
+        known = ~np.isnan(distance)
+        value = np.where(known, 3.0 * (1.0 - np.where(known, distance, 0.0) / max_m), np.where(same, 1.5, 1.0))
+        value += np.where(same, 0.5, 0.0) + np.minimum(np.bitwise_count(overlap), 6) / 6.0 + static[ph]
+        is_warm = _isin((np.minimum(asker, person) << 32) | np.maximum(asker, person), warm) if len(warm) else \
+            np.zeros(len(pa), dtype=bool)
+        value += np.where(is_warm, 1.5, 0.0)
+        micro = np.rint(value * MICRO).astype(np.int64)
+
+        # twins: per (ask, person) keep the best row, the first in canonical order on a tie
+        twins = twin[ph]
+        if twins.any():
+            rows = np.flatnonzero(twins)
+            rows = rows[np.lexsort((by_bucket[ph[rows]], -micro[rows], person[rows], pa[rows]))]
+            first = np.concatenate([[True], (pa[rows][1:] != pa[rows][:-1]) | (person[rows][1:] != person[rows][:-1])])
+            keep = np.sort(np.concatenate([np.flatnonzero(~twins), rows[first]]))
+            pa, ph, person, overlap, distance, is_warm, micro = (pa[keep], ph[keep], person[keep], overlap[keep],
+                                                                 distance[keep], is_warm[keep], micro[keep])
+        # the best ``per_ask`` per ask: by score, then person
+        order = _order(pa - chunk[0], micro.max(initial=0) - micro, np.searchsorted(people, person))
+        pa_sorted = pa[order]
+        rank = np.arange(len(order)) - np.searchsorted(pa_sorted, pa_sorted, "left")
+        keep = order[rank < ctx.per_ask]
+        found.append(_Candidates(pa[keep], by_bucket[ph[keep]], micro[keep], distance[keep], overlap[keep],
+                                 is_warm[keep]))
+    if not found:
+        empty = np.zeros(0, dtype=np.int64)
+        return _Candidates(empty, empty, empty, np.zeros(0), empty, np.zeros(0, dtype=bool))
+    return _Candidates(*(np.concatenate([getattr(c, name) for c in found])
+                         for name in ("ask", "helper", "score", "distance", "overlap", "warm")))
 
 
-def assign(suggestions: list[Suggestion], ctx: Context) -> list[Suggestion]:
+def assign(found: _Candidates, asks: Side, helpers: Side, ctx: Context) -> Chosen:
     """Best pairs first, at most k per ask (counting live ones) and m new per helper this week."""
-    per_ask = dict(ctx.live_per_ask)
-    per_helper = dict(ctx.proposals_this_week)
+    people, person_code = np.unique(helpers.person, return_inverse=True)
+    code = person_code[found.helper]
+    order = _order(found.score.max(initial=0) - found.score, found.ask, code).tolist()
+    per_ask = [ctx.live_per_ask.get(a, 0) for a in asks.post.tolist()] if ctx.live_per_ask else [0] * len(asks)
+    per_helper = [ctx.proposals_this_week.get(p, 0) for p in people.tolist()]
     offers_used = set(ctx.taken_offers)
-    chosen = []
-    for s in sorted(suggestions, key=lambda s: (-s.score, s.ask, s.helper)):
-        if per_ask.get(s.ask, 0) >= ctx.k or per_helper.get(s.helper, 0) >= ctx.m:
+    ask_of, code_of = found.ask.tolist(), code.tolist()
+    offer_of, asker_of = helpers.post[found.helper].tolist(), asks.person[found.ask].tolist()
+    k, m = ctx.k, ctx.m
+    chosen, offers = [], []
+    for i in order:
+        a, p = ask_of[i], code_of[i]
+        if per_ask[a] >= k or per_helper[p] >= m:
             continue
-        per_ask[s.ask] = per_ask.get(s.ask, 0) + 1
-        per_helper[s.helper] = per_helper.get(s.helper, 0) + 1
-        if s.offer is not None:
-            if (s.offer, s.asker) in offers_used:
-                # one offer is linked to one asker once (two asks of the same person): suggest the person only
-                s = replace(s, offer=None)
+        per_ask[a] += 1
+        per_helper[p] += 1
+        offer = offer_of[i]
+        if offer:
+            if (offer, asker_of[i]) in offers_used:
+                offer = 0  # one offer is linked to one asker once (two asks of the same person): the person only
             else:
-                offers_used.add((s.offer, s.asker))
-        chosen.append(s)
-    return chosen
+                offers_used.add((offer, asker_of[i]))
+        chosen.append(i)
+        offers.append(offer)
+    index = np.asarray(chosen, dtype=np.int64)
+    ask_rows, helper_rows = found.ask[index], found.helper[index]
+    helper = helpers.person[helper_rows]
+    return Chosen(
+        ask=asks.post[ask_rows], asker=asks.person[ask_rows], helper=helper, offer=np.asarray(offers, dtype=np.int64),
+        score=found.score[index], distance=found.distance[index], same_hood=helpers.hood[helper_rows] == asks.hood[
+            ask_rows], overlap=found.overlap[index], warm=found.warm[index],
+        reciprocal=np.isin(helper, np.fromiter(ctx.reciprocal, dtype=np.int64)),
+        load=_by_person(ctx.load, helper))
+
+
+def canonical(asks: Side, helpers: Side) -> tuple[Side, Side]:
+    """Asks by id, helpers by person and then every other column: the result cannot depend on input order."""
+    helpers = helpers.take(np.flatnonzero(helpers.mask != 0))
+    order = np.lexsort((helpers.lon, helpers.lat, helpers.category, helpers.hood, helpers.end, helpers.start,
+                        helpers.mask, helpers.post, helpers.person))
+    return asks.take(np.argsort(asks.post, kind="stable")), helpers.take(order)
+
+
+def match_sides(asks: Side, helpers: Side, ctx: Context) -> Chosen:
+    """Candidates, then the global assignment."""
+    asks, helpers = canonical(asks, helpers)
+    return assign(candidates(asks, helpers, ctx), asks, helpers, ctx)
 
 
 def match(asks: list[Ask], helpers: list[Helper], ctx: Context) -> list[Suggestion]:
-    """Candidates, then the global assignment; only the chosen suggestions are put into words."""
-    return [replace(s, reasons=explain(*s.reasons, ctx)) for s in assign(candidates(asks, helpers, ctx), ctx)]
+    """The matcher on objects (tests, small callers): the same as on columns."""
+    codes = Codes()
+    return match_sides(asks_side(asks, codes), helpers_side(helpers, codes), ctx).suggestions()

@@ -1,13 +1,28 @@
-"""Build the matcher's inputs from the database in a handful of column queries (no ORM objects)."""
+"""Build the matcher's inputs from the database in a handful of column queries, straight into numpy columns."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import numpy as np
 import sqlalchemy as sa
 
 from buurthulp.accounts.models import InterestDirection, Neighbour, NeighbourInterest
-from buurthulp.matching.engine import Ask, Context, Helper, Window, pair, window_once, window_period, window_weekly
+from buurthulp.matching.engine import (
+    ALL_PARTS,
+    FAR_FUTURE_DAY,
+    FAR_PAST_DAY,
+    FULL_WEEK,
+    PARTS,
+    Codes,
+    Context,
+    Side,
+    Window,
+    pair,
+    window_once,
+    window_period,
+    window_weekly,
+)
 from buurthulp.neighbourhoods.models import neighbourhood_adjacency
 from buurthulp.posts.models import (
     LIVE_MATCH_STATUSES,
@@ -48,14 +63,39 @@ def open_posts(session, now: datetime, kind: PostKind):
     ).all()
 
 
-def load(session, now: datetime, *, max_metres: float, k: int, m: int) -> tuple[list[Ask], list[Helper], Context]:
-    """Open asks, the helpers who could take them, and what the matcher must respect."""
-    today = local_today(now)
-    asks = [Ask(r.id, r.author_id, r.neighbourhood_id, str(r.category), r.latitude, r.longitude, post_window(r, today))
-            for r in open_posts(session, now, PostKind.ASK)]
-    helpers = [Helper(r.author_id, r.neighbourhood_id, str(r.category), r.latitude, r.longitude,
-                      post_window(r, today), offer=r.id)
-               for r in open_posts(session, now, PostKind.OFFER)]
+def _days(values, missing: int) -> np.ndarray:
+    return np.fromiter((missing if d is None else d.toordinal() for d in values), dtype=np.int64, count=len(values))
+
+
+def post_side(rows, today: int, codes: Codes) -> Side:
+    """Open posts as columns, with their windows worked out on the columns (as ``post_window`` does per row)."""
+    if not rows:
+        return Side.build(*([] for _ in range(9)))
+    (ids, authors, hoods, categories, lats, lons, timings, on_dates, day_parts, period_starts, period_ends, slots,
+     untils) = zip(*rows, strict=True)
+    once = np.asarray([t == Timing.ONCE for t in timings], dtype=bool)
+    flexible = np.asarray([t == Timing.FLEXIBLE for t in timings], dtype=bool)
+    on = _days(on_dates, today)
+    part = np.asarray([-1 if p is None else p for p in day_parts], dtype=np.int64)
+    once_mask = np.where(part < 0, ALL_PARTS, 1 << np.maximum(part, 0)) << ((on - 1) % 7 * PARTS)
+    begin = np.maximum(_days(period_starts, today), today)
+    finish = _days(period_ends, today)
+    span = finish - begin
+    flexible_mask = np.where(span >= 6, FULL_WEEK, 0)
+    for day in range(6):  # a period shorter than a week: the weekdays it covers
+        flexible_mask |= np.where((span < 6) & (day <= span), ALL_PARTS << ((begin - 1 + day) % 7 * PARTS), 0)
+    mask = np.where(once, once_mask, np.where(flexible, flexible_mask, np.asarray(slots, dtype=np.int64)))
+    start = np.where(once, on, np.where(flexible, begin, today))
+    end = np.where(once, on, np.where(flexible, finish, _days(untils, FAR_FUTURE_DAY)))
+    return Side.build(authors, hoods, [codes(c) for c in categories], lats, lons, mask, start, end, ids)
+
+
+def load(session, now: datetime, *, max_metres: float, k: int, m: int) -> tuple[Side, Side, Context]:
+    """Open asks, the helpers who could take them (as columns), and what the matcher must respect."""
+    today = local_today(now).toordinal()
+    codes = Codes()
+    asks = post_side(open_posts(session, now, PostKind.ASK), today, codes)
+    helpers = post_side(open_posts(session, now, PostKind.OFFER), today, codes)
     likers = session.execute(
         sa.select(Neighbour.id, Neighbour.neighbourhood_id, NeighbourInterest.category, Neighbour.latitude,
                   Neighbour.longitude, Neighbour.availability)
@@ -63,10 +103,13 @@ def load(session, now: datetime, *, max_metres: float, k: int, m: int) -> tuple[
         .where(NeighbourInterest.direction == InterestDirection.OFFER, Neighbour.deleted_at.is_(None),
                Neighbour.neighbourhood_id.is_not(None), Neighbour.availability != 0,
                sa.or_(Neighbour.email_confirmed_at.is_not(None), Neighbour.email.is_(None)))
-        .order_by(Neighbour.id, NeighbourInterest.category)
     ).all()
-    helpers += [Helper(r.id, r.neighbourhood_id, str(r.category), r.latitude, r.longitude, Window(r.availability))
-                for r in likers]
+    if likers:
+        people, hoods, categories, lats, lons, availability = zip(*likers, strict=True)
+        n = len(likers)
+        helpers = Side.concat(helpers, Side.build(
+            people, hoods, [codes(c) for c in categories], lats, lons, availability, np.full(n, FAR_PAST_DAY),
+            np.full(n, FAR_FUTURE_DAY), np.zeros(n, dtype=np.int64)))
 
     adjacent: dict[int, set[int]] = {}
     for a, b in session.execute(sa.select(neighbourhood_adjacency.c.neighbourhood_id,
@@ -96,7 +139,6 @@ def load(session, now: datetime, *, max_metres: float, k: int, m: int) -> tuple[
             ctx.proposals_this_week[helper] = ctx.proposals_this_week.get(helper, 0) + 1
     askers = set(session.scalars(sa.select(NeighbourInterest.neighbour_id)
                                  .where(NeighbourInterest.direction == InterestDirection.ASK)))
-    askers |= {a.asker for a in asks}
-    offerers = {h.person for h in helpers}
-    ctx.reciprocal = askers & offerers
+    askers.update(asks.person.tolist())
+    ctx.reciprocal = askers.intersection(helpers.person.tolist())
     return asks, helpers, ctx

@@ -147,7 +147,8 @@ class Match(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     ask_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("post.id", ondelete="CASCADE"))
-    offer_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    # no index of its own: uq_match_offer_id_asker_id starts with offer_id
+    offer_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("post.id", ondelete="CASCADE"))
     asker_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("neighbour.id", ondelete="CASCADE"))
     helper_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("neighbour.id", ondelete="CASCADE"))
     source: so.Mapped[MatchSource] = so.mapped_column(str_enum(MatchSource))
