@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -358,14 +358,16 @@ class _Candidates:
     warm: np.ndarray
 
 
-def candidates(asks: Side, helpers: Side, ctx: Context) -> _Candidates:
-    """The best few helpers for every ask: near, free at the same time, never blocked or declined.
+def candidates(asks: Side, helpers: Side, ctx: Context, rows: np.ndarray | None = None
+               ) -> tuple[_Candidates, np.ndarray]:
+    """The best few helpers for every ask (or the asks at ``rows``): near, free at the same time, not blocked, etc.
 
     Per ask only the helpers of its category in its own and adjacent
     neighbourhoods are looked at: helpers are sorted into (neighbourhood,
     category) buckets, and each ask's buckets are found by binary search.
-    ``asks`` and ``helpers`` must be in the canonical order ``match()`` sorts
-    them into.
+    Helpers at their weekly cap are left out. ``asks`` and ``helpers`` must be
+    in the canonical order ``match_sides()`` sorts them into. Also returns the
+    asks that had more candidates than the ``per_ask`` kept.
     """
     hoods = np.unique(np.concatenate([asks.hood, helpers.hood, np.asarray(list(ctx.adjacent), dtype=np.int64)]))
     code = {h: i for i, h in enumerate(hoods.tolist())}
@@ -389,6 +391,7 @@ def candidates(asks: Side, helpers: Side, ctx: Context) -> _Candidates:
     _, back, counts = np.unique(helpers.person * categories + helpers.category, return_inverse=True,
                                 return_counts=True)
     twin = (counts[back] > 1)[by_bucket]
+    usable = (_by_person(ctx.proposals_this_week, helpers.person) < ctx.m)[by_bucket]
 
     excluded = _pair_keys(ctx.blocked, symmetric=True)
     excluded = np.union1d(excluded, _pair_keys(ctx.declined))
@@ -396,13 +399,13 @@ def candidates(asks: Side, helpers: Side, ctx: Context) -> _Candidates:
     warm = _pair_keys(ctx.warm)
     live = np.asarray([ctx.live_per_ask.get(a, 0) for a in asks.post.tolist()], dtype=np.int64) \
         if ctx.live_per_ask else np.zeros(len(asks), dtype=np.int64)
-    open_asks = np.flatnonzero(live < ctx.k)
+    open_asks = np.flatnonzero(live < ctx.k) if rows is None else rows[live[rows] < ctx.k]
     a_code = np.searchsorted(hoods, asks.hood)
     a_kx = np.cos(np.radians(asks.lat)) * 111_320.0
     max_m = float(ctx.max_metres)
     people = np.unique(helpers.person)
 
-    found = []
+    found, truncated = [], []
     for first in range(0, len(open_asks), CHUNK):
         chunk = open_asks[first:first + CHUNK]
         # every (ask, near neighbourhood), then every helper in that bucket
@@ -417,7 +420,8 @@ def candidates(asks: Side, helpers: Side, ctx: Context) -> _Candidates:
         # the cheap rules first, on all pairs
         asker = asks.person[pa]
         overlap = asks.mask[pa] & h_mask[ph]
-        ok = (h_person[ph] != asker) & (overlap != 0) & (h_start[ph] <= asks.end[pa]) & (asks.start[pa] <= h_end[ph])
+        ok = (h_person[ph] != asker) & (overlap != 0) & (h_start[ph] <= asks.end[pa]) & (asks.start[pa] <= h_end[ph]) \
+            & usable[ph]
         keep = np.flatnonzero(ok)
         pa, ph, asker, overlap = pa[keep], ph[keep], asker[keep], overlap[keep]
         person = h_person[ph]
@@ -456,26 +460,31 @@ def candidates(asks: Side, helpers: Side, ctx: Context) -> _Candidates:
         pa_sorted = pa[order]
         rank = np.arange(len(order)) - np.searchsorted(pa_sorted, pa_sorted, "left")
         keep = order[rank < ctx.per_ask]
+        truncated.append(pa_sorted[rank == ctx.per_ask])
         found.append(_Candidates(pa[keep], by_bucket[ph[keep]], micro[keep], distance[keep], overlap[keep],
                                  is_warm[keep]))
     if not found:
         empty = np.zeros(0, dtype=np.int64)
-        return _Candidates(empty, empty, empty, np.zeros(0), empty, np.zeros(0, dtype=bool))
+        return _Candidates(empty, empty, empty, np.zeros(0), empty, np.zeros(0, dtype=bool)), empty
     return _Candidates(*(np.concatenate([getattr(c, name) for c in found])
-                         for name in ("ask", "helper", "score", "distance", "overlap", "warm")))
+                         for name in ("ask", "helper", "score", "distance", "overlap", "warm"))), np.concatenate(truncated)
 
 
-def assign(found: _Candidates, asks: Side, helpers: Side, ctx: Context) -> Chosen:
-    """Best pairs first, at most k per ask (counting live ones) and m new per helper this week."""
+def assign(found: _Candidates, asks: Side, helpers: Side, state: Context) -> Chosen:
+    """Best pairs first, at most k per ask (counting live ones) and m new per helper this week.
+
+    ``state`` is updated with what is chosen: the pairs taken, and the counts per ask and per helper.
+    """
     people, person_code = np.unique(helpers.person, return_inverse=True)
     code = person_code[found.helper]
     order = _order(found.score.max(initial=0) - found.score, found.ask, code).tolist()
-    per_ask = [ctx.live_per_ask.get(a, 0) for a in asks.post.tolist()] if ctx.live_per_ask else [0] * len(asks)
-    per_helper = [ctx.proposals_this_week.get(p, 0) for p in people.tolist()]
-    offers_used = set(ctx.taken_offers)
+    ask_ids, person_ids = asks.post.tolist(), people.tolist()
+    per_ask = [state.live_per_ask.get(a, 0) for a in ask_ids]
+    per_helper = [state.proposals_this_week.get(p, 0) for p in person_ids]
+    offers_used = state.taken_offers
     ask_of, code_of = found.ask.tolist(), code.tolist()
     offer_of, asker_of = helpers.post[found.helper].tolist(), asks.person[found.ask].tolist()
-    k, m = ctx.k, ctx.m
+    k, m = state.k, state.m
     chosen, offers = [], []
     for i in order:
         a, p = ask_of[i], code_of[i]
@@ -483,6 +492,9 @@ def assign(found: _Candidates, asks: Side, helpers: Side, ctx: Context) -> Chose
             continue
         per_ask[a] += 1
         per_helper[p] += 1
+        state.live_per_ask[ask_ids[a]] = per_ask[a]
+        state.proposals_this_week[person_ids[p]] = per_helper[p]
+        state.taken.add((ask_ids[a], person_ids[p]))
         offer = offer_of[i]
         if offer:
             if (offer, asker_of[i]) in offers_used:
@@ -498,8 +510,8 @@ def assign(found: _Candidates, asks: Side, helpers: Side, ctx: Context) -> Chose
         ask=asks.post[ask_rows], asker=asks.person[ask_rows], helper=helper, offer=np.asarray(offers, dtype=np.int64),
         score=found.score[index], distance=found.distance[index], same_hood=helpers.hood[helper_rows] == asks.hood[
             ask_rows], overlap=found.overlap[index], warm=found.warm[index],
-        reciprocal=np.isin(helper, np.fromiter(ctx.reciprocal, dtype=np.int64)),
-        load=_by_person(ctx.load, helper))
+        reciprocal=np.isin(helper, np.fromiter(state.reciprocal, dtype=np.int64)),
+        load=_by_person(state.load, helper))
 
 
 def canonical(asks: Side, helpers: Side) -> tuple[Side, Side]:
@@ -511,9 +523,22 @@ def canonical(asks: Side, helpers: Side) -> tuple[Side, Side]:
 
 
 def match_sides(asks: Side, helpers: Side, ctx: Context) -> Chosen:
-    """Candidates, then the global assignment."""
+    """Candidates, then the global assignment, in rounds until no ask with room has a helper left.
+
+    Only the best ``per_ask`` candidates of an ask go into a round. An ask
+    that still has room afterwards, while it had more candidates, gets another
+    round with the ones used or capped left out; so a run leaves nothing a
+    rerun on the same data would still suggest.
+    """
     asks, helpers = canonical(asks, helpers)
-    return assign(candidates(asks, helpers, ctx), asks, helpers, ctx)
+    state = replace(ctx, taken=set(ctx.taken), taken_offers=set(ctx.taken_offers),
+                    live_per_ask=dict(ctx.live_per_ask), proposals_this_week=dict(ctx.proposals_this_week))
+    rounds, rows = [], None
+    while rows is None or len(rows):
+        found, truncated = candidates(asks, helpers, state, rows)
+        rounds.append(assign(found, asks, helpers, state))
+        rows = truncated
+    return Chosen(*(np.concatenate([getattr(c, f.name) for c in rounds]) for f in fields(Chosen)))
 
 
 def match(asks: list[Ask], helpers: list[Helper], ctx: Context) -> list[Suggestion]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections import namedtuple
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,6 +24,8 @@ from buurthulp.matching.engine import (
     pair,
     score,
 )
+from buurthulp.matching.load import post_side, post_window
+from buurthulp.posts.models import Timing
 
 TODAY = date(2026, 12, 1)
 CATEGORIES = ["klussen", "vervoer", "gezelschap"]
@@ -65,7 +68,9 @@ def worlds(draw):
                   reciprocal=set(draw(st.lists(st.integers(0, people - 1), max_size=4))),
                   load={p: draw(st.integers(0, 3)) for p in range(people)}, live_per_ask={}, proposals_this_week={},
                   max_metres=draw(st.sampled_from([500.0, 1500.0, 3000.0])), k=draw(st.integers(1, 3)),
-                  m=draw(st.integers(1, 2)))
+                  m=draw(st.integers(1, 2)),
+                  # few candidates kept per ask, so that keeping only the best few is tested at this small scale too
+                  per_ask=draw(st.sampled_from([1, 2, 8])))
     return asks, helpers, ctx, home
 
 
@@ -167,3 +172,34 @@ def test_near_and_warm_rank_higher_and_say_why():
     near = next(s for s in match(asks, helpers, ctx) if s.helper == 21)
     assert {"code": "distance", "metres": 300} in near.reasons
     assert any(r["code"] == "time" for r in near.reasons)
+
+
+PostRow = namedtuple("PostRow", "id author_id neighbourhood_id category latitude longitude timing on_date day_part "
+                                "period_start period_end weekly_slots weekly_until")
+
+
+@st.composite
+def post_rows(draw):
+    day = st.dates(TODAY - timedelta(days=10), TODAY + timedelta(days=40))
+    timing = draw(st.sampled_from(list(Timing)))
+    row = dict(id=draw(st.integers(1, 10**6)), author_id=1, neighbourhood_id=1, category="klussen", latitude=None,
+               longitude=None, timing=timing, on_date=None, day_part=None, period_start=None, period_end=None,
+               weekly_slots=0, weekly_until=None)
+    if timing == Timing.ONCE:
+        row.update(on_date=draw(day), day_part=draw(st.one_of(st.none(), st.integers(0, 2))))
+    elif timing == Timing.FLEXIBLE:
+        start = draw(day)
+        row.update(period_start=start, period_end=start + timedelta(days=draw(st.integers(0, 12))))
+    else:
+        row.update(weekly_slots=draw(st.integers(1, (1 << 21) - 1)), weekly_until=draw(st.one_of(st.none(), day)))
+    return PostRow(**row)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(post_rows(), max_size=12))
+def test_windows_on_columns_are_the_windows_of_each_post(rows):
+    side = post_side(rows, TODAY.toordinal(), Codes())
+    for i, row in enumerate(rows):
+        window = post_window(row, TODAY)
+        assert (side.mask[i], side.start[i], side.end[i]) == (
+            window.mask, window.start.toordinal(), window.end.toordinal()), row
