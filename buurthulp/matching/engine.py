@@ -476,36 +476,31 @@ def assign(found: _Candidates, asks: Side, helpers: Side, state: Context) -> Cho
     ``state`` is updated with what is chosen: the pairs taken, and the counts per ask and per helper.
     """
     people, person_code = np.unique(helpers.person, return_inverse=True)
-    code = person_code[found.helper]
-    order = _order(found.score.max(initial=0) - found.score, found.ask, code).tolist()
+    order = _order(found.score.max(initial=0) - found.score, found.ask, person_code[found.helper])
     ask_ids, person_ids = asks.post.tolist(), people.tolist()
     per_ask = [state.live_per_ask.get(a, 0) for a in ask_ids]
     per_helper = [state.proposals_this_week.get(p, 0) for p in person_ids]
-    offers_used = state.taken_offers
-    ask_of, code_of = found.ask.tolist(), code.tolist()
-    offer_of, asker_of = helpers.post[found.helper].tolist(), asks.person[found.ask].tolist()
     k, m = state.k, state.m
-    chosen, offers = [], []
-    for i in order:
-        a, p = ask_of[i], code_of[i]
-        if per_ask[a] >= k or per_helper[p] >= m:
-            continue
-        per_ask[a] += 1
-        per_helper[p] += 1
-        state.live_per_ask[ask_ids[a]] = per_ask[a]
-        state.proposals_this_week[person_ids[p]] = per_helper[p]
-        state.taken.add((ask_ids[a], person_ids[p]))
-        offer = offer_of[i]
-        if offer:
-            if (offer, asker_of[i]) in offers_used:
-                offer = 0  # one offer is linked to one asker once (two asks of the same person): the person only
-            else:
-                offers_used.add((offer, asker_of[i]))
-        chosen.append(i)
-        offers.append(offer)
-    index = np.asarray(chosen, dtype=np.int64)
+    taken = []
+    for position, (a, p) in enumerate(zip(found.ask[order].tolist(), person_code[found.helper[order]].tolist(),
+                                          strict=True)):
+        if per_ask[a] < k and per_helper[p] < m:
+            per_ask[a] += 1
+            per_helper[p] += 1
+            taken.append(position)
+    index = order[np.asarray(taken, dtype=np.int64)]  # in the order they were taken
     ask_rows, helper_rows = found.ask[index], found.helper[index]
     helper = helpers.person[helper_rows]
+    state.live_per_ask.update((ask_ids[a], per_ask[a]) for a in np.unique(ask_rows).tolist())
+    state.proposals_this_week.update((person_ids[p], per_helper[p]) for p in np.unique(person_code[helper_rows]).tolist())
+    state.taken.update(zip(asks.post[ask_rows].tolist(), helper.tolist(), strict=True))
+    offers = helpers.post[helper_rows].tolist()
+    for i, (offer, asker) in enumerate(zip(offers, asks.person[ask_rows].tolist(), strict=True)):
+        if offer:
+            if (offer, asker) in state.taken_offers:
+                offers[i] = 0  # one offer is linked to one asker once (two asks of the same person): the person only
+            else:
+                state.taken_offers.add((offer, asker))
     return Chosen(
         ask=asks.post[ask_rows], asker=asks.person[ask_rows], helper=helper, offer=np.asarray(offers, dtype=np.int64),
         score=found.score[index], distance=found.distance[index], same_hood=helpers.hood[helper_rows] == asks.hood[
