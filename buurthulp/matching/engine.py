@@ -239,6 +239,13 @@ class Codes(dict):
             code = self[name] = len(self)
         return code
 
+    def column(self, names) -> np.ndarray:
+        """The codes of many names: each distinct name is coded once, the rest is a dictionary lookup."""
+        for name in set(names):
+            if name not in self:
+                self[name] = self(name)  # a StrEnum member and its value are the same key
+        return np.fromiter(map(self.__getitem__, names), dtype=np.int64, count=len(names))
+
 
 def asks_side(asks: list[Ask], codes: Codes) -> Side:
     return Side.build([a.asker for a in asks], [a.hood for a in asks], [codes(a.category) for a in asks],

@@ -64,7 +64,11 @@ def open_posts(session, now: datetime, kind: PostKind):
     ).all()
 
 
+TIMING_CODES = {Timing.ONCE: 0, Timing.FLEXIBLE: 1, Timing.WEEKLY: 2}
+
+
 def _days(values, missing: int) -> np.ndarray:
+    """Dates as day ordinals, ``missing`` for None."""
     return np.fromiter((missing if d is None else d.toordinal() for d in values), dtype=np.int64, count=len(values))
 
 
@@ -74,10 +78,10 @@ def post_side(rows, today: int, codes: Codes) -> Side:
         return Side.build(*([] for _ in range(9)))
     (ids, authors, hoods, categories, lats, lons, timings, on_dates, day_parts, period_starts, period_ends, slots,
      untils) = zip(*rows, strict=True)
-    once = np.asarray([t == Timing.ONCE for t in timings], dtype=bool)
-    flexible = np.asarray([t == Timing.FLEXIBLE for t in timings], dtype=bool)
+    timing = np.fromiter(map(TIMING_CODES.__getitem__, timings), dtype=np.int64, count=len(rows))
+    once, flexible = timing == 0, timing == 1
     on = _days(on_dates, today)
-    part = np.asarray([-1 if p is None else p for p in day_parts], dtype=np.int64)
+    part = np.nan_to_num(np.asarray(day_parts, dtype=np.float64), nan=-1).astype(np.int64)
     once_mask = np.where(part < 0, ALL_PARTS, 1 << np.maximum(part, 0)) << ((on - 1) % 7 * PARTS)
     begin = np.maximum(_days(period_starts, today), today)
     finish = _days(period_ends, today)
@@ -88,7 +92,7 @@ def post_side(rows, today: int, codes: Codes) -> Side:
     mask = np.where(once, once_mask, np.where(flexible, flexible_mask, np.asarray(slots, dtype=np.int64)))
     start = np.where(once, on, np.where(flexible, begin, today))
     end = np.where(once, on, np.where(flexible, finish, _days(untils, FAR_FUTURE_DAY)))
-    return Side.build(authors, hoods, [codes(c) for c in categories], lats, lons, mask, start, end, ids)
+    return Side.build(authors, hoods, codes.column(categories), lats, lons, mask, start, end, ids)
 
 
 def load(session, now: datetime, *, max_metres: float, k: int, m: int) -> tuple[Side, Side, Context]:
@@ -110,7 +114,7 @@ def load(session, now: datetime, *, max_metres: float, k: int, m: int) -> tuple[
         people, hoods, categories, lats, lons, availability = zip(*likers, strict=True)
         n = len(likers)
         helpers = Side.concat(helpers, Side.build(
-            people, hoods, [codes(c) for c in categories], lats, lons, availability, np.full(n, FAR_PAST_DAY),
+            people, hoods, codes.column(categories), lats, lons, availability, np.full(n, FAR_PAST_DAY),
             np.full(n, FAR_FUTURE_DAY), np.zeros(n, dtype=np.int64)))
 
     adjacent: dict[int, set[int]] = {}
