@@ -128,7 +128,7 @@ def pair(a: int, b: int) -> tuple[int, int]:
 
 
 def metres(lat1, lon1, lat2, lon2) -> float:
-    """Metres from the first point (an ask) to the second, as ``candidates()`` measures them."""
+    """Metres from the first point (an ask) to the second, as ``Pool.candidates()`` measures them."""
     dx = (lon2 - lon1) * math.cos(math.radians(lat1)) * 111_320.0
     dy = (lat2 - lat1) * 111_320.0
     return math.sqrt(dx * dx + dy * dy)
@@ -365,122 +365,136 @@ class _Candidates:
     warm: np.ndarray
 
 
-def candidates(asks: Side, helpers: Side, ctx: Context, rows: np.ndarray | None = None
-               ) -> tuple[_Candidates, np.ndarray]:
-    """The best few helpers for every ask (or the asks at ``rows``): near, free at the same time, not blocked, etc.
+class Pool:
+    """The helpers sorted into (neighbourhood, category) buckets, with all that stays the same between rounds.
 
-    Per ask only the helpers of its category in its own and adjacent
-    neighbourhoods are looked at: helpers are sorted into (neighbourhood,
-    category) buckets, and each ask's buckets are found by binary search.
-    Helpers at their weekly cap are left out. ``asks`` and ``helpers`` must be
-    in the canonical order ``match_sides()`` sorts them into. Also returns the
-    asks that had more candidates than the ``per_ask`` kept.
+    ``asks`` and ``helpers`` must be in the canonical order ``canonical()`` sorts them into.
     """
-    hoods = np.unique(np.concatenate([asks.hood, helpers.hood, np.asarray(list(ctx.adjacent), dtype=np.int64)]))
-    code = {h: i for i, h in enumerate(hoods.tolist())}
-    near_lists = [[i, *sorted(code[a] for a in ctx.adjacent.get(h, ()) if a in code)]
-                  for i, h in enumerate(hoods.tolist())]
-    near_len = np.asarray([len(n) for n in near_lists], dtype=np.int64)
-    near_ptr = np.cumsum(near_len) - near_len
-    near_flat = np.asarray([c for n in near_lists for c in n], dtype=np.int64)
-    categories = int(max(asks.category.max(initial=0), helpers.category.max(initial=0))) + 1
 
-    bucket = np.searchsorted(hoods, helpers.hood) * categories + helpers.category
-    by_bucket = np.argsort(bucket, kind="stable")  # within a bucket: canonical order
-    keys = bucket[by_bucket]
-    h_person, h_hood = helpers.person[by_bucket], helpers.hood[by_bucket]
-    h_lat, h_lon, h_mask = helpers.lat[by_bucket], helpers.lon[by_bucket], helpers.mask[by_bucket]
-    h_start, h_end = helpers.start[by_bucket], helpers.end[by_bucket]
-    static = (np.where(helpers.post != 0, 1.0, 0.5)
-              + np.where(np.isin(helpers.person, np.fromiter(ctx.reciprocal, dtype=np.int64)), 0.3, 0.0)
-              - 0.6 * np.minimum(_by_person(ctx.load, helpers.person), 5))[by_bucket]
-    # a person with two ways to help in a category (an offer and their profile, say) is suggested once: their best
-    _, back, counts = np.unique(helpers.person * categories + helpers.category, return_inverse=True,
-                                return_counts=True)
-    twin = (counts[back] > 1)[by_bucket]
-    usable = (_by_person(ctx.proposals_this_week, helpers.person) < ctx.m)[by_bucket]
+    def __init__(self, asks: Side, helpers: Side, ctx: Context):
+        self.asks, self.helpers, self.ctx = asks, helpers, ctx
+        hoods = np.unique(np.concatenate([asks.hood, helpers.hood, np.asarray(list(ctx.adjacent), dtype=np.int64)]))
+        code = {h: i for i, h in enumerate(hoods.tolist())}
+        near_lists = [[i, *sorted(code[a] for a in ctx.adjacent.get(h, ()) if a in code)]
+                      for i, h in enumerate(hoods.tolist())]
+        self.near_len = np.asarray([len(n) for n in near_lists], dtype=np.int64)
+        self.near_ptr = np.cumsum(self.near_len) - self.near_len
+        self.near_flat = np.asarray([c for n in near_lists for c in n], dtype=np.int64)
+        self.categories = categories = int(max(asks.category.max(initial=0), helpers.category.max(initial=0))) + 1
 
-    excluded = _pair_keys(ctx.blocked, symmetric=True)
-    excluded = np.union1d(excluded, _pair_keys(ctx.declined))
-    taken = _pair_keys(ctx.taken)
-    warm = _pair_keys(ctx.warm)
-    live = np.asarray([ctx.live_per_ask.get(a, 0) for a in asks.post.tolist()], dtype=np.int64) \
-        if ctx.live_per_ask else np.zeros(len(asks), dtype=np.int64)
-    open_asks = np.flatnonzero(live < ctx.k) if rows is None else rows[live[rows] < ctx.k]
-    a_code = np.searchsorted(hoods, asks.hood)
-    a_kx = np.cos(np.radians(asks.lat)) * 111_320.0
-    max_m = float(ctx.max_metres)
-    people = np.unique(helpers.person)
+        bucket = np.searchsorted(hoods, helpers.hood) * categories + helpers.category
+        self.by_bucket = by_bucket = np.argsort(bucket, kind="stable")  # within a bucket: canonical order
+        self.keys = bucket[by_bucket]
+        self.h_person, self.h_hood = helpers.person[by_bucket], helpers.hood[by_bucket]
+        self.h_lat, self.h_lon, self.h_mask = helpers.lat[by_bucket], helpers.lon[by_bucket], helpers.mask[by_bucket]
+        self.h_start, self.h_end = helpers.start[by_bucket], helpers.end[by_bucket]
+        self.static = (np.where(helpers.post != 0, 1.0, 0.5)
+                       + np.where(np.isin(helpers.person, np.fromiter(ctx.reciprocal, dtype=np.int64)), 0.3, 0.0)
+                       - 0.6 * np.minimum(_by_person(ctx.load, helpers.person), 5))[by_bucket]
+        # a person with two ways to help in a category (an offer and their profile, say) is suggested once: their best
+        _, back, counts = np.unique(helpers.person * categories + helpers.category, return_inverse=True,
+                                    return_counts=True)
+        self.twin = (counts[back] > 1)[by_bucket]
+        self.excluded = np.union1d(_pair_keys(ctx.blocked, symmetric=True), _pair_keys(ctx.declined))
+        self.taken = _pair_keys(ctx.taken)
+        self.warm = _pair_keys(ctx.warm)
+        self.a_code = np.searchsorted(hoods, asks.hood)
+        self.a_kx = np.cos(np.radians(asks.lat)) * 111_320.0
+        self.people = np.unique(helpers.person)
 
-    found, truncated = [], []
-    for first in range(0, len(open_asks), CHUNK):
-        chunk = open_asks[first:first + CHUNK]
-        # every (ask, near neighbourhood), then every helper in that bucket
-        counts = near_len[a_code[chunk]]
-        ask_rows = np.repeat(chunk, counts)
-        near = near_flat[np.repeat(near_ptr[a_code[chunk]], counts) + _ramp(counts)]
-        wanted = near * categories + asks.category[ask_rows]
-        low = np.searchsorted(keys, wanted, "left")
-        counts = np.searchsorted(keys, wanted, "right") - low
-        pa = np.repeat(ask_rows, counts)
-        ph = np.repeat(low, counts) + _ramp(counts)
-        # the cheap rules first, on all pairs
-        asker = asks.person[pa]
-        overlap = asks.mask[pa] & h_mask[ph]
-        ok = (h_person[ph] != asker) & (overlap != 0) & (h_start[ph] <= asks.end[pa]) & (asks.start[pa] <= h_end[ph]) \
-            & usable[ph]
-        keep = np.flatnonzero(ok)
-        pa, ph, asker, overlap = pa[keep], ph[keep], asker[keep], overlap[keep]
-        person = h_person[ph]
-        dx = (h_lon[ph] - asks.lon[pa]) * a_kx[pa]
-        dy = (h_lat[ph] - asks.lat[pa]) * 111_320.0
-        with np.errstate(invalid="ignore"):
-            distance = np.sqrt(dx * dx + dy * dy)  # NaN where either side has no location
-            ok = ~(distance > max_m)
-        if len(excluded):
-            ok &= ~_isin((asker << 32) | person, excluded)
-        if len(taken):
-            ok &= ~_isin((asks.post[pa] << 32) | person, taken)
-        keep = np.flatnonzero(ok)
-        pa, ph, asker, overlap, person, distance = (pa[keep], ph[keep], asker[keep], overlap[keep], person[keep],
-                                                    distance[keep])
-        same = h_hood[ph] == asks.hood[pa]
-        known = ~np.isnan(distance)
-        value = np.where(known, 3.0 * (1.0 - np.where(known, distance, 0.0) / max_m), np.where(same, 1.5, 1.0))
-        value += np.where(same, 0.5, 0.0) + np.minimum(np.bitwise_count(overlap), 6) / 6.0 + static[ph]
-        is_warm = _isin((np.minimum(asker, person) << 32) | np.maximum(asker, person), warm) if len(warm) else \
-            np.zeros(len(pa), dtype=bool)
-        value += np.where(is_warm, 1.5, 0.0)
-        micro = np.rint(value * MICRO).astype(np.int64)
+    def take(self, asks: np.ndarray, people: np.ndarray) -> None:
+        """Leave out these (ask id, helper) pairs from now on: they were just suggested."""
+        self.taken = np.union1d(self.taken, (asks << 32) | people)
 
-        # twins: per (ask, person) keep the best row, the first in canonical order on a tie
-        twins = twin[ph]
-        if twins.any():
-            rows = np.flatnonzero(twins)
-            rows = rows[np.lexsort((by_bucket[ph[rows]], -micro[rows], person[rows], pa[rows]))]
-            first = np.concatenate([[True], (pa[rows][1:] != pa[rows][:-1]) | (person[rows][1:] != person[rows][:-1])])
-            keep = np.sort(np.concatenate([np.flatnonzero(~twins), rows[first]]))
-            pa, ph, person, overlap, distance, is_warm, micro = (pa[keep], ph[keep], person[keep], overlap[keep],
-                                                                 distance[keep], is_warm[keep], micro[keep])
-        # the best ``per_ask`` per ask: by score, then person
-        order = _order(pa - chunk[0], micro.max(initial=0) - micro, np.searchsorted(people, person))
-        pa_sorted = pa[order]
-        rank = np.arange(len(order)) - np.searchsorted(pa_sorted, pa_sorted, "left")
-        keep = order[rank < ctx.per_ask]
-        truncated.append(pa_sorted[rank == ctx.per_ask])
-        found.append(_Candidates(pa[keep], by_bucket[ph[keep]], micro[keep], distance[keep], overlap[keep],
-                                 is_warm[keep]))
-    if not found:
-        empty = np.zeros(0, dtype=np.int64)
-        return _Candidates(empty, empty, empty, np.zeros(0), empty, np.zeros(0, dtype=bool)), empty
-    return _Candidates(*(np.concatenate([getattr(c, name) for c in found])
-                         for name in ("ask", "helper", "score", "distance", "overlap", "warm"))), np.concatenate(truncated)
+    def candidates(self, state: Context, rows: np.ndarray | None = None) -> tuple[_Candidates, np.ndarray]:
+        """The best few helpers for every ask (or the asks at ``rows``): near, free at the same time, not blocked, etc.
+
+        Per ask only the helpers in the buckets of its category in its own and
+        adjacent neighbourhoods are looked at, found by binary search. Helpers
+        at their weekly cap are left out. Also returns the asks that had more
+        candidates than the ``per_ask`` kept.
+        """
+        asks, ctx = self.asks, self.ctx
+        near_len, near_ptr, near_flat, categories = self.near_len, self.near_ptr, self.near_flat, self.categories
+        keys, by_bucket, h_person, h_hood = self.keys, self.by_bucket, self.h_person, self.h_hood
+        h_lat, h_lon, h_mask, h_start, h_end = self.h_lat, self.h_lon, self.h_mask, self.h_start, self.h_end
+        static, twin, excluded, taken, warm = self.static, self.twin, self.excluded, self.taken, self.warm
+        a_code, a_kx, people = self.a_code, self.a_kx, self.people
+        usable = (_by_person(state.proposals_this_week, self.helpers.person) < ctx.m)[by_bucket]
+        live = np.asarray([state.live_per_ask.get(a, 0) for a in asks.post.tolist()], dtype=np.int64) \
+            if state.live_per_ask else np.zeros(len(asks), dtype=np.int64)
+        open_asks = np.flatnonzero(live < ctx.k) if rows is None else rows[live[rows] < ctx.k]
+        max_m = float(ctx.max_metres)
+
+        found, truncated = [], []
+        for first in range(0, len(open_asks), CHUNK):
+            chunk = open_asks[first:first + CHUNK]
+            # every (ask, near neighbourhood), then every helper in that bucket
+            counts = near_len[a_code[chunk]]
+            ask_rows = np.repeat(chunk, counts)
+            near = near_flat[np.repeat(near_ptr[a_code[chunk]], counts) + _ramp(counts)]
+            wanted = near * categories + asks.category[ask_rows]
+            low = np.searchsorted(keys, wanted, "left")
+            counts = np.searchsorted(keys, wanted, "right") - low
+            pa = np.repeat(ask_rows, counts)
+            ph = np.repeat(low, counts) + _ramp(counts)
+            # the cheap rules first, on all pairs
+            asker = asks.person[pa]
+            overlap = asks.mask[pa] & h_mask[ph]
+            ok = (h_person[ph] != asker) & (overlap != 0) & (h_start[ph] <= asks.end[pa]) & (asks.start[pa] <= h_end[ph]) \
+                & usable[ph]
+            keep = np.flatnonzero(ok)
+            pa, ph, asker, overlap = pa[keep], ph[keep], asker[keep], overlap[keep]
+            person = h_person[ph]
+            dx = (h_lon[ph] - asks.lon[pa]) * a_kx[pa]
+            dy = (h_lat[ph] - asks.lat[pa]) * 111_320.0
+            with np.errstate(invalid="ignore"):
+                distance = np.sqrt(dx * dx + dy * dy)  # NaN where either side has no location
+                ok = ~(distance > max_m)
+            if len(excluded):
+                ok &= ~_isin((asker << 32) | person, excluded)
+            if len(taken):
+                ok &= ~_isin((asks.post[pa] << 32) | person, taken)
+            keep = np.flatnonzero(ok)
+            pa, ph, asker, overlap, person, distance = (pa[keep], ph[keep], asker[keep], overlap[keep], person[keep],
+                                                        distance[keep])
+            same = h_hood[ph] == asks.hood[pa]
+            known = ~np.isnan(distance)
+            value = np.where(known, 3.0 * (1.0 - np.where(known, distance, 0.0) / max_m), np.where(same, 1.5, 1.0))
+            value += np.where(same, 0.5, 0.0) + np.minimum(np.bitwise_count(overlap), 6) / 6.0 + static[ph]
+            is_warm = _isin((np.minimum(asker, person) << 32) | np.maximum(asker, person), warm) if len(warm) else \
+                np.zeros(len(pa), dtype=bool)
+            value += np.where(is_warm, 1.5, 0.0)
+            micro = np.rint(value * MICRO).astype(np.int64)
+
+            # twins: per (ask, person) keep the best row, the first in canonical order on a tie
+            twins = twin[ph]
+            if twins.any():
+                at = np.flatnonzero(twins)
+                at = at[np.lexsort((by_bucket[ph[at]], -micro[at], person[at], pa[at]))]
+                first = np.concatenate([[True], (pa[at][1:] != pa[at][:-1]) | (person[at][1:] != person[at][:-1])])
+                keep = np.sort(np.concatenate([np.flatnonzero(~twins), at[first]]))
+                pa, ph, person, overlap, distance, is_warm, micro = (pa[keep], ph[keep], person[keep], overlap[keep],
+                                                                     distance[keep], is_warm[keep], micro[keep])
+            # the best ``per_ask`` per ask: by score, then person
+            order = _order(pa - chunk.min(), micro.max(initial=0) - micro, np.searchsorted(people, person))
+            pa_sorted = pa[order]
+            rank = np.arange(len(order)) - np.searchsorted(pa_sorted, pa_sorted, "left")
+            keep = order[rank < ctx.per_ask]
+            truncated.append(pa_sorted[rank == ctx.per_ask])
+            found.append(_Candidates(pa[keep], by_bucket[ph[keep]], micro[keep], distance[keep], overlap[keep],
+                                     is_warm[keep]))
+        if not found:
+            empty = np.zeros(0, dtype=np.int64)
+            return _Candidates(empty, empty, empty, np.zeros(0), empty, np.zeros(0, dtype=bool)), empty
+        return _Candidates(*(np.concatenate([getattr(c, name) for c in found])
+                             for name in ("ask", "helper", "score", "distance", "overlap", "warm"))), np.concatenate(truncated)
 
 
 def assign(found: _Candidates, asks: Side, helpers: Side, state: Context) -> Chosen:
     """Best pairs first, at most k per ask (counting live ones) and m new per helper this week.
 
-    ``state`` is updated with what is chosen: the pairs taken, and the counts per ask and per helper.
+    ``state`` is updated with what is chosen: the counts per ask and per helper, and the offers linked.
     """
     people, person_code = np.unique(helpers.person, return_inverse=True)
     order = _order(found.score.max(initial=0) - found.score, found.ask, person_code[found.helper])
@@ -500,7 +514,6 @@ def assign(found: _Candidates, asks: Side, helpers: Side, state: Context) -> Cho
     helper = helpers.person[helper_rows]
     state.live_per_ask.update((ask_ids[a], per_ask[a]) for a in np.unique(ask_rows).tolist())
     state.proposals_this_week.update((person_ids[p], per_helper[p]) for p in np.unique(person_code[helper_rows]).tolist())
-    state.taken.update(zip(asks.post[ask_rows].tolist(), helper.tolist(), strict=True))
     offers = helpers.post[helper_rows].tolist()
     for i, (offer, asker) in enumerate(zip(offers, asks.person[ask_rows].tolist(), strict=True)):
         if offer:
@@ -533,13 +546,15 @@ def match_sides(asks: Side, helpers: Side, ctx: Context) -> Chosen:
     rerun on the same data would still suggest.
     """
     asks, helpers = canonical(asks, helpers)
-    state = replace(ctx, taken=set(ctx.taken), taken_offers=set(ctx.taken_offers),
-                    live_per_ask=dict(ctx.live_per_ask), proposals_this_week=dict(ctx.proposals_this_week))
+    state = replace(ctx, taken_offers=set(ctx.taken_offers), live_per_ask=dict(ctx.live_per_ask),
+                    proposals_this_week=dict(ctx.proposals_this_week))
+    pool = Pool(asks, helpers, ctx)
     rounds, rows = [], None
     while rows is None or len(rows):
-        found, truncated = candidates(asks, helpers, state, rows)
-        rounds.append(assign(found, asks, helpers, state))
-        rows = truncated
+        found, rows = pool.candidates(state, rows)
+        chosen = assign(found, asks, helpers, state)
+        pool.take(chosen.ask, chosen.helper)
+        rounds.append(chosen)
     return Chosen(*(np.concatenate([getattr(c, f.name) for c in rounds]) for f in fields(Chosen)))
 
 
