@@ -268,7 +268,8 @@ class Chosen:
     ask: np.ndarray
     asker: np.ndarray
     helper: np.ndarray
-    offer: np.ndarray      # 0: the helper is suggested as a person, not with an offer
+    offer: np.ndarray      # the offer linked to the suggestion; 0: the helper is suggested as a person
+    offered: np.ndarray    # the helper came with an offer (scored and explained as one, even when not linked)
     score: np.ndarray      # millionths
     distance: np.ndarray   # metres, NaN when one side has no location
     same_hood: np.ndarray
@@ -284,7 +285,7 @@ class Chosen:
         """Per suggestion, the arguments of ``reasons()``."""
         distance = [None if d != d else d for d in self.distance.tolist()]
         return list(zip(distance, self.same_hood.tolist(), self.overlap.tolist(), self.warm.tolist(),
-                        (self.offer != 0).tolist(), self.reciprocal.tolist(), self.load.tolist(), strict=True))
+                        self.offered.tolist(), self.reciprocal.tolist(), self.load.tolist(), strict=True))
 
     def reasons_json(self) -> list[str]:
         """Per suggestion, its reasons as JSON text (as the matches table stores them).
@@ -298,7 +299,7 @@ class Chosen:
         lowest = self.overlap & -self.overlap  # the first slot both are free: the lowest bit, 1-based (0: none)
         slot = np.where(lowest > 0, np.bitwise_count(np.maximum(lowest - 1, 0)) + 1, 0).astype(np.int64)
         key = (hundreds + 1) << 5 | slot
-        for flag in (self.same_hood, self.warm, self.offer != 0, self.reciprocal, self.load == 0):
+        for flag in (self.same_hood, self.warm, self.offered, self.reciprocal, self.load == 0):
             key = key << 1 | flag.astype(np.int64)
         distinct, back = np.unique(key, return_inverse=True)
         texts = []
@@ -317,12 +318,23 @@ class Chosen:
             keys, strict=True)]
 
 
-def _pair_keys(pairs, symmetric: bool = False) -> np.ndarray:
-    """(a, b) pairs as sorted int64 keys a << 32 | b, for a membership test on arrays."""
-    values = [(a << 32) | b for a, b in pairs]
+def _pair_keys(pairs, base: int, symmetric: bool = False) -> np.ndarray:
+    """(a, b) pairs as sorted int64 keys a * base + b, for a membership test on arrays.
+
+    A pair with an id of ``base`` or more names nobody in this run and is left out.
+    """
+    values = [a * base + b for a, b in pairs if a < base and b < base]
     if symmetric:
-        values += [(b << 32) | a for a, b in pairs]
+        values += [b * base + a for a, b in pairs if a < base and b < base]
     return np.unique(np.asarray(values, dtype=np.int64))
+
+
+def _key_base(asks: Side, helpers: Side) -> int:
+    """One more than the largest id in this run, so that a * base + b is one number per pair of ids."""
+    base = 1 + max(int(column.max(initial=0)) for column in (asks.person, asks.post, helpers.person))
+    if base * base >= 2 ** 63:
+        raise ValueError("ids too large for the matcher's pair keys")
+    return base
 
 
 def _isin(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
@@ -375,7 +387,7 @@ class Pool:
         self.asks, self.helpers, self.ctx = asks, helpers, ctx
         hoods = np.unique(np.concatenate([asks.hood, helpers.hood, np.asarray(list(ctx.adjacent), dtype=np.int64)]))
         code = {h: i for i, h in enumerate(hoods.tolist())}
-        near_lists = [[i, *sorted(code[a] for a in ctx.adjacent.get(h, ()) if a in code)]
+        near_lists = [[i, *sorted({code[a] for a in ctx.adjacent.get(h, ()) if a in code} - {i})]
                       for i, h in enumerate(hoods.tolist())]
         self.near_len = np.asarray([len(n) for n in near_lists], dtype=np.int64)
         self.near_ptr = np.cumsum(self.near_len) - self.near_len
@@ -395,16 +407,17 @@ class Pool:
         _, back, counts = np.unique(helpers.person * categories + helpers.category, return_inverse=True,
                                     return_counts=True)
         self.twin = (counts[back] > 1)[by_bucket]
-        self.excluded = np.union1d(_pair_keys(ctx.blocked, symmetric=True), _pair_keys(ctx.declined))
-        self.taken = _pair_keys(ctx.taken)
-        self.warm = _pair_keys(ctx.warm)
+        self.base = base = _key_base(asks, helpers)
+        self.excluded = np.union1d(_pair_keys(ctx.blocked, base, symmetric=True), _pair_keys(ctx.declined, base))
+        self.taken = _pair_keys(ctx.taken, base)
+        self.warm = _pair_keys(ctx.warm, base)
         self.a_code = np.searchsorted(hoods, asks.hood)
         self.a_kx = np.cos(np.radians(asks.lat)) * 111_320.0
         self.people = np.unique(helpers.person)
 
     def take(self, asks: np.ndarray, people: np.ndarray) -> None:
         """Leave out these (ask id, helper) pairs from now on: they were just suggested."""
-        self.taken = np.union1d(self.taken, (asks << 32) | people)
+        self.taken = np.union1d(self.taken, asks * self.base + people)
 
     def candidates(self, state: Context, rows: np.ndarray | None = None) -> tuple[_Candidates, np.ndarray]:
         """The best few helpers for every ask (or the asks at ``rows``): near, free at the same time, not blocked, etc.
@@ -419,7 +432,7 @@ class Pool:
         keys, by_bucket, h_person, h_hood = self.keys, self.by_bucket, self.h_person, self.h_hood
         h_lat, h_lon, h_mask, h_start, h_end = self.h_lat, self.h_lon, self.h_mask, self.h_start, self.h_end
         static, twin, excluded, taken, warm = self.static, self.twin, self.excluded, self.taken, self.warm
-        a_code, a_kx, people = self.a_code, self.a_kx, self.people
+        a_code, a_kx, people, base = self.a_code, self.a_kx, self.people, self.base
         usable = (_by_person(state.proposals_this_week, self.helpers.person) < ctx.m)[by_bucket]
         live = np.asarray([state.live_per_ask.get(a, 0) for a in asks.post.tolist()], dtype=np.int64) \
             if state.live_per_ask else np.zeros(len(asks), dtype=np.int64)
@@ -452,9 +465,9 @@ class Pool:
                 distance = np.sqrt(dx * dx + dy * dy)  # NaN where either side has no location
                 ok = ~(distance > max_m)
             if len(excluded):
-                ok &= ~_isin((asker << 32) | person, excluded)
+                ok &= ~_isin(asker * base + person, excluded)
             if len(taken):
-                ok &= ~_isin((asks.post[pa] << 32) | person, taken)
+                ok &= ~_isin(asks.post[pa] * base + person, taken)
             keep = np.flatnonzero(ok)
             pa, ph, asker, overlap, person, distance = (pa[keep], ph[keep], asker[keep], overlap[keep], person[keep],
                                                         distance[keep])
@@ -462,7 +475,7 @@ class Pool:
             known = ~np.isnan(distance)
             value = np.where(known, 3.0 * (1.0 - np.where(known, distance, 0.0) / max_m), np.where(same, 1.5, 1.0))
             value += np.where(same, 0.5, 0.0) + np.minimum(np.bitwise_count(overlap), 6) / 6.0 + static[ph]
-            is_warm = _isin((np.minimum(asker, person) << 32) | np.maximum(asker, person), warm) if len(warm) else \
+            is_warm = _isin(np.minimum(asker, person) * base + np.maximum(asker, person), warm) if len(warm) else \
                 np.zeros(len(pa), dtype=bool)
             value += np.where(is_warm, 1.5, 0.0)
             micro = np.rint(value * MICRO).astype(np.int64)
@@ -523,6 +536,7 @@ def assign(found: _Candidates, asks: Side, helpers: Side, state: Context) -> Cho
                 state.taken_offers.add((offer, asker))
     return Chosen(
         ask=asks.post[ask_rows], asker=asks.person[ask_rows], helper=helper, offer=np.asarray(offers, dtype=np.int64),
+        offered=helpers.post[helper_rows] != 0,
         score=found.score[index], distance=found.distance[index], same_hood=helpers.hood[helper_rows] == asks.hood[
             ask_rows], overlap=found.overlap[index], warm=found.warm[index],
         reciprocal=np.isin(helper, np.fromiter(state.reciprocal, dtype=np.int64)),
@@ -555,6 +569,8 @@ def match_sides(asks: Side, helpers: Side, ctx: Context) -> Chosen:
         chosen = assign(found, asks, helpers, state)
         pool.take(chosen.ask, chosen.helper)
         rounds.append(chosen)
+        if not len(chosen):
+            break  # nothing fitted: another round would see the same
     return Chosen(*(np.concatenate([getattr(c, f.name) for c in rounds]) for f in fields(Chosen)))
 
 

@@ -98,6 +98,7 @@ def post_side(rows, today: int, codes: Codes) -> Side:
 def load(session, now: datetime, *, max_metres: float, k: int, m: int) -> tuple[Side, Side, Context]:
     """Open asks, the helpers who could take them (as columns), and what the matcher must respect."""
     today = local_today(now).toordinal()
+    session.flush()  # the connection does not flush on its own: changes of this transaction count too
     db = session.connection()  # plain rows, as in open_posts()
     codes = Codes()
     asks = post_side(open_posts(session, now, PostKind.ASK), today, codes)
