@@ -99,7 +99,7 @@ class Context:
     adjacent: dict[int, set[int]]                 # neighbourhood -> the ones next to it
     blocked: set[tuple[int, int]]                 # (a, b) with a < b
     declined: set[tuple[int, int]]                # (asker, helper) pairs that declined before
-    taken: set[tuple[int, int]]                   # (ask, helper) pairs that already have a match
+    taken: set[tuple[int, int]]                   # (ask, helper) pairs that already have a match (asks with room)
     taken_offers: set[tuple[int, int]]            # (offer, asker) pairs that already have a match
     warm: set[tuple[int, int]]                    # (a, b) with a < b who helped each other before
     reciprocal: set[int]                          # people who ask and offer

@@ -126,24 +126,27 @@ def load(session, now: datetime, *, max_metres: float, k: int, m: int) -> tuple[
 
     # what earlier matches mean for this run, counted by the database rather than row by row here
     m_ = Match
-    pairs = db.execute(sa.select(m_.ask_id, m_.offer_id, m_.asker_id, m_.helper_id)).all()
-    asks_of, offers_of, askers_of, helpers_of = zip(*pairs, strict=True) if pairs else ((), (), (), ())
-    counted = lambda where: dict(db.execute(  # noqa: E731
-        sa.select(m_.helper_id, sa.func.count()).where(where).group_by(m_.helper_id)).all())
+    live = sa.func.count(sa.case((m_.status.in_(LIVE_MATCH_STATUSES), 1)))
+    # an ask with k live matches is skipped altogether, so only the asks with room need their pairs
+    with_room = sa.select(m_.ask_id).where(m_.ask_id.is_not(None)).group_by(m_.ask_id).having(live < k)
+    per_helper = db.execute(sa.select(
+        m_.helper_id,
+        sa.func.count(sa.case((sa.or_(m_.status.in_(LIVE_MATCH_STATUSES), m_.created_at >= now - RECENT), 1))),
+        sa.func.count(sa.case((sa.and_(m_.source == MatchSource.SCHEDULER, m_.created_at >= now - WEEK), 1))),
+    ).group_by(m_.helper_id)).all()
     ctx = Context(
         adjacent=adjacent, blocked=blocked,
         declined=set(db.execute(sa.select(m_.asker_id, m_.helper_id).where(m_.status == MatchStatus.DECLINED)
-                                     ).tuples()),
-        taken={(a, h) for a, h in zip(asks_of, helpers_of, strict=True) if a is not None},
-        taken_offers={(o, a) for o, a in zip(offers_of, askers_of, strict=True) if o is not None},
+                                ).tuples()),
+        taken=set(db.execute(sa.select(m_.ask_id, m_.helper_id).where(m_.ask_id.in_(with_room))).tuples()),
+        taken_offers=set(db.execute(sa.select(m_.offer_id, m_.asker_id).where(m_.offer_id.is_not(None))).tuples()),
         warm={pair(a, h) for a, h in db.execute(
             sa.select(m_.asker_id, m_.helper_id).where(m_.status.in_((MatchStatus.DONE, MatchStatus.THANKED))))},
         reciprocal=set(),
-        load=counted(sa.or_(m_.status.in_(LIVE_MATCH_STATUSES), m_.created_at >= now - RECENT)),
+        load={helper: n for helper, n, _ in per_helper if n},
         live_per_ask=dict(db.execute(
-            sa.select(m_.ask_id, sa.func.count()).where(m_.ask_id.is_not(None), m_.status.in_(LIVE_MATCH_STATUSES))
-            .group_by(m_.ask_id)).all()),
-        proposals_this_week=counted(sa.and_(m_.source == MatchSource.SCHEDULER, m_.created_at >= now - WEEK)),
+            sa.select(m_.ask_id, live).where(m_.ask_id.is_not(None)).group_by(m_.ask_id).having(live > 0)).all()),
+        proposals_this_week={helper: n for helper, _, n in per_helper if n},
         max_metres=max_metres, k=k, m=m)
     askers = set(db.scalars(sa.select(NeighbourInterest.neighbour_id)
                                  .where(NeighbourInterest.direction == InterestDirection.ASK)))
