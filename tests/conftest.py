@@ -23,6 +23,25 @@ if not IS_SQLITE and "test" not in (make_url(DATABASE_URL).database or ""):
     # Tests empty every table: never let them near a real database.
     pytest.exit(f"refusing to run tests against {make_url(DATABASE_URL).database!r}: its name must contain 'test'", 2)
 
+
+def _database_of_this_worker() -> None:
+    """Under pytest-xdist (``-n 2``) each worker gets a PostgreSQL database of its own: <name>_gw0, <name>_gw1, ..."""
+    global DATABASE_URL
+    url = make_url(DATABASE_URL)
+    mine = url.set(database=f"{url.database}_{os.environ['PYTEST_XDIST_WORKER']}")
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": mine.database}):
+            conn.execute(sa.text(f'CREATE DATABASE "{mine.database}"'))
+    admin.dispose()
+    DATABASE_URL = mine.render_as_string(hide_password=False)
+    os.environ["DATABASE_URL"] = DATABASE_URL  # the browser tests' live server reads it
+    TestConfig.SQLALCHEMY_DATABASE_URI = DATABASE_URL
+
+
+if not IS_SQLITE and os.environ.get("PYTEST_XDIST_WORKER"):
+    _database_of_this_worker()
+
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
