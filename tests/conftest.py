@@ -60,7 +60,17 @@ def empty_database() -> None:
         for name in tables:
             db.session.execute(sa.text(f'DELETE FROM "{name}"'))
     else:
-        db.session.execute(sa.text("TRUNCATE " + ", ".join(f'"{n}"' for n in tables) + " RESTART IDENTITY CASCADE"))
+        # Only the tables a test filled (TRUNCATE of every table took 0.36 s a test); DELETE with triggers and
+        # foreign keys off (a replica's role) is quicker than TRUNCATE for a few rows and passes the ledger's guard.
+        filled = db.session.scalars(sa.text(" UNION ALL ".join(
+            f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in tables))).all()
+        if filled:
+            db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))
+            for name in filled:
+                db.session.execute(sa.text(f'DELETE FROM "{name}"'))
+        # ids start at 1 again, also where a rolled-back insert took one
+        db.session.execute(sa.text("SELECT setval(format('%I', sequencename)::regclass, 1, false) "
+                                   "FROM pg_sequences WHERE schemaname = 'public' AND last_value IS NOT NULL"))
     db.session.commit()
 
 
