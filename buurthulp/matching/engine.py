@@ -188,7 +188,6 @@ FAR_PAST_DAY = FAR_PAST.toordinal()
 FAR_FUTURE_DAY = FAR_FUTURE.toordinal()
 MICRO = 1_000_000  # scores are compared as whole millionths, so that sorting is exact and the same everywhere
 CHUNK = 16_384     # asks per pass: bounds the memory of the candidate pairs
-FIELDS = ("person", "hood", "category", "lat", "lon", "mask", "start", "end", "post")
 
 
 @dataclass(slots=True)
@@ -214,11 +213,11 @@ class Side:
         return len(self.person)
 
     def take(self, index: np.ndarray) -> Side:
-        return Side(*(getattr(self, name)[index] for name in FIELDS))
+        return Side(*(getattr(self, f.name)[index] for f in fields(Side)))
 
     @staticmethod
     def concat(*sides: Side) -> Side:
-        return Side(*(np.concatenate([getattr(s, name) for s in sides]) for name in FIELDS))
+        return Side(*(np.concatenate([getattr(s, f.name) for s in sides]) for f in fields(Side)))
 
     @staticmethod
     def build(person, hood, category, lat, lon, mask, start, end, post) -> Side:
@@ -242,23 +241,23 @@ class Codes(dict):
     def column(self, names) -> np.ndarray:
         """The codes of many names: each distinct name is coded once, the rest is a dictionary lookup."""
         for name in set(names):
-            if name not in self:
-                self[name] = self(name)  # a StrEnum member and its value are the same key
+            self(name)  # a StrEnum member and its value are the same key
         return np.fromiter(map(self.__getitem__, names), dtype=np.int64, count=len(names))
 
 
+def _side_of(items: list, codes: Codes, person: list[int], post: list[int]) -> Side:
+    """Asks or helpers (objects) as columns; ``person`` and ``post`` are what differs between the two."""
+    return Side.build(person, [x.hood for x in items], codes.column([x.category for x in items]),
+                      [x.lat for x in items], [x.lon for x in items], [x.window.mask for x in items],
+                      [x.window.start.toordinal() for x in items], [x.window.end.toordinal() for x in items], post)
+
+
 def asks_side(asks: list[Ask], codes: Codes) -> Side:
-    return Side.build([a.asker for a in asks], [a.hood for a in asks], [codes(a.category) for a in asks],
-                      [a.lat for a in asks], [a.lon for a in asks], [a.window.mask for a in asks],
-                      [a.window.start.toordinal() for a in asks], [a.window.end.toordinal() for a in asks],
-                      [a.id for a in asks])
+    return _side_of(asks, codes, [a.asker for a in asks], [a.id for a in asks])
 
 
 def helpers_side(helpers: list[Helper], codes: Codes) -> Side:
-    return Side.build([h.person for h in helpers], [h.hood for h in helpers], [codes(h.category) for h in helpers],
-                      [h.lat for h in helpers], [h.lon for h in helpers], [h.window.mask for h in helpers],
-                      [h.window.start.toordinal() for h in helpers], [h.window.end.toordinal() for h in helpers],
-                      [h.offer or 0 for h in helpers])
+    return _side_of(helpers, codes, [h.person for h in helpers], [h.offer or 0 for h in helpers])
 
 
 @dataclass
@@ -413,7 +412,7 @@ class Pool:
         self.warm = _pair_keys(ctx.warm, base)
         self.a_code = np.searchsorted(hoods, asks.hood)
         self.a_kx = np.cos(np.radians(asks.lat)) * 111_320.0
-        self.people = np.unique(helpers.person)
+        self.people, self.person_code = np.unique(helpers.person, return_inverse=True)
 
     def take(self, asks: np.ndarray, people: np.ndarray) -> None:
         """Leave out these (ask id, helper) pairs from now on: they were just suggested."""
@@ -432,7 +431,7 @@ class Pool:
         keys, by_bucket, h_person, h_hood = self.keys, self.by_bucket, self.h_person, self.h_hood
         h_lat, h_lon, h_mask, h_start, h_end = self.h_lat, self.h_lon, self.h_mask, self.h_start, self.h_end
         static, twin, excluded, taken, warm = self.static, self.twin, self.excluded, self.taken, self.warm
-        a_code, a_kx, people, base = self.a_code, self.a_kx, self.people, self.base
+        a_code, a_kx, person_code, base = self.a_code, self.a_kx, self.person_code, self.base
         usable = (_by_person(state.proposals_this_week, self.helpers.person) < ctx.m)[by_bucket]
         live = np.asarray([state.live_per_ask.get(a, 0) for a in asks.post.tolist()], dtype=np.int64) \
             if state.live_per_ask else np.zeros(len(asks), dtype=np.int64)
@@ -490,7 +489,7 @@ class Pool:
                 pa, ph, person, overlap, distance, is_warm, micro = (pa[keep], ph[keep], person[keep], overlap[keep],
                                                                      distance[keep], is_warm[keep], micro[keep])
             # the best ``per_ask`` per ask: by score, then person
-            order = _order(pa - chunk.min(), micro.max(initial=0) - micro, np.searchsorted(people, person))
+            order = _order(pa - chunk.min(), micro.max(initial=0) - micro, person_code[by_bucket[ph]])
             pa_sorted = pa[order]
             rank = np.arange(len(order)) - np.searchsorted(pa_sorted, pa_sorted, "left")
             keep = order[rank < ctx.per_ask]
@@ -500,16 +499,16 @@ class Pool:
         if not found:
             empty = np.zeros(0, dtype=np.int64)
             return _Candidates(empty, empty, empty, np.zeros(0), empty, np.zeros(0, dtype=bool)), empty
-        return _Candidates(*(np.concatenate([getattr(c, name) for c in found])
-                             for name in ("ask", "helper", "score", "distance", "overlap", "warm"))), np.concatenate(truncated)
+        return _Candidates(*(np.concatenate([getattr(c, f.name) for c in found]) for f in fields(_Candidates))), \
+            np.concatenate(truncated)
 
 
-def assign(found: _Candidates, asks: Side, helpers: Side, state: Context) -> Chosen:
+def assign(found: _Candidates, pool: Pool, state: Context) -> Chosen:
     """Best pairs first, at most k per ask (counting live ones) and m new per helper this week.
 
     ``state`` is updated with what is chosen: the counts per ask and per helper, and the offers linked.
     """
-    people, person_code = np.unique(helpers.person, return_inverse=True)
+    asks, helpers, people, person_code = pool.asks, pool.helpers, pool.people, pool.person_code
     order = _order(found.score.max(initial=0) - found.score, found.ask, person_code[found.helper])
     ask_ids, person_ids = asks.post.tolist(), people.tolist()
     per_ask = [state.live_per_ask.get(a, 0) for a in ask_ids]
@@ -566,7 +565,7 @@ def match_sides(asks: Side, helpers: Side, ctx: Context) -> Chosen:
     rounds, rows = [], None
     while rows is None or len(rows):
         found, rows = pool.candidates(state, rows)
-        chosen = assign(found, asks, helpers, state)
+        chosen = assign(found, pool, state)
         pool.take(chosen.ask, chosen.helper)
         rounds.append(chosen)
         if not len(chosen):

@@ -125,27 +125,28 @@ def load(session, now: datetime, *, max_metres: float, k: int, m: int) -> tuple[
     blocked = {pair(a, b) for a, b in db.execute(sa.select(Block.blocker_id, Block.blocked_id))}
 
     # what earlier matches mean for this run, counted by the database rather than row by row here
-    m_ = Match
-    live = sa.func.count(sa.case((m_.status.in_(LIVE_MATCH_STATUSES), 1)))
+    live = sa.func.count(sa.case((Match.status.in_(LIVE_MATCH_STATUSES), 1)))
+    per_ask = sa.select(Match.ask_id).where(Match.ask_id.is_not(None)).group_by(Match.ask_id)
     # an ask with k live matches is skipped altogether, so only the asks with room need their pairs
-    with_room = sa.select(m_.ask_id).where(m_.ask_id.is_not(None)).group_by(m_.ask_id).having(live < k)
-    per_helper = db.execute(sa.select(
-        m_.helper_id,
-        sa.func.count(sa.case((sa.or_(m_.status.in_(LIVE_MATCH_STATUSES), m_.created_at >= now - RECENT), 1))),
-        sa.func.count(sa.case((sa.and_(m_.source == MatchSource.SCHEDULER, m_.created_at >= now - WEEK), 1))),
-    ).group_by(m_.helper_id)).all()
+    with_room = per_ask.having(live < k)
+    recent_load = sa.or_(Match.status.in_(LIVE_MATCH_STATUSES), Match.created_at >= now - RECENT)
+    this_week = sa.and_(Match.source == MatchSource.SCHEDULER, Match.created_at >= now - WEEK)
+    per_helper = db.execute(sa.select(Match.helper_id, sa.func.count(sa.case((recent_load, 1))),
+                                      sa.func.count(sa.case((this_week, 1)))).group_by(Match.helper_id)).all()
+
+    def pairs(first, second, where) -> set[tuple[int, int]]:
+        return set(db.execute(sa.select(first, second).where(where)).tuples())
+
     ctx = Context(
         adjacent=adjacent, blocked=blocked,
-        declined=set(db.execute(sa.select(m_.asker_id, m_.helper_id).where(m_.status == MatchStatus.DECLINED)
-                                ).tuples()),
-        taken=set(db.execute(sa.select(m_.ask_id, m_.helper_id).where(m_.ask_id.in_(with_room))).tuples()),
-        taken_offers=set(db.execute(sa.select(m_.offer_id, m_.asker_id).where(m_.offer_id.is_not(None))).tuples()),
-        warm={pair(a, h) for a, h in db.execute(
-            sa.select(m_.asker_id, m_.helper_id).where(m_.status.in_((MatchStatus.DONE, MatchStatus.THANKED))))},
+        declined=pairs(Match.asker_id, Match.helper_id, Match.status == MatchStatus.DECLINED),
+        taken=pairs(Match.ask_id, Match.helper_id, Match.ask_id.in_(with_room)),
+        taken_offers=pairs(Match.offer_id, Match.asker_id, Match.offer_id.is_not(None)),
+        warm={pair(a, h) for a, h in pairs(Match.asker_id, Match.helper_id,
+                                           Match.status.in_((MatchStatus.DONE, MatchStatus.THANKED)))},
         reciprocal=set(),
         load={helper: n for helper, n, _ in per_helper if n},
-        live_per_ask=dict(db.execute(
-            sa.select(m_.ask_id, live).where(m_.ask_id.is_not(None)).group_by(m_.ask_id).having(live > 0)).all()),
+        live_per_ask=dict(db.execute(per_ask.add_columns(live).having(live > 0)).all()),
         proposals_this_week={helper: n for helper, _, n in per_helper if n},
         max_metres=max_metres, k=k, m=m)
     askers = set(db.scalars(sa.select(NeighbourInterest.neighbour_id)
