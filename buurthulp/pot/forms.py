@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -13,35 +12,25 @@ from wtforms.widgets import TextInput
 
 from buurthulp.categories import CATEGORY_LABELS, Category
 from buurthulp.forms import LocalDecimalField, strip_filter
+from buurthulp.money import lazy_example, parse_money
 from buurthulp.pot.models import MODE_LABELS, RULE_LABELS, CompensationMode, DistributionRule, TransactionKind
 
 
 class MoneyField(StringField):
-    """An amount in euros typed as people type it ("12,50", "€ 1.250,00", "12.5"); ``cents`` is the value."""
+    """An amount in euros typed the reader's way ("12,50", "€ 1.250,00"; "1,250.00" in English); ``cents`` is the value."""
 
     widget = TextInput()
     cents: int | None = None
 
+    def __init__(self, *args, allow_sign: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.allow_sign = allow_sign
+
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
         self.cents = None
-        text = (self.data or "").replace("€", "").replace(" ", "").replace("\u00a0", "").strip()
-        if not text:
-            if self.data:
-                raise ValueError(_l("Fill in the amount."))
-            return
-        if "," in text:
-            text = text.replace(".", "").replace(",", ".")  # Dutch: 1.250,50
-        try:
-            amount = Decimal(text)
-            if not amount.is_finite() or abs(amount) >= 10**9:
-                raise InvalidOperation
-            exact = amount == amount.quantize(Decimal("0.01"))
-        except InvalidOperation:
-            raise ValueError(_l("Fill in an amount in euros, for example 12,50.")) from None
-        if not exact:
-            raise ValueError(_l("Use at most two digits after the comma."))
-        self.cents = int(amount * 100)
+        if self.data:
+            self.cents = parse_money(self.data, allow_sign=self.allow_sign)
 
 
 def new_key() -> str:
@@ -52,7 +41,7 @@ def new_key() -> str:
 class BookingForm(FlaskForm):
     key = HiddenField(validators=[DataRequired()])
     amount = MoneyField(_l("Amount in euros"), validators=[InputRequired(_l("Fill in the amount."))],
-                        description=_l("For example 12,50."))
+                        description=_l("For example %(example)s.", example=lazy_example("12.50")))
     value_date = DateField(_l("Date"), validators=[InputRequired(_l("Choose the date."))])
     description = StringField(_l("Description"), filters=[strip_filter],
                               validators=[Length(max=200, message=_l("Use at most 200 characters."))])
@@ -100,8 +89,8 @@ class SettingsForm(FlaskForm):
     mode = RadioField(_l("How is help compensated?"),
                       choices=[(m.value, MODE_LABELS[m]) for m in CompensationMode],
                       validators=[InputRequired(_l("Choose how help is compensated."))])
-    rate_per_hour = MoneyField(_l("Compensation per hour, in euros"), description=_l("For example 4,50."))
-    rate_per_km = MoneyField(_l("Compensation per km for lifts, in euros"), description=_l("For example 0,23."))
+    rate_per_hour = MoneyField(_l("Compensation per hour, in euros"), description=_l("For example %(example)s.", example=lazy_example("4.50")))
+    rate_per_km = MoneyField(_l("Compensation per km for lifts, in euros"), description=_l("For example %(example)s.", example=lazy_example("0.23")))
     rule = RadioField(_l("How is the pot shared out at the end of the month?"),
                       choices=[(r.value, RULE_LABELS[r]) for r in DistributionRule],
                       validators=[InputRequired(_l("Choose how the pot is shared out."))])

@@ -23,6 +23,7 @@ from buurthulp.categories import Category
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db
 from buurthulp.forms import valid_submission
+from buurthulp.money import for_input
 from buurthulp.neighbourhoods.models import Initiative, Membership, MembershipStatus
 from buurthulp.pot import allowance, books, bp, services
 from buurthulp.pot.forms import (
@@ -60,7 +61,7 @@ def money(cents: int | None) -> str:
 
 
 def _euros(cents: int | None) -> str:
-    """Cents as a plain number for forms and spreadsheets: "12,50"."""
+    """Cents as a plain number for spreadsheets: "12,50" (forms use ``money.for_input``, in the reader's language)."""
     cents = cents or 0
     sign = "-" if cents < 0 else ""
     return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"
@@ -405,11 +406,11 @@ def settings(slug: str):
         form.mode.data = current.mode.value
         form.rule.data = current.rule.value
         form.month_end_day.data = current.month_end_day
-        form.rate_per_hour.data = _euros(current.rate_per_hour_cents)
-        form.rate_per_km.data = _euros(current.rate_per_km_cents)
+        form.rate_per_hour.data = for_input(current.rate_per_hour_cents)
+        form.rate_per_km.data = for_input(current.rate_per_km_cents)
         for category in Category:
             if category.value in current.category_rates:
-                form[f"rate_{category.value}"].data = _euros(current.category_rates[category.value])
+                form[f"rate_{category.value}"].data = for_input(current.category_rates[category.value])
     elif valid_submission(form):
         rates = {c.value: form[f"rate_{c.value}"].cents for c in Category
                  if form[f"rate_{c.value}"].cents is not None}
