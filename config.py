@@ -89,6 +89,8 @@ class Config:
     # Volunteer allowance limits of years the app does not ship, as JSON: {"2026": {"hourly_cents": 575,
     # "hourly_under_21_cents": 340, "monthly_cents": 21000, "yearly_cents": 210000}}
     POT_ALLOWANCE_LIMITS = json.loads(os.environ.get("POT_ALLOWANCE_LIMITS") or "{}")
+    # A booking like one booked this many minutes ago (same kind, member, amount and day) is asked about first.
+    POT_REPEAT_WINDOW_MINUTES = _int("POT_REPEAT_WINDOW_MINUTES", 60)
     OUTBOX_PAGE = False
     DEBUG = False
     TESTING = False

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -265,3 +265,23 @@ def export_rows(session, initiative_id: int):
         .where(PotTransaction.initiative_id == initiative_id)
         .order_by(PotTransaction.id, PotEntry.id)
         .execution_options(yield_per=1000))
+
+
+def similar_booking(session, initiative_id: int, kind: TransactionKind, neighbour_id: int | None, cents: int,
+                    value_date: date, since: datetime) -> PotTransaction | None:
+    """The latest uncorrected booking booked since ``since`` that looks like this one: same kind, member
+    (when it has one), amount and day. A second booking of it is asked about, not refused."""
+    reversal = so.aliased(PotTransaction)
+    query = (sa.select(PotTransaction)
+             # on the (initiative_id, value_date, id) index; the rest filters the few bookings of that day
+             .where(PotTransaction.initiative_id == initiative_id, PotTransaction.value_date == value_date,
+                    PotTransaction.kind == kind, PotTransaction.booked_at >= since,
+                    # the amount on the side it goes to; not the automatic payout half of a direct payment,
+                    # which goes back to the "paid directly" account
+                    sa.exists().where(PotEntry.transaction_id == PotTransaction.id, PotEntry.amount_cents == cents,
+                                      PotAccount.id == PotEntry.account_id, PotAccount.kind != AccountKind.DIRECT),
+                    ~sa.exists().where(reversal.reverses_id == PotTransaction.id))
+             .order_by(PotTransaction.id.desc()).limit(1))
+    if neighbour_id is not None:
+        query = query.where(PotTransaction.neighbour_id == neighbour_id)
+    return session.scalar(query)

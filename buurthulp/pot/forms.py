@@ -6,8 +6,17 @@ import uuid
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import TextInput
 
 from buurthulp.categories import CATEGORY_LABELS, Category
@@ -39,12 +48,24 @@ def new_key() -> str:
 
 
 class BookingForm(FlaskForm):
+    """A treasurer's booking: posted once to see it as it will be booked, then again, confirmed, to book it."""
+
     key = HiddenField(validators=[DataRequired()])
+    # Set by the confirmation page only: "1" on its "Book it" button, and the id of the similar
+    # booking it asked about (a booking that looks like this one), so that a newer one is asked about again.
+    confirmed = HiddenField()
+    again = HiddenField()
+    change = SubmitField(_l("Change"))
     amount = MoneyField(_l("Amount in euros"), validators=[InputRequired(_l("Fill in the amount."))],
                         description=_l("For example %(example)s.", example=lazy_example("12.50")))
     value_date = DateField(_l("Date"), validators=[InputRequired(_l("Choose the date."))])
     description = StringField(_l("Description"), filters=[strip_filter],
                               validators=[Length(max=200, message=_l("Use at most 200 characters."))])
+
+    def validate_amount(self, field):
+        # said before the confirmation page, not after it (the services refuse it too)
+        if field.cents is not None and field.cents <= 0:
+            raise ValidationError(_l("Fill in an amount of more than € 0."))
 
 
 class IncomeForm(BookingForm):
@@ -56,7 +77,9 @@ class IncomeForm(BookingForm):
 
 
 class SpendingForm(BookingForm):
-    pass
+    description = StringField(_l("Description"), filters=[strip_filter],
+                              validators=[DataRequired(_l("Say what the money was spent on.")),
+                                          Length(max=200, message=_l("Use at most 200 characters."))])
 
 
 class PayoutForm(BookingForm):

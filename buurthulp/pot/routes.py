@@ -5,12 +5,22 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import format_currency, format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -20,6 +30,7 @@ from buurthulp.accounts.models import Neighbour
 from buurthulp.broker.figures import add_months, month_start
 from buurthulp.broker.figures_routes import month_label, nice_top, parse_month, spreadsheet_safe
 from buurthulp.categories import Category
+from buurthulp.db import utcnow
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db
 from buurthulp.forms import valid_submission
@@ -251,12 +262,27 @@ def _already_booked(key: str) -> bool:
     return db.session.scalar(sa.select(PotTransaction.id).where(PotTransaction.idempotency_key == key)) is not None
 
 
-def _booking(slug: str, form, template: str, book, success: str, **context):
-    """Show a booking form; on a valid post book it once (a repeated post books nothing more)."""
+# Fields the confirmation page does not carry as they were posted: it writes its own flags and token.
+NOT_CARRIED = {"csrf_token", "confirmed", "again", "change", "over_limit"}
+
+
+def _carried(form) -> list[tuple[str, str]]:
+    """The fields of a posted booking form as typed, for the confirmation page to post again unchanged."""
+    return [(f.name, f.raw_data[0] if f.raw_data else "") for f in form if f.name not in NOT_CARRIED]
+
+
+def _booking(slug: str, form, template: str, book, success: str, kind, check=None, **context):
+    """Show a booking form; a valid post shows the booking as it will be booked, and only its confirmed
+    post books it, once (a repeated post books nothing more). A booking like one booked a moment ago
+    (going back in the browser and sending it again) is asked about, and booked only when asked again.
+
+    ``kind(form)`` is the kind of booking; ``check(initiative, form)`` is True while a question of the
+    form itself (the direct payment's tax-free limit) still waits for an answer."""
     initiative, _membership = _books(slug, write=True)
     context = {key: (value(initiative) if callable(value) else value) for key, value in context.items()}
     if hasattr(form, "member"):
         form.member.choices = context.pop("choices")
+    form.warning = form.capped = None
     status = 200
     if request.method == "GET":
         form.key.data = new_key()
@@ -265,10 +291,21 @@ def _booking(slug: str, form, template: str, book, success: str, **context):
         if _already_booked(form.key.data):
             flash(_("This was already booked."), "info")
             return redirect(url_for("pot.books_page", slug=initiative.slug))
+        if form.change.data:
+            return render_template(template, initiative=initiative, form=form, **context)
+        waits = bool(check and check(initiative, form))
+        member = db.session.get(Neighbour, form.member.data) if hasattr(form, "member") else None
+        since = utcnow() - timedelta(minutes=current_app.config["POT_REPEAT_WINDOW_MINUTES"])
+        # asked again on every post: a similar booking made after the page asked is asked about too
+        similar = books.similar_booking(db.session, initiative.id, kind(form), member.id if member else None,
+                                        form.amount.cents, form.value_date.data, since)
+        if form.confirmed.data != "1" or waits or (similar is not None and form.again.data != str(similar.id)):
+            return render_template("pot/book_confirm.html", initiative=initiative, form=form, kind=kind(form),
+                                   member=member, similar=similar, carried=_carried(form),
+                                   action=url_for(request.endpoint, slug=initiative.slug),
+                                   TRANSACTION_LABELS=TRANSACTION_LABELS)
         try:
             outcome = book(initiative, form)
-            if outcome is None:
-                return render_template(template, initiative=initiative, form=form, **context)
             db.session.commit()
         except DomainError as exc:
             status = _failed(exc)
@@ -295,7 +332,8 @@ def book_income(slug: str):
                                     form.amount.cents, description=form.description.data or "",
                                     value_date=form.value_date.data, key=form.key.data)
 
-    return _booking(slug, IncomeForm(), "pot/book_income.html", book, _("The money is booked into the pot."))
+    return _booking(slug, IncomeForm(), "pot/book_income.html", book, _("The money is booked into the pot."),
+                    kind=lambda form: TransactionKind(form.source.data))
 
 
 @bp.route("/<slug>/book/spending", methods=["GET", "POST"])
@@ -307,6 +345,7 @@ def book_spending(slug: str):
                                       key=form.key.data)
 
     return _booking(slug, SpendingForm(), "pot/book_spending.html", book, _("The spending is booked."),
+                    kind=lambda form: TransactionKind.SPENDING,
                     pot=lambda initiative: books.pot_balance(db.session, initiative.id))
 
 
@@ -323,39 +362,48 @@ def book_payout(slug: str):
         return [(i, f"{name} ({_('owed')} {money(cents)})")
                 for i, name, cents in books.member_choices(db.session, initiative, owed_only=True)]
 
-    return _booking(slug, PayoutForm(), "pot/book_payout.html", book, _("The payout is booked."), choices=choices)
+    return _booking(slug, PayoutForm(), "pot/book_payout.html", book, _("The payout is booked."),
+                    kind=lambda form: TransactionKind.PAYOUT, choices=choices)
+
+
+def _minutes(form: DirectForm) -> int | None:
+    return int(round(float(form.hours.data) * 60)) if form.hours.data else None
 
 
 @bp.route("/<slug>/book/direct", methods=["GET", "POST"])
 @login_required
 def book_direct(slug: str):
     """Record a payment the person helped made straight to the helper (direct mode), with the limit check."""
+    def check(initiative, form):
+        """Over a tax-free limit, the treasurer ticks "book it anyway", unless the helper keeps under it."""
+        verdict = allowance.check(db.session, form.member.data, form.amount.cents, _minutes(form),
+                                  form.value_date.data)
+        if verdict.capped:
+            form.capped = verdict
+        if verdict.crosses and not allowance.preference_of(db.session, form.member.data).keep_under_limit:
+            form.warning = verdict
+            return not form.over_limit.data
+        return False
+
     def book(initiative, form):
         helper = db.session.get(Neighbour, form.member.data)
-        minutes = int(round(float(form.hours.data) * 60)) if form.hours.data else None
-        verdict = allowance.check(db.session, helper.id, form.amount.cents, minutes, form.value_date.data)
-        keeps_under = allowance.preference_of(db.session, helper.id).keep_under_limit
-        if verdict.crosses and not keeps_under and not form.over_limit.data:
-            form.warning = verdict
-            return None
         transaction = services.record_direct(
-            db.session, current_user, initiative, helper, form.amount.cents, minutes=minutes,
+            db.session, current_user, initiative, helper, form.amount.cents, minutes=_minutes(form),
             value_date=form.value_date.data, description=form.description.data or "", key=form.key.data)
         if transaction is None:
             raise DomainError(_("%(name)s asked to stay under the tax-free limit and has no room left this "
                                 "month or year. Nothing is recorded.", name=helper.display_name))
-        if verdict.capped:
+        if form.capped is not None:
             return _("%(name)s asked to stay under the tax-free limit: %(amount)s is recorded, not more. "
                      "Please pay them no more than that.", name=helper.display_name,
-                     amount=money(verdict.allowed_cents))
+                     amount=money(form.capped.allowed_cents))
         return _("The payment is recorded.")
 
     def choices(initiative):
         return [(i, name) for i, name, _cents in books.member_choices(db.session, initiative)]
 
-    form = DirectForm()
-    form.warning = None
-    return _booking(slug, form, "pot/book_direct.html", book, _("The payment is recorded."), choices=choices)
+    return _booking(slug, DirectForm(), "pot/book_direct.html", book, _("The payment is recorded."),
+                    kind=lambda form: TransactionKind.DIRECT, check=check, choices=choices)
 
 
 @bp.route("/<slug>/transactions/<int:transaction_id>/reverse", methods=["GET", "POST"])

@@ -30,6 +30,7 @@ from buurthulp.pot.models import (
 from buurthulp.pot.routes import money
 from buurthulp.timeutil import local_today
 from tests.factories import add_member, make_neighbour
+from tests.pot.booking import booking_data, confirm, is_confirmation, post_booking
 
 TREASURER = "treasurer@example.org"
 KEY_RE = re.compile(r'name="key" type="hidden" value="([^"]+)"')
@@ -89,9 +90,8 @@ def today() -> str:
 
 
 def book(client, pw, what: str, follow: bool = False, **fields):
-    """Post a booking form with a fresh key, today's date and the given fields."""
-    data = {"value_date": today(), "description": "", "key": uuid.uuid4().hex, **fields}
-    return client.post(f"/pot/{pw.initiative.slug}/book/{what}", data, follow_redirects=follow)
+    """Post a booking form with a fresh key, today's date and the given fields, and book it on the confirmation page."""
+    return post_booking(client, f"/pot/{pw.initiative.slug}/book/{what}", booking_data(**fields), follow=follow)
 
 
 def share(pw, person, cents: int, description: str = "aandeel", booked_by=None) -> PotTransaction:
@@ -179,11 +179,15 @@ def test_sending_the_same_form_twice_books_once(treasurer, pw):
     page = text(treasurer.get(f"/pot/{pw.initiative.slug}/book/income"))
     key = KEY_RE.search(page).group(1)
     data = {"source": "gift", "amount": "12,50", "value_date": today(), "description": "dubbel", "key": key}
-    first = treasurer.post(f"/pot/{pw.initiative.slug}/book/income", data)
+    confirmation = treasurer.post(f"/pot/{pw.initiative.slug}/book/income", data)
+    assert is_confirmation(confirmation)
+    first = confirm(treasurer, confirmation)
     assert goes_to(first, f"/pot/{pw.initiative.slug}/books")
     again = treasurer.post(f"/pot/{pw.initiative.slug}/book/income", data, follow_redirects=True)
     assert again.status_code == 200
     assert nl("This was already booked.") in text(again)
+    # the confirmation page sent again (back in the browser): the same key, nothing more booked
+    assert goes_to(confirm(treasurer, confirmation), f"/pot/{pw.initiative.slug}/books")
     assert balance(pw) == 12_50
     assert bookings(pw) == 1
 
@@ -240,7 +244,7 @@ def test_a_direct_payment_over_the_hourly_limit_warns_and_books_only_when_ticked
     data = {"member": pw.member.id, "hours": "1", "amount": "100,00", "value_date": today(),
             "description": "Schilderen", "key": key}
     response = treasurer.post(f"/pot/{pw.initiative.slug}/book/direct", data)
-    assert response.status_code == 200
+    assert is_confirmation(response)
     page = text(response)
     assert nl("This payment goes over a tax-free limit.") in page
     assert 'name="over_limit"' in page
@@ -248,8 +252,13 @@ def test_a_direct_payment_over_the_hourly_limit_warns_and_books_only_when_ticked
     assert member_account(pw, pw.member).earned_cents == 0
     assert bookings(pw) == 0
 
-    response = treasurer.post(f"/pot/{pw.initiative.slug}/book/direct", {**data, "over_limit": "y"},
-                              follow_redirects=True)
+    # "Book it" without the tick: the warning again, nothing booked
+    response = confirm(treasurer, response)
+    assert is_confirmation(response)
+    assert nl("This payment goes over a tax-free limit.") in text(response)
+    assert bookings(pw) == 0
+
+    response = confirm(treasurer, response, follow=True, over_limit="y")
     assert nl("The payment is recorded.") in text(response)
     account = member_account(pw, pw.member)
     assert (account.earned_cents, account.paid_cents, account.balance_cents) == (100_00, 100_00, 0)
@@ -295,7 +304,9 @@ def test_the_warning_names_the_hourly_limit_under_21(client, make_client, pw):
     client.post("/pot/", {"under_21": "y"})
     treasurer = make_client()
     treasurer.login(TREASURER)
-    response = book(treasurer, pw, "direct", member=pw.member.id, hours="1", amount="5,00")
+    response = treasurer.post(f"/pot/{pw.initiative.slug}/book/direct",
+                              booking_data(member=pw.member.id, hours="1", amount="5,00"))
+    assert is_confirmation(response)
     assert nl("This payment goes over a tax-free limit.") in text(response)
     limits = allowance.limits_for(local_today().year)
     assert nl("It is more than %(amount)s an hour.", amount=euros(limits.hourly_under_21_cents)) in text(response)
