@@ -1,4 +1,5 @@
-"""The treasurer books money in and corrects a booking; a member sees their statement and room; axe scans."""
+"""The treasurer books money in (through the confirmation page) and corrects a booking; a member sees their
+statement and room; axe scans."""
 
 import re
 
@@ -22,21 +23,43 @@ def test_treasurer_books_and_member_reads_statement(browser, live_server, axe_ch
     expect(els.locator("figure.chart svg")).to_be_visible()
     axe_check(els)
 
-    # money in: a gift, typed the Dutch way
+    # money in: a gift, typed the Dutch way, shown as it will be booked before it is
     els.locator(".sub-nav a[href$='/book/income']").click()
     els.locator("#source-2").check()
-    els.locator("#amount").fill("25,50")
+    els.locator("#amount").fill("1.025,50")
     els.locator("#description").fill("Gift van de <b>buurtvereniging</b>")
     axe_check(els)
     els.locator("main button[type=submit]").click()
+    summary = els.locator("main dl")
+    expect(summary).to_contain_text("€ 1.025,50")
+    expect(summary).to_contain_text("Gift van de <b>buurtvereniging</b>")
+    axe_check(els)
+    els.locator("main form button.primary").click()
     expect(els.locator(".flash-success")).to_be_visible()
 
-    # an impossible spending is refused with a clear message, and nothing is booked
+    # the same gift again with a fresh form: asked whether it really happened twice; not booked again
+    els.locator(".sub-nav a[href$='/book/income']").click()
+    els.locator("#source-2").check()
+    els.locator("#amount").fill("1025,50")
+    els.locator("main button[type=submit]").click()
+    expect(els.locator("main .notice[role=alert]")).to_be_visible()
+    expect(els.locator("main form input[name=again]")).to_have_count(1)
+    axe_check(els)
+
+    # an impossible spending: changed once on the way, then refused with a clear message; nothing is booked
     els.locator(".sub-nav a[href$='/book/spending']").click()
-    els.locator("#amount").fill("99999")
+    els.locator("#amount").fill("9999")
     els.locator("#description").fill("Te veel")
     els.locator("main button[type=submit]").click()
+    expect(els.locator("main dl")).to_contain_text("€ 9.999,00")
+    els.locator("main form button[name=change]").click()
+    expect(els.locator("#amount")).to_have_value("9999")
+    els.locator("#amount").fill("99999")
+    els.locator("main button[type=submit]").click()
+    expect(els.locator("main dl")).to_contain_text("€ 99.999,00")
+    els.locator("main form button.primary").click()
     expect(els.locator(".flash-error")).to_contain_text("niet genoeg geld")
+    expect(els.locator("#amount")).to_have_value("99999")
 
     # the month's statement shows the gift escaped; correct it
     els.locator(".sub-nav a[href*='/months/']").click()
