@@ -70,6 +70,24 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record):
         cursor.close()
 
 
+def upsert(session, model, values: dict, keys: list[str], add: tuple[str, ...] = (), lock: bool = False) -> None:
+    """INSERT ... ON CONFLICT on PostgreSQL and SQLite: add ``add``'s amounts to the existing row; with
+    ``lock``, touch it without change, which locks the row (PostgreSQL) or begins the write (SQLite)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(model).values(**values)
+    if add:
+        changes = {name: getattr(model, name) + getattr(statement.excluded, name) for name in add}
+    else:
+        changes = {keys[0]: getattr(model, keys[0])} if lock else None
+    if changes is None:
+        session.execute(statement.on_conflict_do_nothing(index_elements=keys))
+    else:
+        session.execute(statement.on_conflict_do_update(index_elements=keys, set_=changes))
+
+
 LIKE_ESCAPE = "\\"
 
 

@@ -1,5 +1,7 @@
 """`flask digest send` and `flask digest preview`."""
 
+import sys
+
 import click
 import sqlalchemy as sa
 
@@ -26,9 +28,14 @@ def _month(value: str | None):
 def send_command(month: str | None, dry_run: bool) -> None:
     """Send the monthly digest to everyone who has not had this month's (safe to run again)."""
     edition = _month(month)
+    now = utcnow()
+    if edition > local_today(now):
+        click.echo(f"The digest of {edition:%Y-%m} cannot be sent yet: that month has not started. "
+                   "Sending it now would count as that month's edition.", err=True)
+        sys.exit(2)
     total = services.count_recipients(db.session, edition)
     with click.progressbar(length=total, label=f"digest {edition:%Y-%m}", show_pos=True) as bar:
-        summary = services.send_month(db.session, edition, utcnow(), dry_run=dry_run, progress=bar.update)
+        summary = services.send_month(db.session, edition, now, dry_run=dry_run, progress=bar.update)
     db.session.commit()
     parts = summary.as_dict()
     click.echo(("dry run: " if dry_run else "") + ", ".join(f"{k}: {v}" for k, v in parts.items()))

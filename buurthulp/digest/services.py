@@ -20,14 +20,17 @@ from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from flask import current_app, url_for
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from buurthulp.accounts.models import DigestPreference, Neighbour
 from buurthulp.db import utcnow
 from buurthulp.digest.content import DigestContent, build
 from buurthulp.digest.models import DeliveryStatus, DigestDelivery
+from buurthulp.errors import DomainError
 from buurthulp.mail import OutgoingEmail, build_message, deliver, render_email, smtp_connection
-from buurthulp.timeutil import LOCAL, to_local
+from buurthulp.timeutil import LOCAL, local_today, to_local
 
 SEND_AT = time(9, 0)  # Europe/Amsterdam
 MAX_ATTEMPTS = 5
@@ -166,9 +169,14 @@ def count_recipients(session, edition: date) -> int:
 def send_month(session, edition: date, now: datetime | None = None, *, dry_run: bool = False,
                batch_size: int = BATCH, progress: Callable[[int], None] | None = None,
                transport: Transport | None = None) -> Summary:
-    """Send this month's digest to everyone who has not had it; commits after every mail."""
+    """Send this month's digest to everyone who has not had it; commits after every mail.
+
+    A month that has not started is refused: sending it early would count as that month's edition."""
     now = now or utcnow()
     edition = edition.replace(day=1)
+    if edition > local_today(now):
+        raise DomainError(_l("The digest of %(month)s cannot be sent before that month has started.",
+                             month=format_date(edition, "MMMM yyyy")))
     summary = Summary()
     transport = transport or Transport(current_app.config)
     sender = current_app.config["MAIL_SENDER"]

@@ -493,11 +493,14 @@ def confirm_done(session, actor: Neighbour | None, match: Match, minutes: int | 
 
 
 def confirm_done_matches(session, now: datetime) -> int:
-    """Job: matches marked done 7 days ago and not confirmed are confirmed now."""
-    due = session.scalars(sa.select(Match).where(
-        Match.status == MatchStatus.ACCEPTED, Match.done_marked_at <= now - AUTO_CONFIRM_AFTER)).all()
-    for match in due:
-        confirm_done(session, None, match, now=now)
+    """Job: matches marked done 7 days ago and not confirmed are confirmed now, each committed on its own
+    (its compensation locks the helper's allowance, which must not wait behind another match's bookings)."""
+    due = session.scalars(sa.select(Match.id).where(
+        Match.status == MatchStatus.ACCEPTED, Match.done_marked_at <= now - AUTO_CONFIRM_AFTER)
+        .order_by(Match.id)).all()
+    for match_id in due:
+        confirm_done(session, None, session.get(Match, match_id), now=now)
+        session.commit()
     return len(due)
 
 

@@ -8,13 +8,15 @@ overrides years. A year without limits uses the latest known year, and says so.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
 from flask import current_app
 
-from buurthulp.pot.models import EARNING_KINDS, AccountKind, AllowancePreference, PotAccount, PotMonth
+from buurthulp.db import upsert
+from buurthulp.pot.models import AllowancePreference, AllowanceTotal
 
 
 @dataclass(frozen=True)
@@ -69,18 +71,31 @@ class Totals:
 
 def earned_totals(session, neighbour_id: int, day: date) -> Totals:
     """Compensation a person received in the month and year of ``day``, over all initiatives."""
-    year_start = date(day.year, 1, 1)
-    month_start = day.replace(day=1)
-    rows = session.execute(
-        sa.select(PotMonth.month, sa.func.sum(PotMonth.amount_cents))
-        .join(PotAccount, PotAccount.id == PotMonth.account_id)
-        .where(PotAccount.neighbour_id == neighbour_id, PotAccount.kind == AccountKind.MEMBER,
-               PotMonth.effect.in_(EARNING_KINDS), PotMonth.month >= year_start,
-               PotMonth.month < date(day.year + 1, 1, 1))
-        .group_by(PotMonth.month)
-    ).all()
-    return Totals(month_cents=sum(int(total) for month, total in rows if month == month_start),
-                  year_cents=sum(int(total) for _, total in rows))
+    rows = dict(session.execute(
+        sa.select(AllowanceTotal.month, AllowanceTotal.earned_cents)
+        .where(AllowanceTotal.neighbour_id == neighbour_id, AllowanceTotal.year == day.year,
+               AllowanceTotal.month.in_((0, day.month)))).all())
+    return Totals(month_cents=int(rows.get(day.month, 0)), year_cents=int(rows.get(0, 0)))
+
+
+def lock(session, people: Iterable[tuple[int, int]]) -> None:
+    """Make "check the limit, then book" one step per (person, year): lock their year rows, in order.
+
+    On PostgreSQL a second booking for the same person and year waits here until the first commits;
+    on SQLite this is the transaction's first write, so the check after it reads what is committed.
+    Every booking takes these locks before it moves a balance (accounts are locked in id order after
+    them), so two bookings never wait for each other in a circle."""
+    for neighbour_id, year in sorted(set(people)):
+        upsert(session, AllowanceTotal, {"neighbour_id": neighbour_id, "year": year, "month": 0, "earned_cents": 0},
+               ["neighbour_id", "year", "month"], lock=True)
+
+
+def add_earned(session, neighbour_id: int, counts_for: date, cents: int) -> None:
+    """Add a booking to the person's month and year totals (under the lock of ``lock``)."""
+    for month in (counts_for.month, 0):
+        upsert(session, AllowanceTotal, {"neighbour_id": neighbour_id, "year": counts_for.year, "month": month,
+                                         "earned_cents": cents},
+               ["neighbour_id", "year", "month"], add=("earned_cents",))
 
 
 @dataclass(frozen=True)
@@ -103,7 +118,7 @@ class Check:
 def check(session, neighbour_id: int, amount_cents: int, minutes: int | None, day: date,
           pending_cents: int = 0) -> Check:
     """Would ``amount_cents`` for ``minutes`` of help on ``day`` cross a limit? ``pending_cents``: booked
-    in the same run and not yet in the totals."""
+    in the same run and not yet in the totals. Before a booking, ``lock`` the person's year first."""
     limits = limits_for(day.year)
     preference = preference_of(session, neighbour_id)
     totals = earned_totals(session, neighbour_id, day)

@@ -5,12 +5,13 @@ import sys
 import click
 import sqlalchemy as sa
 
+from buurthulp.broker.figures import add_months
 from buurthulp.broker.figures_routes import parse_month
 from buurthulp.db import utcnow
 from buurthulp.extensions import db
 from buurthulp.neighbourhoods.models import Initiative
 from buurthulp.pot import bp
-from buurthulp.pot.services import distribute_due, distribute_month
+from buurthulp.pot.services import distribute_due, distribute_month, month_is_over, rounds_of
 from buurthulp.pot.verify import verify
 
 
@@ -47,7 +48,18 @@ def distribute_command(month: str | None, slug: str | None) -> None:
         query = query.where(Initiative.slug == slug)
         if db.session.scalar(query) is None:
             raise click.BadParameter(f"no initiative {slug!r}", param_hint="--initiative")
-    for initiative in db.session.scalars(query):
-        booked = distribute_month(db.session, initiative, first, utcnow())
-        click.echo(f"{initiative.slug}: " + (f"booking {booked.id}" if booked else "nothing to share out"))
-    db.session.commit()
+    now = utcnow()
+    if not month_is_over(first, now):
+        click.echo(f"{first:%Y-%m} is not over yet: it can be shared out from {add_months(first, 1):%Y-%m-%d} on, "
+                   "so that help done later in the month gets its share.", err=True)
+        sys.exit(2)
+    for initiative in db.session.scalars(query).all():
+        before = {t.id for t in rounds_of(db.session, initiative.id, first)}
+        booked = distribute_month(db.session, initiative, first, now)
+        if booked is None:
+            click.echo(f"{initiative.slug}: nothing to share out")
+        elif booked.id in before:
+            click.echo(f"{initiative.slug}: already shared out (booking {booked.id}); nothing came in since")
+        else:
+            click.echo(f"{initiative.slug}: booking {booked.id}")
+        db.session.commit()

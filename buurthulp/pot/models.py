@@ -252,12 +252,45 @@ class AllowancePreference(db.Model):
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class AllowanceTotal(db.Model):
+    """What one person received as volunteer compensation, over every initiative, in a month of a year
+    (``month`` 1-12) or the whole year (``month`` 0).
+
+    A correction counts for the month of what it corrects. The year row is also the lock that makes
+    "check the limit, then book" one step per person and year (see ``allowance.lock``)."""
+
+    __tablename__ = "allowance_total"
+    __table_args__ = (sa.CheckConstraint("month BETWEEN 0 AND 12", name="month_range"),)
+
+    neighbour_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("neighbour.id", ondelete="RESTRICT"),
+                                                    primary_key=True)
+    year: so.Mapped[int] = so.mapped_column(primary_key=True)
+    month: so.Mapped[int] = so.mapped_column(primary_key=True)
+    earned_cents: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+
+
+class PotShared(db.Model):
+    """A compensation paid into the pot, and the month-end round that shared it out: each is shared once.
+
+    Compensation for a month that arrives after its round (help confirmed later) has no row yet, so the
+    next round of that month shares it."""
+
+    __tablename__ = "pot_shared"
+
+    compensation_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("pot_transaction.id", ondelete="RESTRICT"), primary_key=True)
+    distribution_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("pot_transaction.id", ondelete="RESTRICT"), index=True)
+
+
 LEDGER_TABLES = ("pot_transaction", "pot_entry")
 
 
 @sa.event.listens_for(PotEntry, "before_update")
 @sa.event.listens_for(PotEntry, "before_delete")
 @sa.event.listens_for(PotTransaction, "before_delete")
+@sa.event.listens_for(PotShared, "before_update")
+@sa.event.listens_for(PotShared, "before_delete")
 def _ledger_is_append_only(mapper, connection, target):
     raise RuntimeError("ledger entries are never changed or deleted; book a reversal instead")
 

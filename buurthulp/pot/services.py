@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from buurthulp.accounts.models import Neighbour
 from buurthulp.broker.figures import add_months
 from buurthulp.categories import Category
-from buurthulp.db import utcnow
+from buurthulp.db import upsert, utcnow
 from buurthulp.errors import DomainError, NotAllowed
 from buurthulp.neighbourhoods.models import (
     Initiative,
@@ -42,6 +42,7 @@ from buurthulp.pot.models import (
     PotEntry,
     PotMonth,
     PotSettings,
+    PotShared,
     PotTransaction,
     TransactionKind,
 )
@@ -123,14 +124,8 @@ OVERDRAWN_MESSAGES = {
 
 
 def _month_upsert(session, account_id: int, month: date, effect: TransactionKind, cents: int) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(PotMonth).values(account_id=account_id, month=month, effect=effect, amount_cents=cents)
-    session.execute(statement.on_conflict_do_update(
-        index_elements=["account_id", "month", "effect"],
-        set_={"amount_cents": PotMonth.amount_cents + statement.excluded.amount_cents}))
+    upsert(session, PotMonth, {"account_id": account_id, "month": month, "effect": effect, "amount_cents": cents},
+           ["account_id", "month", "effect"], add=("amount_cents",))
 
 
 def _move(session, acct: PotAccount, cents: int, effect: TransactionKind) -> bool:
@@ -171,6 +166,11 @@ def book(session, initiative_id: int, kind: TransactionKind, lines: list[tuple[P
     if not moves:
         raise DomainError(_l("There is nothing to book: the amount is zero."))
     effect = reverses.effect if reverses is not None else kind
+    # A correction counts for the allowance in the month of what it corrects.
+    counts_for = reverses.value_date if reverses is not None else value_date
+    earned = [(acct.neighbour_id, cents) for acct, cents in moves
+              if acct.kind == AccountKind.MEMBER and effect in EARNING_KINDS]
+    allowance.lock(session, [(neighbour_id, counts_for.year) for neighbour_id, _ in earned])
     # Always in account order, so two bookings lock their rows in the same order (no deadlock);
     # if a decrease is refused, the moves before it are undone and nothing is booked.
     moves.sort(key=lambda move: move[0].id)
@@ -193,6 +193,8 @@ def book(session, initiative_id: int, kind: TransactionKind, lines: list[tuple[P
     month = value_date.replace(day=1)
     for acct, cents in moves:
         _month_upsert(session, acct.id, month, effect, cents)
+    for neighbour_id, cents in earned:
+        allowance.add_earned(session, neighbour_id, counts_for, cents)
     session.flush()
     return transaction
 
@@ -259,9 +261,27 @@ def book_payout(session, actor: Neighbour, initiative: Initiative, member: Neigh
                 value_date=value_date, description=description, booked_by=actor, neighbour_id=member.id, now=now)
 
 
+PAID_SUFFIX = ":paid"
+
+
+def paired(session, transaction: PotTransaction) -> PotTransaction | None:
+    """A direct payment is two bookings (earned, and paid by the person helped): the other one of the pair."""
+    key = transaction.idempotency_key
+    if transaction.kind == TransactionKind.DIRECT:
+        other = key + PAID_SUFFIX
+    elif transaction.kind == TransactionKind.PAYOUT and key.endswith(PAID_SUFFIX):
+        other = key.removesuffix(PAID_SUFFIX)
+    else:
+        return None
+    return session.scalar(sa.select(PotTransaction).where(PotTransaction.idempotency_key == other,
+                                                          PotTransaction.initiative_id == transaction.initiative_id))
+
+
 def reverse(session, actor: Neighbour | None, original: PotTransaction, *, reason: str, key: str,
             now: datetime | None = None) -> PotTransaction:
-    """Undo a booking with a new one that mirrors it and refers to it; the original stays as it was."""
+    """Undo a booking with a new one that mirrors it and refers to it; the original stays as it was.
+
+    A direct payment is corrected as a pair: what was paid directly, then what was earned, in one step."""
     initiative = session.get(Initiative, original.initiative_id)
     if actor is not None:
         _require_treasurer(session, actor, initiative)
@@ -269,15 +289,29 @@ def reverse(session, actor: Neighbour | None, original: PotTransaction, *, reaso
         raise DomainError(_l("A correction cannot be corrected. Book the right amount again instead."))
     already = session.scalar(sa.select(PotTransaction).where(PotTransaction.reverses_id == original.id))
     if already is not None:
-        if already.idempotency_key == key:
+        if already.idempotency_key in (key, key + PAID_SUFFIX):
             return already
         raise DomainError(_l("This booking has already been corrected."))
     if not reason.strip():
         raise DomainError(_l("Say why this booking is corrected."))
-    lines = [(entry.account, -entry.amount_cents) for entry in original.entries]
-    return book(session, original.initiative_id, TransactionKind.REVERSAL, lines, key=key,
-                value_date=local_today(now), description=reason, booked_by=actor, reverses=original,
-                neighbour_id=original.neighbour_id, minutes=original.minutes, now=now)
+    pair = [original]
+    other = paired(session, original)
+    if other is not None:
+        if session.scalar(sa.select(PotTransaction.id).where(PotTransaction.reverses_id == other.id)) is not None:
+            raise DomainError(_l("This booking has already been corrected."))
+        # paid before earned: the member's account gets the money back before it gives it up
+        pair = sorted([original, other], key=lambda t: t.kind != TransactionKind.PAYOUT)
+    if original.neighbour_id is not None:
+        allowance.lock(session, [(original.neighbour_id, original.value_date.year)])
+    booked = {}
+    for transaction in pair:
+        lines = [(entry.account, -entry.amount_cents) for entry in transaction.entries]
+        booked[transaction.id] = book(
+            session, transaction.initiative_id, TransactionKind.REVERSAL, lines,
+            key=key if transaction.kind != TransactionKind.PAYOUT or other is None else key + PAID_SUFFIX,
+            value_date=local_today(now), description=reason, booked_by=actor, reverses=transaction,
+            neighbour_id=transaction.neighbour_id, minutes=transaction.minutes, now=now)
+    return booked[original.id]
 
 
 # --- compensation for done help -----------------------------------------------------------------
@@ -320,7 +354,9 @@ def on_match_done(session, match, now: datetime | None = None) -> PotTransaction
     cents = compensation_for(settings, match.post.category, match.minutes, match.km)
     if cents <= 0:
         return None
-    today = local_today(now)
+    # It counts for the day the help was done, also when it is confirmed later (a month that was
+    # already shared out then gets a follow-up round, see ``distribute_month``).
+    today = local_today(match.done_marked_at or now)
     title = match.post.title
     if settings.mode == CompensationMode.POT:
         source = account(session, initiative.id, AccountKind.COMPENSATIONS)
@@ -344,6 +380,7 @@ def record_direct(session, actor: Neighbour | None, initiative: Initiative, help
         _require_treasurer(session, actor, initiative)
         _check_date(value_date, now)
     _check_amount(cents)
+    allowance.lock(session, [(helper.id, value_date.year)])  # the check and the booking are one step
     existing = session.scalar(sa.select(PotTransaction).where(PotTransaction.idempotency_key == key))
     if existing is not None:
         return existing
@@ -401,23 +438,6 @@ def split(total: int, weights: dict[int, int]) -> dict[int, int]:
     return shares
 
 
-@dataclass(frozen=True)
-class Helped:
-    neighbour_id: int
-    minutes: int
-
-
-def helpers_of_month(session, initiative_id: int, month: date) -> list[Helped]:
-    """Who earned compensation for the pot in ``month``, with their hours; corrected bookings left out."""
-    rows = session.execute(
-        sa.select(PotTransaction.neighbour_id, sa.func.sum(PotTransaction.minutes))
-        .join(Neighbour, Neighbour.id == PotTransaction.neighbour_id)
-        .where(*_uncorrected_compensation(initiative_id, month), Neighbour.deleted_at.is_(None))
-        .group_by(PotTransaction.neighbour_id).order_by(PotTransaction.neighbour_id)
-    ).all()
-    return [Helped(neighbour_id, int(minutes or 0)) for neighbour_id, minutes in rows]
-
-
 def _uncorrected_compensation(initiative_id: int, month: date):
     """Compensation bookings of ``month`` that were not corrected afterwards."""
     corrected = sa.select(PotTransaction.reverses_id).where(
@@ -427,42 +447,82 @@ def _uncorrected_compensation(initiative_id: int, month: date):
             PotTransaction.id.not_in(corrected))
 
 
-def brought_in(session, initiative_id: int, pot: PotAccount, month: date) -> int:
-    """What done help paid into the pot in ``month``, leaving out what was corrected since."""
-    return int(session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(PotEntry.amount_cents), 0))
-        .join(PotTransaction, PotTransaction.id == PotEntry.transaction_id)
-        .where(PotEntry.account_id == pot.id, *_uncorrected_compensation(initiative_id, month))))
+@dataclass(frozen=True)
+class Unshared:
+    transaction_id: int
+    neighbour_id: int | None
+    minutes: int
+    cents: int
+    deleted: bool
 
 
-def distribution_key(initiative_id: int, month: date) -> str:
-    return f"distribution:{initiative_id}:{month:%Y-%m}"
+def unshared_compensation(session, initiative_id: int, pot: PotAccount, month: date) -> list[Unshared]:
+    """What done help paid into the pot in ``month``, not corrected and not shared out by an earlier round."""
+    rows = session.execute(
+        sa.select(PotTransaction.id, PotTransaction.neighbour_id, PotTransaction.minutes, PotEntry.amount_cents,
+                  Neighbour.deleted_at.is_not(None))
+        .join(PotEntry, sa.and_(PotEntry.transaction_id == PotTransaction.id, PotEntry.account_id == pot.id))
+        .outerjoin(Neighbour, Neighbour.id == PotTransaction.neighbour_id)
+        .where(*_uncorrected_compensation(initiative_id, month),
+               ~sa.exists().where(PotShared.compensation_id == PotTransaction.id))
+        .order_by(PotTransaction.id)).all()
+    return [Unshared(t, n, int(m or 0), int(c), bool(d)) for t, n, m, c, d in rows]
+
+
+def distribution_key(initiative_id: int, month: date, round_: int = 1) -> str:
+    base = f"distribution:{initiative_id}:{month:%Y-%m}"
+    return base if round_ == 1 else f"{base}:{round_}"
+
+
+def rounds_of(session, initiative_id: int, month: date) -> list[PotTransaction]:
+    """The month-end rounds booked for ``month`` so far, first one first."""
+    base = distribution_key(initiative_id, month)
+    return list(session.scalars(sa.select(PotTransaction).where(
+        PotTransaction.initiative_id == initiative_id, PotTransaction.kind == TransactionKind.DISTRIBUTION,
+        sa.or_(PotTransaction.idempotency_key == base, PotTransaction.idempotency_key.like(f"{base}:%")))
+        .order_by(PotTransaction.id)))
+
+
+def month_is_over(month: date, now: datetime | None) -> bool:
+    """Is ``month`` over in Europe/Amsterdam?"""
+    return add_months(month.replace(day=1), 1) <= local_today(now)
 
 
 def distribute_month(session, initiative: Initiative, month: date, now: datetime | None = None
                      ) -> PotTransaction | None:
-    """Share out what done help brought into the pot in ``month``, by the initiative's rule; once per month."""
+    """Share out what done help brought into the pot in ``month``, by the initiative's rule; the latest round.
+
+    Only a month that is over is shared out. Compensation for the month that arrives after its round
+    (help marked done in the month and confirmed later, up to 7 days) is shared in a follow-up round of
+    the same month, by the same rule among the help that came in late; a run with nothing new books
+    nothing and returns the latest round."""
     month = month.replace(day=1)
-    key = distribution_key(initiative.id, month)
-    existing = session.scalar(sa.select(PotTransaction).where(PotTransaction.idempotency_key == key))
-    if existing is not None:
-        return existing
+    if not month_is_over(month, now):
+        raise DomainError(_l("%(month)s is not over yet: it can be shared out from %(day)s on.",
+                             month=format_date(month, "MMMM yyyy"), day=format_date(add_months(month, 1))))
+    rounds = rounds_of(session, initiative.id, month)
+    latest = rounds[-1] if rounds else None
     settings = settings_of(session, initiative)
     if settings.mode != CompensationMode.POT or settings.rule == DistributionRule.KEEP:
-        return None
-    told_before = settings.last_distributed_month == month
-    settings.last_distributed_month = month
+        return latest
+    told_before = settings.last_distributed_month is not None and settings.last_distributed_month >= month
+    if not told_before:
+        settings.last_distributed_month = month
     pot = account(session, initiative.id, AccountKind.POT)
-    total = min(brought_in(session, initiative.id, pot, month), pot.balance_cents)
-    helpers = helpers_of_month(session, initiative.id, month)
-    if total <= 0 or not helpers:
-        return None
+    unshared = unshared_compensation(session, initiative.id, pot, month)
+    minutes: dict[int, int] = defaultdict(int)
+    for item in unshared:
+        if item.neighbour_id is not None and not item.deleted:
+            minutes[item.neighbour_id] += item.minutes
+    total = min(sum(item.cents for item in unshared), pot.balance_cents)
+    if total <= 0 or not minutes:
+        return latest
     if settings.rule == DistributionRule.BY_HOURS:
-        weights = {h.neighbour_id: h.minutes for h in helpers}
+        weights = dict(minutes)
     else:
-        weights = {h.neighbour_id: 1 for h in helpers}
-    minutes = {h.neighbour_id: h.minutes for h in helpers}
+        weights = {neighbour_id: 1 for neighbour_id in minutes}
     last_day = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    allowance.lock(session, [(neighbour_id, month.year) for neighbour_id in weights])
     lines: list[tuple[PotAccount, int]] = []
     people = {n.id: n for n in session.scalars(sa.select(Neighbour).where(Neighbour.id.in_(weights)))}
     verdicts = []
@@ -475,15 +535,22 @@ def distribute_month(session, initiative: Initiative, month: date, now: datetime
     booked = None
     if shared > 0:
         lines.append((pot, -shared))
-        description = str(_l("Shares for %(month)s", month=format_date(month, "MMMM yyyy")))
-        booked = book(session, initiative.id, TransactionKind.DISTRIBUTION, lines, key=key, value_date=last_day,
+        month_name = format_date(month, "MMMM yyyy")
+        description = str(_l("Shares for %(month)s", month=month_name) if not rounds else
+                          _l("Shares for %(month)s: help confirmed later", month=month_name))
+        booked = book(session, initiative.id, TransactionKind.DISTRIBUTION, lines,
+                      key=distribution_key(initiative.id, month, len(rounds) + 1), value_date=last_day,
                       description=description, now=now)
-    # Told once: with the booking (which happens once), or, when every share stopped at the limit,
+        # what stayed in the pot at a limit stays there: this compensation is shared out, once
+        session.add_all([PotShared(compensation_id=item.transaction_id, distribution_id=booked.id)
+                         for item in unshared])
+        session.flush()
+    # Told once: with a booking (which happens once), or, when every share stopped at the limit,
     # the first time this month is looked at (the nightly job looks again until the month is over).
     if booked is not None or not told_before:
         for person, verdict in verdicts:
             _tell_about_limits(session, initiative, person, verdict, now)
-    return booked
+    return booked or latest
 
 
 def previous_month(day: date) -> date:
@@ -491,19 +558,22 @@ def previous_month(day: date) -> date:
 
 
 def distribute_due(session, now: datetime) -> dict:
-    """Job: on or after each pot's month-end day, share out the previous month (once per month)."""
+    """Job: on or after each pot's month-end day, share out the previous month, and later what came in
+    late for it; each initiative is committed on its own."""
     today = local_today(now)
     month = previous_month(today)
     due = session.scalars(
-        sa.select(Initiative).join(PotSettings, PotSettings.initiative_id == Initiative.id)
+        sa.select(Initiative.id).join(PotSettings, PotSettings.initiative_id == Initiative.id)
         .where(PotSettings.mode == CompensationMode.POT, PotSettings.month_end_day <= today.day)
         .order_by(Initiative.id)).all()
     booked = 0
-    for initiative in due:
-        before = session.scalar(sa.select(PotTransaction.id).where(
-            PotTransaction.idempotency_key == distribution_key(initiative.id, month)))
-        if before is None and distribute_month(session, initiative, month, now) is not None:
+    for initiative_id in due:
+        initiative = session.get(Initiative, initiative_id)
+        before = {t.id for t in rounds_of(session, initiative_id, month)}
+        result = distribute_month(session, initiative, month, now)
+        if result is not None and result.id not in before:
             booked += 1
+        session.commit()  # one initiative's round does not wait for, or lock, the next one's
     return {"initiatives": len(due), "distributions": booked}
 
 

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
+from buurthulp.broker.figures import add_months
 from buurthulp.pot.allowance import limits_for
 from buurthulp.pot.models import (
     EARNING_KINDS,
     NON_NEGATIVE_KINDS,
     AccountKind,
     AllowancePreference,
+    AllowanceTotal,
     PotAccount,
     PotEntry,
     PotMonth,
     PotTransaction,
     TransactionKind,
 )
-from buurthulp.timeutil import to_local
 
 
 def verify(session) -> list[str]:
@@ -104,31 +106,74 @@ def verify(session) -> list[str]:
             if {a: -c for a, c in lines[r.reverses_id].items()} != dict(lines[r.id]):
                 problems.append(f"transaction {r.id} does not mirror transaction {r.reverses_id}")
 
-    problems += _limits_kept(session)
+    problems += _allowance(session)
     return problems
 
 
-def _limits_kept(session) -> list[str]:
-    """People who asked to stay under the tax-free limit received no more than it since they asked."""
+def _earned_by_month(session, *where) -> dict[tuple[int, int, int], int]:
+    """From the ledger: what each person received as compensation per (person, year, month), a correction
+    counted in the month of what it corrects."""
+    original = so.aliased(PotTransaction)
+    counts_for = sa.func.coalesce(original.value_date, PotTransaction.value_date)
+    year, month = sa.extract("year", counts_for), sa.extract("month", counts_for)
+    rows = session.execute(
+        sa.select(PotAccount.neighbour_id, year, month, sa.func.sum(PotEntry.amount_cents))
+        .select_from(PotEntry)
+        .join(PotAccount, PotAccount.id == PotEntry.account_id)
+        .join(PotTransaction, PotTransaction.id == PotEntry.transaction_id)
+        .outerjoin(original, original.id == PotTransaction.reverses_id)
+        .where(PotAccount.kind == AccountKind.MEMBER, PotTransaction.effect.in_(EARNING_KINDS), *where)
+        .group_by(PotAccount.neighbour_id, year, month))
+    return {(int(n), int(y), int(m)): int(total) for n, y, m, total in rows}
+
+
+def _allowance(session) -> list[str]:
+    """The allowance totals match the ledger, and people who asked to stay under the tax-free limit
+    received no more than it in any month or year, from the moment they asked."""
     problems = []
-    asked = session.execute(sa.select(AllowancePreference.neighbour_id, AllowancePreference.keep_under_since)
-                            .where(AllowancePreference.keep_under_limit.is_(True))).all()
-    for neighbour_id, since in asked:
-        since_month = to_local(since).date().replace(day=1) if since else date.min
-        per_month = session.execute(
-            sa.select(PotMonth.month, sa.func.sum(PotMonth.amount_cents))
-            .join(PotAccount, PotAccount.id == PotMonth.account_id)
-            .where(PotAccount.neighbour_id == neighbour_id, PotAccount.kind == AccountKind.MEMBER,
-                   PotMonth.effect.in_(EARNING_KINDS))
-            .group_by(PotMonth.month)).all()
-        per_year: dict[int, int] = defaultdict(int)
-        for month, total in per_month:
-            per_year[month.year] += int(total)
-            if month > since_month and int(total) > limits_for(month.year).monthly_cents:
-                problems.append(f"neighbour {neighbour_id} asked to stay under the limit and received {total} "
-                                f"cents in {month:%Y-%m}")
-        for year, total in per_year.items():
-            if date(year, 1, 1) > since_month and total > limits_for(year).yearly_cents:
-                problems.append(f"neighbour {neighbour_id} asked to stay under the limit and received {total} "
-                                f"cents in {year}")
+    from_ledger = _earned_by_month(session)
+    years: dict[tuple[int, int], int] = defaultdict(int)
+    for (neighbour_id, year, _month), total in from_ledger.items():
+        years[neighbour_id, year] += total
+    expected = {**from_ledger, **{(n, y, 0): total for (n, y), total in years.items()}}
+    kept = {(n, y, m): int(c) for n, y, m, c in session.execute(
+        sa.select(AllowanceTotal.neighbour_id, AllowanceTotal.year, AllowanceTotal.month,
+                  AllowanceTotal.earned_cents))}
+    for key in sorted(set(expected) | set(kept)):
+        if expected.get(key, 0) != kept.get(key, 0):
+            problems.append(f"allowance total of neighbour {key[0]} for {key[1]}"
+                            + (f"-{key[2]:02d}" if key[2] else "") + f" is {kept.get(key, 0)}, "
+                            f"the ledger says {expected.get(key, 0)}")
+
+    asked = dict(session.execute(sa.select(AllowancePreference.neighbour_id, AllowancePreference.keep_under_since)
+                                 .where(AllowancePreference.keep_under_limit.is_(True))).all())
+    for (neighbour_id, year, month), total in sorted(expected.items()):
+        if neighbour_id not in asked:
+            continue
+        limits = limits_for(year)
+        limit = limits.monthly_cents if month else limits.yearly_cents
+        if total <= limit:
+            continue
+        since = asked[neighbour_id] or datetime.min.replace(tzinfo=UTC)
+        first = date(year, month or 1, 1)
+        last = add_months(first, 1 if month else 12)
+        if _earned_since(session, neighbour_id, since, first, last):
+            period = f"{year}-{month:02d}" if month else str(year)
+            problems.append(f"neighbour {neighbour_id} asked to stay under the tax-free limit and received "
+                            f"{total / 100:.2f} euros in {period} (limit {limit / 100:.2f})")
     return problems
+
+
+def _earned_since(session, neighbour_id: int, since: datetime, first: date, last: date) -> bool:
+    """Was compensation booked for the person after ``since`` that counts between ``first`` and ``last``?"""
+    original = so.aliased(PotTransaction)
+    counts_for = sa.func.coalesce(original.value_date, PotTransaction.value_date)
+    return session.scalar(
+        sa.select(sa.literal(True)).select_from(PotEntry)
+        .join(PotAccount, PotAccount.id == PotEntry.account_id)
+        .join(PotTransaction, PotTransaction.id == PotEntry.transaction_id)
+        .outerjoin(original, original.id == PotTransaction.reverses_id)
+        .where(PotAccount.neighbour_id == neighbour_id, PotAccount.kind == AccountKind.MEMBER,
+               PotTransaction.effect.in_(EARNING_KINDS), PotEntry.amount_cents > 0,
+               PotTransaction.booked_at > since, counts_for >= first, counts_for < last)
+        .limit(1)) is not None
