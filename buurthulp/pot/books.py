@@ -21,6 +21,7 @@ from buurthulp.neighbourhoods.models import Initiative, Membership, MembershipSt
 from buurthulp.pot import allowance
 from buurthulp.pot.models import (
     EARNING_KINDS,
+    PAID_SUFFIX,
     AccountKind,
     PotAccount,
     PotEntry,
@@ -144,6 +145,7 @@ class Page:
     transactions: list[PotTransaction]
     page: int
     has_next: bool
+    pairs: dict[int, int] = field(default_factory=dict)  # a direct payment's two bookings, each to the other
 
 
 def month_transactions(session, initiative_id: int, month: date, page: int, per_page: int = 50) -> Page:
@@ -157,7 +159,24 @@ def month_transactions(session, initiative_id: int, month: date, page: int, per_
                  so.joinedload(PotTransaction.booked_by), so.joinedload(PotTransaction.reversed_by))
         .order_by(PotTransaction.value_date, PotTransaction.id)
         .offset((page - 1) * per_page).limit(per_page + 1)))
-    return Page(rows[:per_page], page, len(rows) > per_page)
+    shown = rows[:per_page]
+    return Page(shown, page, len(rows) > per_page, pairs=_pairs(session, initiative_id, shown))
+
+
+def _pairs(session, initiative_id: int, transactions: list[PotTransaction]) -> dict[int, int]:
+    """For each direct payment on the page (earned, and paid by the person helped): the other booking."""
+    suffix = PAID_SUFFIX
+    other_key = {}
+    for t in transactions:
+        if t.kind == TransactionKind.DIRECT:
+            other_key[t.idempotency_key + suffix] = t.id
+        elif t.kind == TransactionKind.PAYOUT and t.idempotency_key.endswith(suffix):
+            other_key[t.idempotency_key.removesuffix(suffix)] = t.id
+    if not other_key:
+        return {}
+    found = session.execute(sa.select(PotTransaction.idempotency_key, PotTransaction.id).where(
+        PotTransaction.initiative_id == initiative_id, PotTransaction.idempotency_key.in_(other_key))).all()
+    return {other_key[key]: other_id for key, other_id in found}
 
 
 @dataclass

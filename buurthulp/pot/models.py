@@ -165,6 +165,9 @@ TRANSACTION_LABELS = {
     TransactionKind.REVERSAL: _l("Correction"),
 }
 
+# A direct payment is two bookings: earned (key K) and paid by the person helped (key K + this).
+PAID_SUFFIX = ":paid"
+
 # What counts as volunteer compensation for a person (the allowance limits).
 EARNING_KINDS = (TransactionKind.DISTRIBUTION, TransactionKind.DIRECT)
 

@@ -435,7 +435,7 @@ def reverse(slug: str, transaction_id: int):
     else:
         status = 400
     return render_template("pot/reverse.html", initiative=initiative, original=original, form=form,
-                           ACCOUNT_LABELS=ACCOUNT_LABELS), status
+                           pair=services.paired(db.session, original), ACCOUNT_LABELS=ACCOUNT_LABELS), status
 
 
 # --- settings -----------------------------------------------------------------------------------

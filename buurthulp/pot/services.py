@@ -34,6 +34,7 @@ from buurthulp.pot import allowance
 from buurthulp.pot.models import (
     EARNING_KINDS,
     NON_NEGATIVE_KINDS,
+    PAID_SUFFIX,
     AccountKind,
     AllowancePreference,
     CompensationMode,
@@ -261,9 +262,6 @@ def book_payout(session, actor: Neighbour, initiative: Initiative, member: Neigh
                 value_date=value_date, description=description, booked_by=actor, neighbour_id=member.id, now=now)
 
 
-PAID_SUFFIX = ":paid"
-
-
 def paired(session, transaction: PotTransaction) -> PotTransaction | None:
     """A direct payment is two bookings (earned, and paid by the person helped): the other one of the pair."""
     key = transaction.idempotency_key
@@ -396,7 +394,7 @@ def record_direct(session, actor: Neighbour | None, initiative: Initiative, help
                   minutes=minutes, now=now)
     book(session, initiative.id, TransactionKind.PAYOUT,
          # back to the "paid directly" account: the money never passed through the initiative
-         [(owed, -verdict.allowed_cents), (direct, verdict.allowed_cents)], key=f"{key}:paid",
+         [(owed, -verdict.allowed_cents), (direct, verdict.allowed_cents)], key=key + PAID_SUFFIX,
          value_date=value_date, description=str(_l("Paid directly by the person helped")), booked_by=actor,
          neighbour_id=helper.id, match_id=match_id, now=now)
     return earned
