@@ -89,6 +89,7 @@ def fill(entries: int, seed: int = 1) -> None:
     accounts = fixed + [(4 + m, "member", f"member:{m + 1}", m + 1) for m in range(1, MEMBERS + 1)]
     balance, earned, paid = defaultdict(int), defaultdict(int), defaultdict(int)
     months: dict[tuple, int] = defaultdict(int)
+    allowance: dict[tuple, int] = defaultdict(int)  # (person, year, month or 0 for the year)
     transactions, lines = [], []
     start = local_today(now) - timedelta(days=730)
     txn_id = entry_id = 0
@@ -105,6 +106,8 @@ def fill(entries: int, seed: int = 1) -> None:
             months[(account_id, day.replace(day=1), kind)] += cents
             if account_id > 4 and kind == "distribution":
                 earned[account_id] += cents
+                for month in (day.month, 0):
+                    allowance[(account_id - 3, day.year, month)] += cents
             if account_id > 4 and kind == "payout":
                 paid[account_id] -= cents
 
@@ -127,6 +130,8 @@ def fill(entries: int, seed: int = 1) -> None:
     _copy("pot_entry", ["id", "transaction_id", "account_id", "amount_cents"], lines)
     _copy("pot_month", ["account_id", "month", "effect", "amount_cents"],
           ((a, m, k, c) for (a, m, k), c in months.items()))
+    _copy("allowance_total", ["neighbour_id", "year", "month", "earned_cents"],
+          ((n, y, m, c) for (n, y, m), c in allowance.items()))
     for table in ("pot_account", "pot_transaction", "pot_entry"):
         db.session.execute(sa.text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"))
     db.session.commit()
