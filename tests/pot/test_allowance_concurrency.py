@@ -123,7 +123,8 @@ def check_nothing_lost(w) -> None:
     paid = sum(e.amount_cents for e in shares[0].entries if e.amount_cents > 0)
     pot = services.account(db.session, w["pot_initiative"], AccountKind.POT)
     assert pot.balance_cents == 50_000 + 22_000 - paid
-    assert paid < 22_000  # the person's share stopped at the limit; the rest stayed in the pot
+    # the person's share stopped at the limit if other bookings came first; what was not paid stayed in the pot
+    assert paid <= 22_000
 
 
 def test_parallel_bookings_never_take_a_person_past_the_monthly_limit(app, world):
