@@ -18,7 +18,7 @@ from buurthulp.accounts.models import Neighbour
 from buurthulp.broker.services import hood_ids_subquery
 from buurthulp.neighbourhoods.models import Initiative
 from buurthulp.posts.models import AGREED_MATCH_STATUSES, Match, MatchSource, MatchStatus, Post, PostKind
-from buurthulp.timeutil import local_to_utc
+from buurthulp.timeutil import add_months, local_to_utc, months_between
 
 DONE_MATCH_STATUSES = (MatchStatus.DONE, MatchStatus.THANKED)
 DAY_SECONDS = 24 * 60 * 60
@@ -66,22 +66,6 @@ class Row:
     @property
     def hours(self) -> float:
         return self.minutes_done / 60
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def add_months(month: date, n: int) -> date:
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def months_between(start: date, end: date) -> list[date]:
-    """The first days of the months from the month of ``start`` up to and including the month of ``end``."""
-    first, last = month_start(start), month_start(end)
-    count = (last.year - first.year) * 12 + last.month - first.month + 1
-    return [add_months(first, i) for i in range(max(count, 0))]
 
 
 # --- dialect pieces -----------------------------------------------------------------------------

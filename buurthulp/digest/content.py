@@ -15,7 +15,6 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from buurthulp.accounts.models import InterestDirection, Neighbour, NeighbourInterest
-from buurthulp.broker.figures import add_months
 from buurthulp.matching.engine import FULL_WEEK, Ask, Context, Helper, Window, explain, metres, pair, score
 from buurthulp.matching.load import POST_COLUMNS, post_window
 from buurthulp.neighbourhoods.models import Initiative, Neighbourhood, neighbourhood_adjacency
@@ -33,7 +32,7 @@ from buurthulp.posts.models import (
 )
 from buurthulp.pot.allowance import limits_for
 from buurthulp.pot.models import EARNING_KINDS, AccountKind, PotAccount, PotMonth
-from buurthulp.timeutil import local_to_utc, local_today
+from buurthulp.timeutil import add_months, local_to_utc, local_today
 
 PER_SECTION = 5
 MAX_METRES = 3000.0

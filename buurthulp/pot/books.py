@@ -16,7 +16,6 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from buurthulp.accounts.models import Neighbour
-from buurthulp.broker.figures import add_months, months_between
 from buurthulp.neighbourhoods.models import Initiative, Membership, MembershipStatus
 from buurthulp.pot import allowance
 from buurthulp.pot.models import (
@@ -30,6 +29,7 @@ from buurthulp.pot.models import (
     PotTransaction,
     TransactionKind,
 )
+from buurthulp.timeutil import add_months, months_between
 
 # Accounts whose money the initiative holds: the pot and what it owes its members.
 HELD = (AccountKind.POT, AccountKind.MEMBER)

@@ -5,7 +5,6 @@ import sys
 import click
 import sqlalchemy as sa
 
-from buurthulp.broker.figures import add_months
 from buurthulp.broker.figures_routes import parse_month
 from buurthulp.db import utcnow
 from buurthulp.extensions import db
@@ -13,6 +12,7 @@ from buurthulp.neighbourhoods.models import Initiative
 from buurthulp.pot import bp
 from buurthulp.pot.services import distribute_due, distribute_month, month_is_over, rounds_of
 from buurthulp.pot.verify import verify
+from buurthulp.timeutil import add_months
 
 
 @bp.cli.command("verify")

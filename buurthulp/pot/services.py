@@ -18,7 +18,6 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from buurthulp.accounts.models import Neighbour
-from buurthulp.broker.figures import add_months
 from buurthulp.categories import Category
 from buurthulp.db import upsert, utcnow
 from buurthulp.errors import DomainError, NotAllowed
@@ -47,7 +46,7 @@ from buurthulp.pot.models import (
     PotTransaction,
     TransactionKind,
 )
-from buurthulp.timeutil import local_today
+from buurthulp.timeutil import add_months, local_today
 
 MAX_AMOUNT_CENTS = 100_000_00  # one booking of more than a hundred thousand euros is a typo
 

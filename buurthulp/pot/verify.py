@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from buurthulp.broker.figures import add_months
 from buurthulp.pot.allowance import limits_for
 from buurthulp.pot.models import (
     EARNING_KINDS,
@@ -22,6 +21,7 @@ from buurthulp.pot.models import (
     PotTransaction,
     TransactionKind,
 )
+from buurthulp.timeutil import add_months
 
 
 def verify(session) -> list[str]:

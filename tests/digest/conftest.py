@@ -22,7 +22,6 @@ from flask_babel import force_locale, gettext
 
 from buurthulp.accounts.models import DigestPreference, InterestDirection, Neighbour
 from buurthulp.accounts.services import set_interests
-from buurthulp.broker.figures import add_months
 from buurthulp.categories import Category
 from buurthulp.digest.models import DigestDelivery
 from buurthulp.extensions import db
@@ -33,7 +32,7 @@ from buurthulp.posts import services as posts
 from buurthulp.posts.models import PostKind
 from buurthulp.pot import services as pot
 from buurthulp.pot.models import CompensationMode, DistributionRule
-from buurthulp.timeutil import local_to_utc, local_today
+from buurthulp.timeutil import add_months, local_to_utc, local_today
 from tests.factories import add_member, make_initiative, make_neighbour, make_neighbourhood
 from tests.posts.conftest import post_input
 
