@@ -115,7 +115,7 @@ def objects(side, make):
     """Columns back into Ask or Helper objects, for the naive matcher."""
     from datetime import date
 
-    from buurthulp.matching.engine import Window
+    from buurthulp.matching.rules import Window
 
     return [make(post, person, hood, str(category), None if lat != lat else lat, None if lon != lon else lon,
                  Window(mask, date.fromordinal(start), date.fromordinal(end)))
@@ -126,7 +126,7 @@ def objects(side, make):
 
 def naive(asks, helpers, ctx):
     """Every ask against every helper, one pair at a time, no buckets: the baseline the real matcher must beat."""
-    from buurthulp.matching.engine import Ask, Helper, explain, metres, pair, score
+    from buurthulp.matching.rules import Ask, Helper, explain, metres, pair, score
 
     asks = objects(asks, lambda post, person, *rest: Ask(post, person, *rest))
     helpers = objects(helpers, lambda post, person, *rest: Helper(person, *rest, offer=post or None))

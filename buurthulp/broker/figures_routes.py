@@ -18,12 +18,12 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
+from buurthulp.access import require_broker
 from buurthulp.broker import bp
-from buurthulp.broker.access import require_broker
-from buurthulp.broker.figures import MAX_MONTHS, Row, add_months, month_start, monthly_figures
+from buurthulp.broker.figures import MAX_MONTHS, Row, monthly_figures
 from buurthulp.extensions import db
 from buurthulp.forms import strip_filter
-from buurthulp.timeutil import local_today
+from buurthulp.timeutil import add_months, local_today, month_start
 
 DEFAULT_MONTHS = 6
 MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")

@@ -11,11 +11,17 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from buurthulp.accounts import services as accounts
+from buurthulp import access
+from buurthulp.access import (
+    require_broker,
+    require_broker_for,
+    require_broker_match,
+    require_broker_post,
+    require_proxy_of,
+)
 from buurthulp.accounts.forms import EmptyForm
 from buurthulp.accounts.models import Neighbour
 from buurthulp.broker import bp, services
-from buurthulp.broker.access import require_broker
 from buurthulp.broker.forms import BrokerMatchForm, ConsentForm, FollowUpForm, NoteForm, ProxyForm, ReferralForm
 from buurthulp.broker.models import BrokerNote, ConsentDecision, FollowUp, FollowUpOutcome, ProxyConsent, Referral
 from buurthulp.categories import mask_of
@@ -65,7 +71,8 @@ def queue(slug: str):
 def _ask_page(initiative, post: Post, status: int = 200, match_form=None, referral_form=None, note_form=None):
     query = request.args.get("q", "")
     suggestions = db.session.scalars(
-        sa.select(Match).where(Match.ask_id == post.id).options(so.joinedload(Match.helper))
+        sa.select(Match).where(Match.ask_id == post.id, access.match_served_by(initiative))
+        .options(so.joinedload(Match.helper))
         .order_by(Match.score.desc(), Match.id)
     ).all()
     found = services.search_neighbours(db.session, initiative, query) if query else []
@@ -86,31 +93,22 @@ def _referral_places(initiative):
     return places_for_referral(db.session, [n.id for n in initiative.neighbourhoods])
 
 
-def _ask_or_404(initiative, post_id: int) -> Post:
-    post = services.post_in(db.session, initiative, post_id)
-    if post is None:
-        abort(404)
-    return post
-
-
 @bp.route("/<slug>/asks/<int:post_id>")
 @login_required
 def ask(slug: str, post_id: int):
     initiative = require_broker(slug)
-    return _ask_page(initiative, _ask_or_404(initiative, post_id))
+    return _ask_page(initiative, require_broker_post(initiative, post_id))
 
 
 @bp.route("/<slug>/asks/<int:post_id>/match", methods=["POST"])
 @login_required
 def make_match(slug: str, post_id: int):
     initiative = require_broker(slug)
-    post = _ask_or_404(initiative, post_id)
+    post = require_broker_post(initiative, post_id)
     form = BrokerMatchForm()
     if not valid_submission(form):
         return _ask_page(initiative, post, 400, match_form=form)
-    helper = services.neighbour_in(db.session, initiative, form.helper_id.data)
-    if helper is None:
-        abort(404)
+    helper = require_broker_for(initiative, form.helper_id.data)
     try:
         match = services.broker_match(db.session, current_user, initiative, post, helper, form.note.data or "")
     except DomainError as exc:
@@ -125,7 +123,7 @@ def make_match(slug: str, post_id: int):
 @login_required
 def referral(slug: str, post_id: int):
     initiative = require_broker(slug)
-    post = _ask_or_404(initiative, post_id)
+    post = require_broker_post(initiative, post_id)
     form = ReferralForm(places=_referral_places(initiative))
     if not valid_submission(form):
         return _ask_page(initiative, post, 400, referral_form=form)
@@ -144,13 +142,6 @@ def referral(slug: str, post_id: int):
 
 # --- a match ------------------------------------------------------------------------------------
 
-def _match_or_404(initiative, match_id: int) -> Match:
-    match = services.match_in(db.session, initiative, match_id)
-    if match is None:
-        abort(404)
-    return match
-
-
 def _match_page(initiative, match: Match, status: int = 200, **forms):
     consents = db.session.scalars(sa.select(ProxyConsent).where(ProxyConsent.match_id == match.id)
                                   .options(so.joinedload(ProxyConsent.broker)).order_by(ProxyConsent.recorded_at)).all()
@@ -168,17 +159,15 @@ def _match_page(initiative, match: Match, status: int = 200, **forms):
 @login_required
 def match(slug: str, match_id: int):
     initiative = require_broker(slug)
-    return _match_page(initiative, _match_or_404(initiative, match_id))
+    return _match_page(initiative, require_broker_match(initiative, match_id))
 
 
 @bp.route("/<slug>/matches/<int:match_id>/consent/<int:proxy_id>", methods=["POST"])
 @login_required
 def consent(slug: str, match_id: int, proxy_id: int):
     initiative = require_broker(slug)
-    m = _match_or_404(initiative, match_id)
-    proxy = services.neighbour_in(db.session, initiative, proxy_id)
-    if proxy is None or not proxy.is_proxy:
-        abort(404)
+    m = require_broker_match(initiative, match_id)
+    proxy = require_proxy_of(initiative, proxy_id)
     form = ConsentForm()
     if not valid_submission(form):
         return _match_page(initiative, m, 400, consent_form=form)
@@ -196,7 +185,7 @@ def consent(slug: str, match_id: int, proxy_id: int):
 @login_required
 def follow_up(slug: str, match_id: int):
     initiative = require_broker(slug)
-    m = _match_or_404(initiative, match_id)
+    m = require_broker_match(initiative, match_id)
     form = FollowUpForm()
     if not valid_submission(form):
         return _match_page(initiative, m, 400, follow_up_form=form)
@@ -214,7 +203,7 @@ def follow_up(slug: str, match_id: int):
 @login_required
 def match_note(slug: str, match_id: int):
     initiative = require_broker(slug)
-    m = _match_or_404(initiative, match_id)
+    m = require_broker_match(initiative, match_id)
     form = NoteForm()
     if not valid_submission(form):
         return _match_page(initiative, m, 400, note_form=form)
@@ -232,17 +221,10 @@ def neighbours(slug: str):
     initiative = require_broker(slug)
     query = request.args.get("q", "")
     found = services.search_neighbours(db.session, initiative, query, limit=50)
-    proxies = db.session.scalars(sa.select(Neighbour).where(Neighbour.proxy_initiative_id == initiative.id,
-                                                            Neighbour.deleted_at.is_(None))
+    proxies = db.session.scalars(sa.select(Neighbour).where(access.served_by(initiative),
+                                                            Neighbour.proxy_initiative_id == initiative.id)
                                  .order_by(Neighbour.display_name)).all()
     return render_template("broker/neighbours.html", initiative=initiative, found=found, query=query, proxies=proxies)
-
-
-def _neighbour_or_404(initiative, neighbour_id: int) -> Neighbour:
-    person = services.neighbour_in(db.session, initiative, neighbour_id)
-    if person is None:
-        abort(404)
-    return person
 
 
 def _neighbour_page(initiative, person: Neighbour, status: int = 200, note_form=None):
@@ -258,14 +240,14 @@ def _neighbour_page(initiative, person: Neighbour, status: int = 200, note_form=
 @login_required
 def neighbour(slug: str, neighbour_id: int):
     initiative = require_broker(slug)
-    return _neighbour_page(initiative, _neighbour_or_404(initiative, neighbour_id))
+    return _neighbour_page(initiative, require_broker_for(initiative, neighbour_id))
 
 
 @bp.route("/<slug>/neighbours/<int:neighbour_id>/notes", methods=["POST"])
 @login_required
 def neighbour_note(slug: str, neighbour_id: int):
     initiative = require_broker(slug)
-    person = _neighbour_or_404(initiative, neighbour_id)
+    person = require_broker_for(initiative, neighbour_id)
     form = NoteForm()
     if not valid_submission(form):
         return _neighbour_page(initiative, person, 400, note_form=form)
@@ -302,9 +284,7 @@ def new_proxy(slug: str):
 @login_required
 def proxy_post(slug: str, neighbour_id: int):
     initiative = require_broker(slug)
-    proxy = _neighbour_or_404(initiative, neighbour_id)
-    if not proxy.is_proxy:
-        abort(404)
+    proxy = require_proxy_of(initiative, neighbour_id)
     form = PostForm(categories=visible_categories(db.session, proxy.neighbourhood_id))
     if request.method == "GET":
         form.kind.data = request.args.get("kind") if request.args.get("kind") in ("ask", "offer") else None
@@ -329,10 +309,9 @@ def proxy_post(slug: str, neighbour_id: int):
 def proxy_export(slug: str, neighbour_id: int):
     """A proxy neighbour's data, for the broker to hand over when they ask for it."""
     initiative = require_broker(slug)
-    proxy = _neighbour_or_404(initiative, neighbour_id)
-    if not proxy.is_proxy:
-        abort(404)
-    body = json.dumps(accounts.export_data(db.session, proxy), ensure_ascii=False, indent=2)
+    proxy = require_proxy_of(initiative, neighbour_id)
+    body = json.dumps(services.export_proxy(db.session, current_user, initiative, proxy), ensure_ascii=False,
+                      indent=2)
     return Response(body, mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="buurthulp-{proxy.id}.json"'})
 
@@ -342,9 +321,7 @@ def proxy_export(slug: str, neighbour_id: int):
 def proxy_delete(slug: str, neighbour_id: int):
     """Delete a proxy neighbour's personal data when they ask for it."""
     initiative = require_broker(slug)
-    proxy = _neighbour_or_404(initiative, neighbour_id)
-    if not proxy.is_proxy:
-        abort(404)
+    proxy = require_proxy_of(initiative, neighbour_id)
     form = EmptyForm()
     if not valid_submission(form):
         abort(400)
@@ -352,7 +329,7 @@ def proxy_delete(slug: str, neighbour_id: int):
         flash(_("Tick the box to confirm that %(name)s asked for this.", name=proxy.display_name), "error")
         return _neighbour_page(initiative, proxy, 400)
     name = proxy.display_name
-    accounts.delete_account(db.session, proxy)
+    services.delete_proxy(db.session, current_user, initiative, proxy)
     db.session.commit()
     flash(_("The personal data of %(name)s are deleted.", name=name), "success")
     return redirect(url_for("broker.neighbours", slug=slug))
@@ -363,7 +340,7 @@ def proxy_delete(slug: str, neighbour_id: int):
 def print_overview(slug: str, neighbour_id: int):
     """The paper digest for a neighbour without internet: large type, A4."""
     initiative = require_broker(slug)
-    person = _neighbour_or_404(initiative, neighbour_id)
+    person = require_broker_for(initiative, neighbour_id)
     open_asks = db.session.scalars(sa.select(Post).where(Post.author_id == person.id, Post.status == PostStatus.OPEN)
                                    .order_by(Post.created_at)).all()
     matches = services.posts.matches_of(db.session, person)

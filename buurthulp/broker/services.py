@@ -8,6 +8,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
+from buurthulp import access
+from buurthulp.accounts import services as accounts
 from buurthulp.accounts.models import DigestPreference, InterestDirection, Neighbour, NeighbourInterest
 from buurthulp.accounts.services import normalise_postcode, set_interests
 from buurthulp.broker.models import BrokerNote, ConsentDecision, FollowUp, FollowUpOutcome, ProxyConsent, Referral
@@ -35,56 +37,24 @@ def broker_initiatives(session, neighbour: Neighbour) -> list[Initiative]:
     ))
 
 
-def is_broker_of(session, neighbour: Neighbour, initiative: Initiative) -> bool:
-    return session.scalar(sa.select(sa.func.count()).select_from(Membership).where(
-        Membership.neighbour_id == neighbour.id, Membership.initiative_id == initiative.id,
-        Membership.status == MembershipStatus.ACTIVE, Membership.is_broker)) > 0
-
-
 def hood_ids_subquery(initiative: Initiative):
     """The initiative's neighbourhoods, for use inside a query (no extra round trip)."""
     return (sa.select(initiative_neighbourhood.c.neighbourhood_id)
             .where(initiative_neighbourhood.c.initiative_id == initiative.id).scalar_subquery())
 
 
-def _people_of(initiative: Initiative):
-    """The condition for a (not deleted) neighbour of the initiative's neighbourhoods, or one of its proxies."""
-    return sa.and_(Neighbour.deleted_at.is_(None),
-                   sa.or_(Neighbour.neighbourhood_id.in_(hood_ids_subquery(initiative)),
-                          Neighbour.proxy_initiative_id == initiative.id))
-
-
 def _matches_of(initiative: Initiative) -> sa.Select:
-    """Matches whose post (the ask, else the offer) lies in the initiative's neighbourhoods, with their people."""
-    match_post = so.aliased(Post)
-    return (sa.select(Match)
-            .join(match_post, match_post.id == sa.func.coalesce(Match.ask_id, Match.offer_id))
-            .where(match_post.neighbourhood_id.in_(hood_ids_subquery(initiative)))
+    """Matches the initiative's brokers follow (``access.match_served_by``), with their posts and people."""
+    return (sa.select(Match).where(access.match_served_by(initiative))
             .options(so.joinedload(Match.ask), so.joinedload(Match.offer), so.joinedload(Match.asker),
                      so.joinedload(Match.helper)))
-
-
-def neighbour_in(session, initiative: Initiative, neighbour_id: int) -> Neighbour | None:
-    """A neighbour of the initiative's neighbourhoods (or one of its proxies), else None."""
-    return session.scalar(sa.select(Neighbour).where(Neighbour.id == neighbour_id, _people_of(initiative)))
-
-
-def post_in(session, initiative: Initiative, post_id: int) -> Post | None:
-    return session.scalar(sa.select(Post).where(Post.id == post_id,
-                                                Post.neighbourhood_id.in_(hood_ids_subquery(initiative)))
-                          .options(so.joinedload(Post.author), so.joinedload(Post.neighbourhood)))
-
-
-def match_in(session, initiative: Initiative, match_id: int) -> Match | None:
-    return session.scalar(_matches_of(initiative).where(Match.id == match_id))
 
 
 # --- the queue ----------------------------------------------------------------------------------
 
 def queue(session, initiative: Initiative, now: datetime, stale_days: int = STALE_DAYS,
           follow_up_days: int = FOLLOW_UP_AFTER_DAYS) -> dict:
-    """The lists of the broker's queue, each in one query, for the initiative's neighbourhoods."""
-    hoods = hood_ids_subquery(initiative)
+    """The lists of the broker's queue, each in one query, for the posts and matches the initiative serves."""
     engaged = sa.exists().where(Match.ask_id == Post.id,
                                 Match.status.in_([MatchStatus.PROPOSED, MatchStatus.ACCEPTED, MatchStatus.DONE,
                                                   MatchStatus.THANKED]))
@@ -93,7 +63,7 @@ def queue(session, initiative: Initiative, now: datetime, stale_days: int = STAL
     unmatched = session.execute(
         sa.select(Post, suggestion_count)
         .where(Post.kind == PostKind.ASK, Post.status == PostStatus.OPEN, Post.hidden_at.is_(None),
-               Post.neighbourhood_id.in_(hoods), ~engaged)
+               access.post_served_by(initiative), ~engaged)
         .options(so.joinedload(Post.author), so.joinedload(Post.neighbourhood))
         .order_by(Post.created_at, Post.id)
     ).all()
@@ -124,7 +94,8 @@ def broker_match(session, broker: Neighbour, initiative: Initiative, ask: Post, 
                  now: datetime | None = None) -> Match:
     """Propose a match by hand to both people, with a personal note; both still say yes or no."""
     now = now or utcnow()
-    if not is_broker_of(session, broker, initiative):
+    if not (access.may_broker_post(session, broker, initiative, ask)
+            and access.may_broker_for(session, broker, initiative, helper)):
         raise NotAllowed(_l("Only a broker of this initiative can do this."))
     if ask.kind != PostKind.ASK or ask.status != PostStatus.OPEN:
         raise DomainError(_l("This ask is no longer open."))
@@ -150,7 +121,8 @@ def answer_for_proxy(session, broker: Neighbour, initiative: Initiative, match: 
                      decision: ConsentDecision, note: str, now: datetime | None = None) -> ProxyConsent:
     """After a phone call, the broker says yes or no for a proxy neighbour; the consent is recorded."""
     now = now or utcnow()
-    if not is_broker_of(session, broker, initiative) or proxy.proxy_initiative_id != initiative.id:
+    if not (access.may_act_for_proxy(session, broker, initiative, proxy)
+            and access.may_broker_match(session, broker, initiative, match)):
         raise NotAllowed(_l("Only a broker of this neighbour's initiative can answer for them."))
     if not match.is_participant(proxy.id):
         raise NotAllowed(_l("This match is not this neighbour's."))
@@ -171,7 +143,7 @@ def answer_for_proxy(session, broker: Neighbour, initiative: Initiative, match: 
 def record_follow_up(session, broker: Neighbour, initiative: Initiative, match: Match, outcome: FollowUpOutcome,
                      note: str, now: datetime | None = None) -> FollowUp:
     """"How did it go?" for done help: the outcome is recorded once."""
-    if not is_broker_of(session, broker, initiative):
+    if not access.may_broker_match(session, broker, initiative, match):
         raise NotAllowed(_l("Only a broker of this initiative can do this."))
     if match.status not in (MatchStatus.DONE, MatchStatus.THANKED):
         raise DomainError(_l("Follow-up is for help that is done."))
@@ -189,7 +161,7 @@ def record_follow_up(session, broker: Neighbour, initiative: Initiative, match: 
 def add_proxy(session, broker: Neighbour, initiative: Initiative, *, name: str, contact_route: str, postcode: str,
               likes, needs, availability: int = 0, neighbourhood=None) -> Neighbour:
     """A neighbour without e-mail or log-in, represented by the initiative's brokers."""
-    if not is_broker_of(session, broker, initiative):
+    if not access.may_use_workspace(session, broker, initiative):
         raise NotAllowed(_l("Only a broker of this initiative can do this."))
     postcode = normalise_postcode(postcode)
     hood = neighbourhood or neighbourhood_for_postcode(session, postcode)
@@ -209,17 +181,33 @@ def add_proxy(session, broker: Neighbour, initiative: Initiative, *, name: str, 
 def post_for_proxy(session, broker: Neighbour, initiative: Initiative, proxy: Neighbour,
                    data: posts.PostInput) -> Post:
     """Post an ask or offer on behalf of a proxy neighbour."""
-    if not is_broker_of(session, broker, initiative) or proxy.proxy_initiative_id != initiative.id:
+    if not access.may_act_for_proxy(session, broker, initiative, proxy):
         raise NotAllowed(_l("Only a broker of this neighbour's initiative can post for them."))
     return posts.create_post(session, proxy, data)
+
+
+def export_proxy(session, broker: Neighbour, initiative: Initiative, proxy: Neighbour) -> dict:
+    """A proxy neighbour's data, for their broker to hand over when they ask for it."""
+    if not access.may_act_for_proxy(session, broker, initiative, proxy):
+        raise NotAllowed(_l("Only a broker of this neighbour's initiative can do this."))
+    return accounts.export_data(session, proxy)
+
+
+def delete_proxy(session, broker: Neighbour, initiative: Initiative, proxy: Neighbour) -> None:
+    """Delete a proxy neighbour's personal data when they ask their broker for it."""
+    if not access.may_act_for_proxy(session, broker, initiative, proxy):
+        raise NotAllowed(_l("Only a broker of this neighbour's initiative can do this."))
+    accounts.delete_account(session, proxy)
 
 
 # --- notes and referrals ------------------------------------------------------------------------
 
 def add_note(session, broker: Neighbour, initiative: Initiative, body: str, *, neighbour: Neighbour | None = None,
              match: Match | None = None) -> BrokerNote:
-    """A note for the initiative's brokers only, with author and time."""
-    if not is_broker_of(session, broker, initiative):
+    """A note on a person or a match the initiative serves, for its brokers only, with author and time."""
+    if not ((neighbour is None or access.may_broker_for(session, broker, initiative, neighbour))
+            and (match is None or access.may_broker_match(session, broker, initiative, match))
+            and access.may_use_workspace(session, broker, initiative)):
         raise NotAllowed(_l("Only a broker of this initiative can do this."))
     if not body.strip():
         raise DomainError(_l("Write a note first."))
@@ -244,7 +232,7 @@ def notes_for(session, initiative: Initiative, *, neighbour_id: int | None = Non
 def refer(session, broker: Neighbour, initiative: Initiative, ask: Post, organisation: str, note: str,
           place=None) -> Referral:
     """Link an ask to a place of the living map or an organisation, with who takes the person along."""
-    if not is_broker_of(session, broker, initiative):
+    if not access.may_broker_post(session, broker, initiative, ask):
         raise NotAllowed(_l("Only a broker of this initiative can do this."))
     if place is not None and place.status != "public":
         raise DomainError(_l("This place is not on the map (any more)."))
@@ -259,9 +247,9 @@ def refer(session, broker: Neighbour, initiative: Initiative, ask: Post, organis
 
 
 def search_neighbours(session, initiative: Initiative, query: str, limit: int = 30) -> list[Neighbour]:
-    """Neighbours of the initiative's neighbourhoods (and its proxies) by name."""
+    """The people the initiative serves (``access.served_by``), by name."""
     stmt = (sa.select(Neighbour)
-            .where(_people_of(initiative))
+            .where(access.served_by(initiative))
             .options(so.joinedload(Neighbour.neighbourhood), so.selectinload(Neighbour.interests))
             .order_by(Neighbour.display_name, Neighbour.id).limit(limit))
     if query.strip():
@@ -282,6 +270,6 @@ def likers_nearby(session, initiative: Initiative, ask: Post, limit: int = 20) -
     return list(session.scalars(
         sa.select(Neighbour).join(NeighbourInterest)
         .where(NeighbourInterest.direction == InterestDirection.OFFER, NeighbourInterest.category == ask.category,
-               Neighbour.id != ask.author_id, _people_of(initiative))
+               Neighbour.id != ask.author_id, access.served_by(initiative))
         .options(so.joinedload(Neighbour.neighbourhood)).order_by(Neighbour.display_name).limit(limit)
     ))

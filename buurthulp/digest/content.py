@@ -15,8 +15,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from buurthulp.accounts.models import InterestDirection, Neighbour, NeighbourInterest
-from buurthulp.matching.engine import FULL_WEEK, Ask, Context, Helper, Window, explain, metres, pair, score
 from buurthulp.matching.load import POST_COLUMNS, post_window
+from buurthulp.matching.rules import FULL_WEEK, Ask, Context, Helper, Window, explain, metres, pair, score
 from buurthulp.neighbourhoods.models import Initiative, Neighbourhood, neighbourhood_adjacency
 from buurthulp.places.models import Place, PlaceStatus
 from buurthulp.posts.models import (

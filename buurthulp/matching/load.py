@@ -8,15 +8,12 @@ import numpy as np
 import sqlalchemy as sa
 
 from buurthulp.accounts.models import InterestDirection, Neighbour, NeighbourInterest
-from buurthulp.matching.engine import (
+from buurthulp.matching.engine import FAR_FUTURE_DAY, FAR_PAST_DAY, Codes, Side
+from buurthulp.matching.rules import (
     ALL_PARTS,
-    FAR_FUTURE_DAY,
-    FAR_PAST_DAY,
     FULL_WEEK,
     PARTS,
-    Codes,
     Context,
-    Side,
     Window,
     pair,
     window_once,

@@ -10,21 +10,9 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from buurthulp.matching.engine import (
-    Ask,
-    Codes,
-    Context,
-    Helper,
-    Window,
-    asks_side,
-    helpers_side,
-    match,
-    match_sides,
-    metres,
-    pair,
-    score,
-)
+from buurthulp.matching.engine import Codes, asks_side, helpers_side, match, match_sides
 from buurthulp.matching.load import post_side, post_window
+from buurthulp.matching.rules import Ask, Context, Helper, Window, metres, pair, score
 from buurthulp.posts.models import Timing
 
 TODAY = date(2026, 12, 1)

@@ -8,22 +8,8 @@ import signal
 import numpy as np
 import pytest
 
-from buurthulp.matching.engine import (
-    FULL_WEEK,
-    Ask,
-    Codes,
-    Context,
-    Helper,
-    Window,
-    _order,
-    asks_side,
-    explain,
-    helpers_side,
-    match,
-    match_sides,
-    metres,
-    score,
-)
+from buurthulp.matching.engine import Codes, _order, asks_side, helpers_side, match, match_sides
+from buurthulp.matching.rules import FULL_WEEK, Ask, Context, Helper, Window, explain, metres, score
 
 ALL = Window(FULL_WEEK)
 

@@ -1,0 +1,291 @@
+"""Who may see and change what: the named rules, in one place (in the spirit of flaskbb's utils/requirements.py).
+
+A rule is a function ``may_...(session, actor, ...) -> bool`` whose docstring states it. A route asks it through
+its ``require_...`` helper, which answers the way the web does (401: log in first, 403: not yours to open,
+404: not there for you), and the service that then changes something asks the same rule again before it writes.
+Where a list or a lookup needs a rule inside a query, the SQL condition beside it (``served_by`` and its kin) *is*
+the rule, and the ``may_...`` function evaluates that very condition, so a list cannot show what the rule refuses.
+
+This module lies beneath the domains: it reads their models, never their services.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import abort
+from flask_login import current_user
+
+from buurthulp.accounts.models import Neighbour
+from buurthulp.extensions import db
+from buurthulp.neighbourhoods.models import (
+    Initiative,
+    Membership,
+    MembershipStatus,
+    Neighbourhood,
+    initiative_neighbourhood,
+    neighbourhood_adjacency,
+)
+from buurthulp.posts.models import Block, Match, Post
+from buurthulp.pot.models import PotAccount
+
+# --- roles in an initiative ---------------------------------------------------------------------
+
+
+def _holds(session, person: Neighbour, initiative_id: int, *roles) -> bool:
+    """An active membership of the initiative with one of ``roles`` (Membership columns); any role if none given."""
+    if person is None or not getattr(person, "is_authenticated", True) or person.id is None:
+        return False
+    return bool(session.scalar(sa.select(sa.exists().where(
+        Membership.neighbour_id == person.id, Membership.initiative_id == initiative_id,
+        Membership.status == MembershipStatus.ACTIVE, *([sa.or_(*roles)] if roles else [])))))
+
+
+def is_broker_of(session, person: Neighbour, initiative: Initiative) -> bool:
+    """An active broker of the initiative. Site admins are not brokers: they get no broker rights from being admin."""
+    return _holds(session, person, initiative.id, Membership.is_broker)
+
+
+def is_member_of(session, person: Neighbour, initiative: Initiative) -> bool:
+    """An approved (active) member of the initiative, in any role; a request not yet approved is not membership."""
+    return _holds(session, person, initiative.id)
+
+
+# --- the people, asks and matches an initiative's brokers act for -------------------------------
+
+def _id(initiative):
+    """An initiative's id: from the row, or a column or number as given (for use inside a query)."""
+    return initiative.id if isinstance(initiative, Initiative) else initiative
+
+
+def _hoods_of(initiative):
+    return (sa.select(initiative_neighbourhood.c.neighbourhood_id)
+            .where(initiative_neighbourhood.c.initiative_id == _id(initiative)).scalar_subquery())
+
+
+def _proxies_of_others(initiative: Initiative):
+    """The proxy neighbours other initiatives represent."""
+    return (sa.select(Neighbour.id).where(Neighbour.proxy_initiative_id.is_not(None),
+                                          Neighbour.proxy_initiative_id != initiative.id).scalar_subquery())
+
+
+def served_by(initiative):
+    """SQL condition on Neighbour: someone the initiative's brokers act for.
+
+    Its own proxy neighbours, and neighbours with a log-in who live in one of its neighbourhoods; nobody deleted.
+    Another initiative's proxy neighbour is not among them, also where both initiatives serve that neighbourhood:
+    only the brokers who represent a proxy neighbour see, print, export, delete or answer for them.
+    ``initiative`` is the row, or an initiative id column inside a query.
+    """
+    return sa.and_(Neighbour.deleted_at.is_(None),
+                   sa.or_(Neighbour.proxy_initiative_id == _id(initiative),
+                          sa.and_(Neighbour.proxy_initiative_id.is_(None),
+                                  Neighbour.neighbourhood_id.in_(_hoods_of(initiative)))))
+
+
+def post_served_by(initiative: Initiative):
+    """SQL condition on Post: an ask or offer the initiative's brokers work on.
+
+    In one of its neighbourhoods, and not posted by (or for) another initiative's proxy neighbour.
+    """
+    return sa.and_(Post.neighbourhood_id.in_(_hoods_of(initiative)), Post.author_id.not_in(_proxies_of_others(initiative)))
+
+
+def match_served_by(initiative: Initiative):
+    """SQL condition on Match: a match the initiative's brokers follow up and keep notes on.
+
+    Its post (the ask, else the offer) lies in one of the initiative's neighbourhoods, and neither person is
+    another initiative's proxy neighbour.
+    """
+    post = so.aliased(Post)
+    others = _proxies_of_others(initiative)
+    return sa.and_(
+        sa.exists().where(post.id == sa.func.coalesce(Match.ask_id, Match.offer_id),
+                          post.neighbourhood_id.in_(_hoods_of(initiative))),
+        Match.asker_id.not_in(others), Match.helper_id.not_in(others))
+
+
+def _is(session, model, row_id: int, condition) -> bool:
+    return bool(session.scalar(sa.select(sa.exists().where(model.id == row_id, condition))))
+
+
+def may_use_workspace(session, actor: Neighbour, initiative: Initiative) -> bool:
+    """The broker workspace of an initiative (queue, lists, figures, adding a proxy neighbour): its active brokers."""
+    return is_broker_of(session, actor, initiative)
+
+
+def may_broker_for(session, actor: Neighbour, initiative: Initiative, person: Neighbour) -> bool:
+    """See a person in the workspace, print their overview, keep notes on them, propose them for a match:
+    a broker of the initiative, for someone it serves (``served_by``)."""
+    return is_broker_of(session, actor, initiative) and _is(session, Neighbour, person.id, served_by(initiative))
+
+
+def may_act_for_proxy(session, actor: Neighbour, initiative: Initiative, person: Neighbour) -> bool:
+    """Post for, answer for, export or delete a neighbour without internet: a broker of the initiative that
+    represents them (their proxy initiative), nobody else."""
+    return (person.proxy_initiative_id == initiative.id and person.deleted_at is None
+            and is_broker_of(session, actor, initiative))
+
+
+def may_broker_post(session, actor: Neighbour, initiative: Initiative, post: Post) -> bool:
+    """Open an ask in the workspace, match it by hand, refer it: a broker of the initiative, for a post it serves
+    (``post_served_by``)."""
+    return is_broker_of(session, actor, initiative) and _is(session, Post, post.id, post_served_by(initiative))
+
+
+def may_broker_match(session, actor: Neighbour, initiative: Initiative, match: Match) -> bool:
+    """Open a match in the workspace, follow it up, keep notes on it, answer it for a proxy neighbour: a broker of
+    the initiative, for a match it serves (``match_served_by``)."""
+    return is_broker_of(session, actor, initiative) and _is(session, Match, match.id, match_served_by(initiative))
+
+
+# --- profiles -----------------------------------------------------------------------------------
+
+def _nearby(neighbourhood_id: int):
+    """A neighbourhood and the ones next to it, inside a query."""
+    t = neighbourhood_adjacency
+    return sa.union(sa.select(sa.literal(neighbourhood_id)),
+                    sa.select(t.c.adjacent_id).where(t.c.neighbourhood_id == neighbourhood_id))
+
+
+def may_see_profile(session, viewer: Neighbour, person: Neighbour) -> bool:
+    """A neighbour's profile page (``/neighbours/<id>``) and what leads to it (links, blocking).
+
+    One's own profile, always. A proxy neighbour's profile only to the brokers who represent them. Someone else's
+    to a broker of an initiative that serves them, and to neighbours who live in the same or a bordering
+    neighbourhood or have a match with them, unless they blocked the viewer. Not to anyone else, site admins
+    included (the admin area has its own list), and nobody's once deleted.
+    """
+    if person is None or person.deleted_at is not None or not getattr(viewer, "is_authenticated", False):
+        return False
+    if viewer.id == person.id:
+        return True
+    brokers_for = sa.exists().where(
+        Membership.neighbour_id == viewer.id, Membership.status == MembershipStatus.ACTIVE, Membership.is_broker,
+        sa.exists().where(Neighbour.id == person.id, served_by(Membership.initiative_id)))
+    if session.scalar(sa.select(brokers_for)):
+        return True
+    if person.is_proxy:
+        return False  # only the brokers who represent them
+    if session.get(Block, (person.id, viewer.id)) is not None:
+        return False  # someone who blocked you is not there for you
+    if (person.neighbourhood_id is not None and viewer.neighbourhood_id is not None
+            and session.scalar(sa.select(sa.literal(viewer.neighbourhood_id).in_(_nearby(person.neighbourhood_id))))):
+        return True
+    return bool(session.scalar(sa.select(sa.exists().where(sa.or_(
+        sa.and_(Match.asker_id == viewer.id, Match.helper_id == person.id),
+        sa.and_(Match.asker_id == person.id, Match.helper_id == viewer.id))))))
+
+
+# --- the pot ------------------------------------------------------------------------------------
+
+def may_read_books(session, actor: Neighbour, initiative: Initiative) -> bool:
+    """An initiative's books (accounts, months, members' statements): its active treasurers and coordinators."""
+    return _holds(session, actor, initiative.id, Membership.is_treasurer, Membership.is_coordinator)
+
+
+def may_read_member_statement(session, actor: Neighbour, initiative: Initiative, person: Neighbour) -> bool:
+    """One person's statement in the books, with their allowance totals across initiatives.
+
+    For a reader of the books (``may_read_books``), about an approved (active) member, or about someone who left
+    but whose account the books still hold. An applicant (a request not yet approved), a declined one, or someone
+    who left without ever having an account is none of the books' business.
+    """
+    if person is None or not may_read_books(session, actor, initiative):
+        return False
+    if is_member_of(session, person, initiative):
+        return True
+    return bool(session.scalar(sa.select(sa.exists().where(
+        PotAccount.initiative_id == initiative.id, PotAccount.key == f"member:{person.id}"))))
+
+
+# --- neighbourhoods -----------------------------------------------------------------------------
+
+def may_place_in_neighbourhood(session, actor: Neighbour, initiative: Initiative,
+                               neighbourhood: Neighbourhood) -> bool:
+    """Approve a neighbourhood for someone whose postcode no neighbourhood covers: an active broker or coordinator
+    of an initiative that works in that neighbourhood. (Where a neighbourhood covers the postcode, it decides.)"""
+    return (neighbourhood.id in {n.id for n in initiative.neighbourhoods}
+            and _holds(session, actor, initiative.id, Membership.is_broker, Membership.is_coordinator))
+
+
+def may_place_people(session, actor: Neighbour, initiative: Initiative) -> bool:
+    """The page where an initiative places people in one of its neighbourhoods: its active brokers and coordinators."""
+    return _holds(session, actor, initiative.id, Membership.is_broker, Membership.is_coordinator)
+
+
+# --- for routes: the same rules, answered as the web does ---------------------------------------
+
+def _logged_in() -> Neighbour:
+    if not current_user.is_authenticated:
+        abort(401)
+    return current_user
+
+
+def initiative_or_404(slug: str) -> Initiative:
+    """The initiative of ``slug``, with its neighbourhoods; 404 if there is none."""
+    initiative = db.session.scalar(sa.select(Initiative).where(Initiative.slug == slug)
+                                   .options(so.selectinload(Initiative.neighbourhoods)))
+    if initiative is None:
+        abort(404)
+    return initiative
+
+
+def require_broker(slug: str) -> Initiative:
+    """``may_use_workspace`` for the current neighbour: the initiative, else 401 / 404 (unknown) / 403."""
+    actor = _logged_in()
+    initiative = initiative_or_404(slug)
+    if not may_use_workspace(db.session, actor, initiative):
+        abort(403)
+    return initiative
+
+
+def require_broker_for(initiative: Initiative, neighbour_id: int) -> Neighbour:
+    """``may_broker_for`` the person with this id: the person, else 404 (not someone this initiative serves)."""
+    person = db.session.get(Neighbour, neighbour_id)
+    if person is None or not may_broker_for(db.session, _logged_in(), initiative, person):
+        abort(404)
+    return person
+
+
+def require_proxy_of(initiative: Initiative, neighbour_id: int) -> Neighbour:
+    """``may_act_for_proxy`` for the person with this id: the proxy neighbour, else 404."""
+    person = db.session.get(Neighbour, neighbour_id)
+    if person is None or not may_act_for_proxy(db.session, _logged_in(), initiative, person):
+        abort(404)
+    return person
+
+
+def require_broker_post(initiative: Initiative, post_id: int) -> Post:
+    """``may_broker_post`` for the post with this id: the post (with author and neighbourhood), else 404."""
+    post = db.session.scalar(sa.select(Post).where(Post.id == post_id)
+                             .options(so.joinedload(Post.author), so.joinedload(Post.neighbourhood)))
+    if post is None or not may_broker_post(db.session, _logged_in(), initiative, post):
+        abort(404)
+    return post
+
+
+def require_broker_match(initiative: Initiative, match_id: int) -> Match:
+    """``may_broker_match`` for the match with this id: the match (with its posts and people), else 404."""
+    match = db.session.scalar(sa.select(Match).where(Match.id == match_id).options(
+        so.joinedload(Match.ask), so.joinedload(Match.offer), so.joinedload(Match.asker), so.joinedload(Match.helper)))
+    if match is None or not may_broker_match(db.session, _logged_in(), initiative, match):
+        abort(404)
+    return match
+
+
+def require_profile(neighbour_id: int) -> Neighbour:
+    """``may_see_profile`` for the current neighbour: the person, else 404 (as if there were nobody)."""
+    person = db.session.get(Neighbour, neighbour_id)
+    if person is None or not may_see_profile(db.session, _logged_in(), person):
+        abort(404)
+    return person
+
+
+def require_places_people(slug: str) -> Initiative:
+    """``may_place_people`` for the current neighbour: the initiative, else 401 / 404 (unknown) / 403."""
+    actor = _logged_in()
+    initiative = initiative_or_404(slug)
+    if not may_place_people(db.session, actor, initiative):
+        abort(403)
+    return initiative

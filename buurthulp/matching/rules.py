@@ -1,0 +1,166 @@
+"""The matcher's rules for one pair, on plain data: time windows, distance, score and the reasons.
+
+This is the readable definition of a good suggestion: the digest uses it for
+one neighbour at a time, and ``engine.py`` does the same work on columns for
+a whole run (tests check that both agree). No database here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+PARTS = 3
+ALL_PARTS = 0b111
+FULL_WEEK = (1 << 21) - 1
+FAR_FUTURE = date.max
+FAR_PAST = date.min
+
+
+@dataclass(slots=True)
+class Window:
+    """When something can happen: weekday x part-of-day bits, between two dates."""
+
+    mask: int
+    start: date = FAR_PAST
+    end: date = FAR_FUTURE
+
+    def overlap(self, other: Window) -> int:
+        if self.start > other.end or other.start > self.end:
+            return 0
+        return self.mask & other.mask
+
+
+def day_mask(weekday: int, part: int | None) -> int:
+    parts = ALL_PARTS if part is None else 1 << part
+    return parts << (weekday * PARTS)
+
+
+def window_once(day: date, part: int | None) -> Window:
+    return Window(day_mask(day.weekday(), part), day, day)
+
+
+def window_period(start: date, end: date) -> Window:
+    if (end - start).days >= 6:
+        return Window(FULL_WEEK, start, end)
+    mask = 0
+    for i in range((end - start).days + 1):
+        mask |= day_mask((start + timedelta(days=i)).weekday(), None)
+    return Window(mask, start, end)
+
+
+def window_weekly(slots: int, today: date, until: date | None) -> Window:
+    return Window(slots, today, until or FAR_FUTURE)
+
+
+@dataclass(slots=True)
+class Ask:
+    id: int
+    asker: int
+    hood: int
+    category: str
+    lat: float | None
+    lon: float | None
+    window: Window
+
+
+@dataclass(slots=True)
+class Helper:
+    """Someone who could help: the author of an offer, or a neighbour who likes the category."""
+
+    person: int
+    hood: int
+    category: str
+    lat: float | None
+    lon: float | None
+    window: Window
+    offer: int | None = None  # the offer post, when this candidate comes from one
+
+
+@dataclass
+class Context:
+    adjacent: dict[int, set[int]]                 # neighbourhood -> the ones next to it
+    blocked: set[tuple[int, int]]                 # (a, b) with a < b
+    declined: set[tuple[int, int]]                # (asker, helper) pairs that declined before
+    taken: set[tuple[int, int]]                   # (ask, helper) pairs that already have a match (asks with room)
+    taken_offers: set[tuple[int, int]]            # (offer, asker) pairs that already have a match
+    warm: set[tuple[int, int]]                    # (a, b) with a < b who helped each other before
+    reciprocal: set[int]                          # people who ask and offer
+    load: dict[int, int]                          # helper -> open and recent matches
+    live_per_ask: dict[int, int]                  # ask -> live suggestions and proposals
+    proposals_this_week: dict[int, int]           # helper -> scheduler suggestions in the last 7 days
+    max_metres: float = 3000.0
+    k: int = 3
+    m: int = 2
+    per_ask: int = 8                              # candidates kept per ask for the assignment
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    ask: int
+    asker: int
+    helper: int
+    offer: int | None
+    score: float
+    # the codes of the reasons a person reads (see reasons())
+    reasons: tuple = field(default=())
+
+
+def pair(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
+
+
+def metres(lat1, lon1, lat2, lon2) -> float:
+    """Metres from the first point (an ask) to the second, as ``Pool.candidates()`` measures them."""
+    dx = (lon2 - lon1) * math.cos(math.radians(lat1)) * 111_320.0
+    dy = (lat2 - lat1) * 111_320.0
+    return math.sqrt(dx * dx + dy * dy)
+
+
+def first_slot(mask: int) -> int | None:
+    """The index (weekday * 3 + part) of the lowest bit set."""
+    return (mask & -mask).bit_length() - 1 if mask else None
+
+
+def score(ask: Ask, helper: Helper, overlap: int, distance: float | None, ctx: Context) -> float:
+    """The score of one pair: near, free at the same time, warm, offering now, reciprocal, not overloaded."""
+    total = 3.0 * (1.0 - distance / ctx.max_metres) if distance is not None else (
+        1.5 if helper.hood == ask.hood else 1.0)
+    if helper.hood == ask.hood:
+        total += 0.5
+    total += min(overlap.bit_count(), 6) / 6.0
+    if pair(ask.asker, helper.person) in ctx.warm:
+        total += 1.5
+    total += 1.0 if helper.offer is not None else 0.5
+    if helper.person in ctx.reciprocal:
+        total += 0.3
+    total -= 0.6 * min(ctx.load.get(helper.person, 0), 5)
+    return round(total, 6)
+
+
+def explain(ask: Ask, helper: Helper, overlap: int, distance: float | None, ctx: Context) -> tuple:
+    """The reasons a person reads beside a suggestion, in the order of the score's parts."""
+    return reasons(distance, helper.hood == ask.hood, overlap, pair(ask.asker, helper.person) in ctx.warm,
+                   helper.offer is not None, helper.person in ctx.reciprocal, ctx.load.get(helper.person, 0))
+
+
+def reasons(distance: float | None, same_hood: bool, overlap: int, warm: bool, offer: bool, reciprocal: bool,
+            load: int) -> tuple:
+    """The reasons as codes with their numbers; templates and mails turn them into sentences."""
+    out = []
+    if distance is not None:
+        out.append({"code": "distance", "metres": int(round(distance / 100.0)) * 100})
+    elif same_hood:
+        out.append({"code": "same_neighbourhood"})
+    slot = first_slot(overlap)
+    if slot is not None:
+        out.append({"code": "time", "weekday": slot // PARTS, "part": slot % PARTS})
+    if warm:
+        out.append({"code": "warm"})
+    out.append({"code": "offer"} if offer else {"code": "fit"})
+    if reciprocal:
+        out.append({"code": "reciprocity"})
+    if load == 0:
+        out.append({"code": "fair"})
+    return tuple(out)

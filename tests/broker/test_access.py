@@ -1,0 +1,251 @@
+"""Brokers act only for the people of their own initiative, also where two initiatives serve one neighbourhood.
+
+Every route of the broker blueprint is in ROUTES (a test compares it with ``app.url_map``, so a new broker route
+without a line here fails), and each is tried by every role: anonymous, a neighbour, a neighbour of another
+neighbourhood, a broker of our initiative, a broker of the other initiative in the same neighbourhood, a treasurer
+and a site admin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from buurthulp.accounts.models import Neighbour
+from buurthulp.broker import services
+from buurthulp.broker.models import BrokerNote, ConsentDecision, FollowUp, FollowUpOutcome, ProxyConsent, Referral
+from buurthulp.db import utcnow
+from buurthulp.errors import NotAllowed
+from buurthulp.extensions import db
+from buurthulp.neighbourhoods.models import Role
+from buurthulp.posts import services as posts
+from buurthulp.posts.models import Match, Post
+from buurthulp.timeutil import local_today
+from tests.factories import add_member, make_initiative, make_neighbour, make_neighbourhood
+from tests.posts.conftest import post_input
+
+OURS, THEIRS = "kracht-van-zuilen", "zuilen-samen"
+NOTE = "Belt liever 's ochtends"
+
+
+@dataclass
+class Shared:
+    """Kracht van Zuilen (ours: Zuilen and Ondiep) and Zuilen Samen (theirs: Zuilen too), and far Everdingen."""
+
+    kracht: object
+    samen: object
+    broker: object        # broker of Kracht van Zuilen
+    other_broker: object  # broker of Zuilen Samen, in the same neighbourhood
+    treasurer: object     # treasurer (not broker) of Kracht van Zuilen
+    admin: object
+    ria: object           # a neighbour in Zuilen
+    annie: object         # a neighbour in Everdingen
+    joost: object         # a neighbour in Ondiep, who helps
+    jansen: object        # our proxy neighbour, in Zuilen
+    bakker: object        # their proxy neighbour, in Zuilen
+    ask: object           # Jansen's open ask
+    match: object         # Joost's answer to it, waiting for Jansen's
+    done: object          # help Joost gave Jansen, done a while ago
+    their_ask: object     # Bakker's ask
+
+
+@pytest.fixture
+def sw(app) -> Shared:
+    zuilen = make_neighbourhood("Zuilen", ["3554"], centre=(52.1105, 5.0935))
+    ondiep = make_neighbourhood("Ondiep", ["3552"], adjacent=[zuilen], centre=(52.1020, 5.1000))
+    everdingen = make_neighbourhood("Everdingen", ["4121"], centre=(51.99, 5.165))
+    kracht = make_initiative(zuilen, ondiep, name="Kracht van Zuilen")
+    samen = make_initiative(zuilen, name="Zuilen Samen")
+    people = {}
+    for name, hood in [("broker", zuilen), ("other_broker", zuilen), ("treasurer", zuilen), ("ria", zuilen),
+                       ("annie", everdingen), ("joost", ondiep), ("admin", zuilen)]:
+        people[name] = make_neighbour(hood, email=f"{name}@example.org", name=name.replace("_", " ").title(),
+                                      postcode="4121 AA" if hood is everdingen else "3554 AB",
+                                      latitude=hood.centre_lat, longitude=hood.centre_lon,
+                                      is_admin=name == "admin")
+    add_member(kracht, people["broker"], Role.BROKER)
+    add_member(samen, people["other_broker"], Role.BROKER)
+    add_member(kracht, people["treasurer"], Role.TREASURER)
+    jansen = services.add_proxy(db.session, people["broker"], kracht, name="Mevrouw Jansen", contact_route="06 1",
+                                postcode="3554 AB", likes=["gezelschap"], needs=["boodschappen"])
+    bakker = services.add_proxy(db.session, people["other_broker"], samen, name="Meneer Bakker",
+                                contact_route="06 2", postcode="3554 CD", likes=["klussen"], needs=[])
+    ask = posts.create_post(db.session, jansen, post_input(title="Boodschappen voor Jansen"))
+    match = posts.respond(db.session, people["joost"], ask, "Ik doe het graag")
+    earlier = posts.create_post(db.session, jansen, post_input(title="Lamp voor Jansen"))
+    done = posts.respond(db.session, people["joost"], earlier)
+    posts.accept(db.session, jansen, done)
+    posts.mark_done(db.session, people["joost"], done, 60)
+    posts.confirm_done(db.session, jansen, done, now=utcnow() - timedelta(days=5))
+    their_ask = posts.create_post(db.session, bakker, post_input(title="Klusje voor Bakker"))
+    services.add_note(db.session, people["broker"], kracht, NOTE, neighbour=jansen)
+    services.add_note(db.session, people["broker"], kracht, NOTE, match=match)
+    db.session.commit()
+    return Shared(kracht, samen, jansen=jansen, bakker=bakker, ask=ask, match=match, done=done,
+                  their_ask=their_ask, **people)
+
+
+def _proxy_post_form() -> dict:
+    today = local_today()
+    return {"kind": "ask", "category": "boodschappen", "title": "Nieuwe vraag", "timing": "flexible",
+            "period_start": today.isoformat(), "period_end": (today + timedelta(days=7)).isoformat(),
+            "duration_minutes": "60", "place": "their_place", "expiry_days": "30"}
+
+
+# (endpoint, method) -> (address, form). The address names our people: {ask}, {match}, {done}, {proxy}, {ria}.
+ROUTES = {
+    ("broker.index", "GET"): ("/broker/", None),
+    ("broker.queue", "GET"): ("/broker/{slug}", None),
+    ("broker.ask", "GET"): ("/broker/{slug}/asks/{ask}", None),
+    ("broker.make_match", "POST"): ("/broker/{slug}/asks/{ask}/match", {"helper_id": "{ria}", "note": "Ria kan"}),
+    ("broker.referral", "POST"): ("/broker/{slug}/asks/{ask}/referral", {"organisation": "Bibliotheek"}),
+    ("broker.match", "GET"): ("/broker/{slug}/matches/{match}", None),
+    ("broker.consent", "POST"): ("/broker/{slug}/matches/{match}/consent/{proxy}",
+                                 {"decision": "accepted", "note": "telefonisch"}),
+    ("broker.follow_up", "POST"): ("/broker/{slug}/matches/{done}/follow-up", {"outcome": "went_well"}),
+    ("broker.match_note", "POST"): ("/broker/{slug}/matches/{match}/notes", {"body": "notitie"}),
+    ("broker.neighbours", "GET"): ("/broker/{slug}/neighbours?q=Jansen", None),
+    ("broker.neighbour", "GET"): ("/broker/{slug}/neighbours/{proxy}", None),
+    ("broker.neighbour_note", "POST"): ("/broker/{slug}/neighbours/{proxy}/notes", {"body": "notitie"}),
+    ("broker.new_proxy", "GET"): ("/broker/{slug}/proxies/new", None),
+    ("broker.new_proxy", "POST"): ("/broker/{slug}/proxies/new",
+                                   {"name": "Meneer Nieuw", "contact_route": "06", "postcode": "3554 AB"}),
+    ("broker.proxy_post", "GET"): ("/broker/{slug}/neighbours/{proxy}/posts/new", None),
+    ("broker.proxy_post", "POST"): ("/broker/{slug}/neighbours/{proxy}/posts/new", "proxy post"),
+    ("broker.proxy_export", "GET"): ("/broker/{slug}/neighbours/{proxy}/export", None),
+    ("broker.proxy_delete", "POST"): ("/broker/{slug}/neighbours/{proxy}/delete", {"confirm": "yes"}),
+    ("broker.print_overview", "GET"): ("/broker/{slug}/neighbours/{proxy}/print", None),
+    ("broker.figures", "GET"): ("/broker/{slug}/figures", None),
+    ("broker.figures_csv", "GET"): ("/broker/{slug}/figures.csv", None),
+}
+# Pages of the workspace as a whole; the others are about one of our people, asks or matches.
+WORKSPACE = {"broker.index", "broker.queue", "broker.neighbours", "broker.new_proxy", "broker.figures",
+             "broker.figures_csv"}
+ROLES = ["anonymous", "ria", "annie", "broker", "other_broker", "treasurer", "admin"]
+
+
+def test_every_broker_route_is_checked_here(app):
+    routes = {(rule.endpoint, method) for rule in app.url_map.iter_rules() if rule.endpoint.startswith("broker.")
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert routes == set(ROUTES)
+
+
+def _request(client, sw, key, slug):
+    address, form = ROUTES[key]
+    ids = {"slug": slug, "ask": sw.ask.id, "match": sw.match.id, "done": sw.done.id, "proxy": sw.jansen.id,
+           "ria": sw.ria.id}
+    url = address.format(**ids)
+    if key[1] == "GET":
+        return client.get(url)
+    data = _proxy_post_form() if form == "proxy post" else {k: v.format(**ids) for k, v in form.items()}
+    return client.post(url, data)
+
+
+def _snapshot(sw) -> tuple:
+    """Everything a broker route could change about our people."""
+    db.session.expire_all()
+    count = lambda model: db.session.scalar(sa.select(sa.func.count()).select_from(model))  # noqa: E731
+    jansen = db.session.get(Neighbour, sw.jansen.id)
+    match = db.session.get(Match, sw.match.id)
+    return (count(BrokerNote), count(ProxyConsent), count(Referral), count(FollowUp), count(Post), count(Match),
+            count(Neighbour), jansen.display_name, jansen.deleted_at, match.status, match.asker_accepted_at)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("key", list(ROUTES), ids=lambda k: f"{k[0]}-{k[1]}")
+def test_each_role_on_our_workspace(client, sw, key, role):
+    if role != "anonymous":
+        client.login(f"{role}@example.org")
+    before = _snapshot(sw)
+    response = _request(client, sw, key, OURS)
+    if role == "anonymous":
+        assert response.status_code in (302, 401)
+        if response.status_code == 302:
+            assert "/login" in response.headers["Location"]
+    elif role == "broker" or (key[0] == "broker.index" and role == "other_broker"):
+        assert response.status_code in (200, 302), response.get_data(as_text=True)[-2000:]
+        return
+    else:
+        assert response.status_code == 403
+    assert _snapshot(sw) == before
+
+
+@pytest.mark.parametrize("key", [k for k in ROUTES if k[0] not in WORKSPACE], ids=lambda k: f"{k[0]}-{k[1]}")
+def test_the_other_broker_cannot_reach_our_people_through_their_own_workspace(client, sw, key):
+    client.login("other_broker@example.org")
+    before = _snapshot(sw)
+    assert _request(client, sw, key, THEIRS).status_code == 404
+    assert _snapshot(sw) == before
+
+
+@pytest.mark.parametrize("key", [k for k in ROUTES if k[0] in WORKSPACE and k[1] == "GET"],
+                         ids=lambda k: f"{k[0]}-{k[1]}")
+def test_the_other_brokers_own_pages_do_not_show_our_people(client, sw, key):
+    client.login("other_broker@example.org")
+    response = _request(client, sw, key, THEIRS)
+    if response.status_code == 302:
+        response = client.get(response.headers["Location"])
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    for ours in ("Mevrouw Jansen", "Boodschappen voor Jansen", NOTE):
+        assert ours not in text, ours
+
+
+def test_the_other_brokers_lists_hold_only_their_own_proxies(sw):
+    assert [n.id for n in services.search_neighbours(db.session, sw.samen, "")] == sorted(
+        [sw.other_broker.id, sw.treasurer.id, sw.ria.id, sw.admin.id, sw.broker.id, sw.bakker.id],
+        key=lambda i: db.session.get(Neighbour, i).display_name)
+    assert sw.jansen.id not in [n.id for n in services.likers_nearby(db.session, sw.samen, sw.their_ask)]
+    queue = services.queue(db.session, sw.samen, utcnow() + timedelta(days=30))
+    assert [p.id for p, _ in queue["unmatched"]] == [sw.their_ask.id]
+    assert all(sw.jansen.id not in (m.asker_id, m.helper_id) for items in queue.values() if items
+               for m in items if isinstance(m, Match))
+    ours = services.queue(db.session, sw.kracht, utcnow() + timedelta(days=30))
+    assert sw.their_ask.id not in [p.id for p, _ in ours["unmatched"]]
+
+
+def test_our_broker_cannot_reach_their_proxy_either(client, sw):
+    client.login("broker@example.org")
+    for url in (f"/broker/{OURS}/neighbours/{sw.bakker.id}", f"/broker/{OURS}/neighbours/{sw.bakker.id}/print",
+                f"/broker/{OURS}/neighbours/{sw.bakker.id}/export", f"/broker/{OURS}/asks/{sw.their_ask.id}"):
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"/broker/{OURS}/neighbours/{sw.bakker.id}/delete", {"confirm": "yes"}).status_code == 404
+    assert client.post(f"/broker/{OURS}/asks/{sw.ask.id}/match", {"helper_id": str(sw.bakker.id)}).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Neighbour, sw.bakker.id).deleted_at is None
+
+
+# The services ask the same rules: a broker of the other initiative is refused, whatever route led there.
+SERVICE_CALLS = {
+    "answer for": lambda sw, b, i: services.answer_for_proxy(db.session, b, i, sw.match, sw.jansen,
+                                                             ConsentDecision.ACCEPTED, "telefonisch"),
+    "post for": lambda sw, b, i: services.post_for_proxy(db.session, b, i, sw.jansen, post_input()),
+    "export": lambda sw, b, i: services.export_proxy(db.session, b, i, sw.jansen),
+    "delete": lambda sw, b, i: services.delete_proxy(db.session, b, i, sw.jansen),
+    "note on a person": lambda sw, b, i: services.add_note(db.session, b, i, "x", neighbour=sw.jansen),
+    "note on a match": lambda sw, b, i: services.add_note(db.session, b, i, "x", match=sw.match),
+    "follow-up": lambda sw, b, i: services.record_follow_up(db.session, b, i, sw.done, FollowUpOutcome.WENT_WELL, ""),
+    "referral": lambda sw, b, i: services.refer(db.session, b, i, sw.ask, "Bibliotheek", ""),
+    "match by hand": lambda sw, b, i: services.broker_match(db.session, b, i, sw.ask, sw.ria, ""),
+    "propose our proxy as helper": lambda sw, b, i: services.broker_match(db.session, b, i, sw.their_ask,
+                                                                          sw.jansen, ""),
+}
+
+
+@pytest.mark.parametrize("call", list(SERVICE_CALLS))
+@pytest.mark.parametrize("initiative", ["theirs", "ours"])
+def test_the_services_refuse_the_other_broker(sw, call, initiative):
+    with pytest.raises(NotAllowed):
+        SERVICE_CALLS[call](sw, sw.other_broker, sw.samen if initiative == "theirs" else sw.kracht)
+    db.session.rollback()
+    db.session.expire_all()
+    assert db.session.get(Neighbour, sw.jansen.id).deleted_at is None
+
+
+@pytest.mark.parametrize("call", [c for c in SERVICE_CALLS if c != "propose our proxy as helper"])
+def test_the_services_let_our_broker_act(sw, call):
+    SERVICE_CALLS[call](sw, sw.broker, sw.kracht)
+    db.session.commit()
