@@ -146,3 +146,43 @@ def discard_unsent(session) -> None:
 
 sa.event.listen(Session, "after_commit", _send_after_commit)
 sa.event.listen(Session, "after_soft_rollback", _drop_on_rollback)
+
+
+# Refusals of one message (this recipient, this content), after which the connection goes on.
+REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError,
+           smtplib.SMTPNotSupportedError)
+
+
+class Transport:
+    """One SMTP connection for the whole run (or the outbox folder without a mail server)."""
+
+    def __init__(self, config):
+        self.config = config
+        self.smtp: smtplib.SMTP | None = None
+
+    def send(self, message) -> None:
+        if not self.config.get("MAIL_SERVER"):
+            deliver([message], self.config)
+            return
+        if self.smtp is None:
+            self.smtp = smtp_connection(self.config)
+            self.smtp.send_message(message)
+            return
+        try:
+            self.smtp.send_message(message)
+        except smtplib.SMTPServerDisconnected:
+            # the server closed a connection we kept (a limit per connection, a 421): once more on a new one
+            self.smtp = smtp_connection(self.config)
+            self.smtp.send_message(message)
+        except REFUSED:
+            if getattr(self.smtp, "sock", None) is None:  # refused and closed (421): start anew next time
+                self.smtp = None
+            raise
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+            self.smtp = None

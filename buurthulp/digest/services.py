@@ -13,7 +13,6 @@ gets a "failed" row and is tried again at the next run, up to five times.
 from __future__ import annotations
 
 import hashlib
-import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -29,14 +28,12 @@ from buurthulp.db import utcnow
 from buurthulp.digest.content import DigestContent, build
 from buurthulp.digest.models import DeliveryStatus, DigestDelivery
 from buurthulp.errors import DomainError
-from buurthulp.mail import OutgoingEmail, build_message, deliver, render_email, smtp_connection
+from buurthulp.mail import REFUSED, OutgoingEmail, Transport, build_message, render_email
 from buurthulp.timeutil import LOCAL, local_today, to_local
 
 SEND_AT = time(9, 0)  # Europe/Amsterdam
 MAX_ATTEMPTS = 5
 BATCH = 200
-REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError,
-           smtplib.SMTPNotSupportedError)
 
 
 # --- unsubscribe --------------------------------------------------------------------------------
@@ -104,41 +101,6 @@ def public_urls():
 
 
 # --- the monthly send ---------------------------------------------------------------------------
-
-class Transport:
-    """One SMTP connection for the whole run (or the outbox folder without a mail server)."""
-
-    def __init__(self, config):
-        self.config = config
-        self.smtp: smtplib.SMTP | None = None
-
-    def send(self, message) -> None:
-        if not self.config.get("MAIL_SERVER"):
-            deliver([message], self.config)
-            return
-        if self.smtp is None:
-            self.smtp = smtp_connection(self.config)
-            self.smtp.send_message(message)
-            return
-        try:
-            self.smtp.send_message(message)
-        except smtplib.SMTPServerDisconnected:
-            # the server closed a connection we kept (a limit per connection, a 421): once more on a new one
-            self.smtp = smtp_connection(self.config)
-            self.smtp.send_message(message)
-        except REFUSED:
-            if getattr(self.smtp, "sock", None) is None:  # refused and closed (421): start anew next time
-                self.smtp = None
-            raise
-
-    def close(self) -> None:
-        if self.smtp is not None:
-            try:
-                self.smtp.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
-            self.smtp = None
-
 
 @dataclass
 class Summary:

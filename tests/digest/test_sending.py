@@ -15,8 +15,9 @@ from buurthulp.core.models import JobRun, RunOutcome
 from buurthulp.db import utcnow
 from buurthulp.digest import services
 from buurthulp.digest.models import DeliveryStatus, DigestDelivery
-from buurthulp.digest.services import MAX_ATTEMPTS, Transport, count_recipients, first_monday, send_due, send_month
+from buurthulp.digest.services import MAX_ATTEMPTS, count_recipients, first_monday, send_due, send_month
 from buurthulp.extensions import db
+from buurthulp.mail import Transport
 from buurthulp.scheduler import registered_jobs, run_job
 from buurthulp.timeutil import LOCAL, local_today
 from tests.digest.conftest import deliveries, edition, person
