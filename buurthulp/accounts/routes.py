@@ -122,6 +122,10 @@ def login():
 def logout():
     if not EmptyForm().validate_on_submit():
         abort(400)
+    if current_user.is_authenticated:
+        # The cookies are signed, not stored: a copy would still work unless the account's token changes.
+        services.end_sessions(current_user)
+        db.session.commit()
     logout_user()
     flash(_("You are logged out. See you soon!"), "info")
     return redirect(url_for("core.home"))

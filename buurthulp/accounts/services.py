@@ -13,7 +13,13 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from buurthulp.accounts.models import DigestPreference, InterestDirection, Neighbour, NeighbourInterest
+from buurthulp.accounts.models import (
+    DigestPreference,
+    InterestDirection,
+    Neighbour,
+    NeighbourInterest,
+    new_session_token,
+)
 from buurthulp.categories import Category
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError
@@ -205,6 +211,11 @@ def reset_password(session, token: str, password: str) -> Neighbour:
     if neighbour.email_confirmed_at is None:
         neighbour.email_confirmed_at = utcnow()
     return neighbour
+
+
+def end_sessions(neighbour: Neighbour) -> None:
+    """Log a neighbour out everywhere: every session and remember-me cookie they had stops working."""
+    neighbour.session_token = new_session_token()
 
 
 def change_password(neighbour: Neighbour, password: str) -> None:

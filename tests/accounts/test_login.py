@@ -153,3 +153,67 @@ def test_change_password_needs_the_current_one(client, ria):
     response = client.post("/profile/password", {"current": "not it at all", "password": "nieuw wachtwoord hier",
                                                   "confirm": "nieuw wachtwoord hier"})
     assert response.status_code == 400
+
+
+def copied_cookies(client) -> dict[str, str]:
+    return {name: client.http.get_cookie(name).value for name in ("session", "remember_token")
+            if client.http.get_cookie(name) is not None}
+
+
+def replay(make_client, cookies: dict[str, str]):
+    """A fresh browser with copies of someone's cookies: is it logged in?"""
+    thief = make_client()
+    for name, value in cookies.items():
+        thief.http.set_cookie(name, value)
+    return thief.get("/profile").status_code == 200
+
+
+@pytest.mark.parametrize("which", [("session",), ("remember_token",), ("session", "remember_token")])
+def test_logout_ends_the_session_on_the_server(make_client, ria, which):
+    ria_client = make_client()
+    ria_client.post("/login", {"email": "ria@example.org", "password": PASSWORD, "remember": "y"})
+    cookies = {k: v for k, v in copied_cookies(ria_client).items() if k in which}
+    assert set(cookies) == set(which)
+    assert replay(make_client, cookies)  # the copy works while Ria is logged in
+    assert ria_client.logout().status_code == 302
+    assert not replay(make_client, cookies)
+
+
+def test_a_password_change_elsewhere_ends_copied_sessions(make_client, ria):
+    here, elsewhere = make_client(), make_client()
+    here.post("/login", {"email": "ria@example.org", "password": PASSWORD, "remember": "y"})
+    cookies = copied_cookies(here)
+    elsewhere.login("ria@example.org")
+    elsewhere.post("/profile/password", {"current": PASSWORD, "password": "nieuw wachtwoord hier",
+                                         "confirm": "nieuw wachtwoord hier"})
+    assert not replay(make_client, cookies)
+    assert not replay(make_client, {"remember_token": cookies["remember_token"]})
+    assert elsewhere.get("/profile").status_code == 200  # where it was changed, one stays logged in
+
+
+def test_a_password_reset_ends_copied_sessions(make_client, outbox, ria):
+    here = make_client()
+    here.post("/login", {"email": "ria@example.org", "password": PASSWORD, "remember": "y"})
+    cookies = copied_cookies(here)
+    other = make_client()
+    other.post("/forgot-password", {"email": "ria@example.org"})
+    link = link_in(outbox()[0], "/reset-password/")
+    other.post(link, {"password": "nieuw wachtwoord hier", "confirm": "nieuw wachtwoord hier"})
+    assert not replay(make_client, cookies)
+    assert not replay(make_client, {"remember_token": cookies["remember_token"]})
+
+
+def test_deleting_the_account_ends_copied_sessions(make_client, ria):
+    here = make_client()
+    here.post("/login", {"email": "ria@example.org", "password": PASSWORD, "remember": "y"})
+    cookies = copied_cookies(here)
+    assert here.post("/profile/delete", {"password": PASSWORD, "confirm": "y"}).status_code == 302
+    assert not replay(make_client, cookies)
+    assert not replay(make_client, {"remember_token": cookies["remember_token"]})
+
+
+def test_logging_in_again_after_log_out_works(client, ria):
+    client.login("ria@example.org")
+    client.logout()
+    client.login("ria@example.org")
+    assert client.get("/profile").status_code == 200
