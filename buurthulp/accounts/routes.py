@@ -23,7 +23,7 @@ from buurthulp.accounts.forms import (
 )
 from buurthulp.accounts.models import DigestPreference, Neighbour
 from buurthulp.categories import Category, mask_of
-from buurthulp.core.web import redirect_back
+from buurthulp.core.web import redirect_back, safe_next
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db, limiter
 from buurthulp.neighbourhoods.models import Neighbourhood
@@ -115,7 +115,7 @@ def login():
             flash(_("Welcome back, %(name)s.", name=neighbour.display_name), "success")
             return redirect_back()
     status = 400 if request.method == "POST" else 200
-    return render_template("accounts/login.html", form=form), status
+    return render_template("accounts/login.html", form=form, next=safe_next(request.values.get("next"))), status
 
 
 @bp.route("/logout", methods=["POST"])
