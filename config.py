@@ -67,8 +67,18 @@ class Config:
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "buurthulp")
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    # Redis down: log it and let people in rather than answer every log-in with an error page.
+    RATELIMIT_SWALLOW_ERRORS = True
+    # Failed log-ins per account (the e-mail address tried) and per client address. The address limit is
+    # higher: a library or care home shares one address, and made-up accounts tried there must not block it.
+    LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;20 per hour")
+    LOGIN_ADDRESS_RATE_LIMIT = os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "30 per minute;100 per hour")
+    # Reverse proxies in front of the app whose X-Forwarded-For and X-Forwarded-Proto are trusted (0: none).
+    PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 0)
+    # Strict-Transport-Security max-age in seconds (0: no header); production sends a year.
+    HSTS_SECONDS = _int("HSTS_SECONDS", 0)
 
     PASSWORD_MIN_LENGTH = 10
     PASSWORD_HASH_METHOD = "scrypt"

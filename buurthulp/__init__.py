@@ -8,6 +8,7 @@ import os
 
 from flask import Flask, request, session
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from buurthulp.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -33,6 +34,11 @@ def create_app(config: object | str | None = None) -> Flask:
     )
     app.config.from_object(config)
     os.makedirs(app.instance_path, exist_ok=True)
+    proxies = app.config.get("PROXY_FIX_X_FOR", 0)
+    if proxies:
+        # Behind N trusted proxies the client is the Nth address from the right of X-Forwarded-For;
+        # without them these headers are anyone's to forge and are ignored.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.BASE_DIR / "migrations"))

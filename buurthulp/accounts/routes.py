@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -30,12 +31,38 @@ from buurthulp.neighbourhoods.models import Neighbourhood
 from buurthulp.neighbourhoods.services import all_neighbourhoods, neighbourhood_for_postcode, visible_categories
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+def _account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
 
 
+def _address_limit() -> str:
+    return current_app.config["LOGIN_ADDRESS_RATE_LIMIT"]
+
+
+def _account_key() -> str:
+    """The account a form is about: the e-mail address filled in, hashed so the limiter's store holds none."""
+    email = services.normalise_email(request.form.get("email", ""))
+    return "account:" + hashlib.sha256(email.encode()).hexdigest()[:32]
+
+
+def _own_account_key() -> str:
+    return f"neighbour:{current_user.id}"
+
+
+def _refused(response) -> bool:
+    """Only refused attempts count, so a neighbour who logs in fine is never held up by others' mistakes."""
+    return response.status_code == 400
+
+
+def _answered(response) -> bool:
+    return response.status_code == 200
+
+
+# Limits per account and per client address, counted apart: a library or care home behind one address
+# is not locked out by a few made-up accounts tried there, and one account is not tried from many addresses.
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit("20 per hour", methods=["POST"])
+@limiter.limit("3 per hour", key_func=_account_key, methods=["POST"], deduct_when=_answered)
+@limiter.limit("30 per hour", methods=["POST"], deduct_when=_answered)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
@@ -85,7 +112,7 @@ def confirm(token: str):
 
 @bp.route("/confirm", methods=["POST"])
 @login_required
-@limiter.limit("5 per hour")
+@limiter.limit("5 per hour", key_func=_own_account_key)
 def resend_confirmation():
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -99,7 +126,8 @@ def resend_confirmation():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_refused)
+@limiter.limit(_address_limit, methods=["POST"], deduct_when=_refused)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
@@ -132,7 +160,8 @@ def logout():
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@limiter.limit("5 per 15 minutes", methods=["POST"])
+@limiter.limit("3 per 15 minutes", key_func=_account_key, methods=["POST"], deduct_when=_answered)
+@limiter.limit("20 per 15 minutes", methods=["POST"], deduct_when=_answered)
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -144,7 +173,7 @@ def forgot_password():
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_address_limit, methods=["POST"], deduct_when=_refused)
 def reset_password(token: str):
     try:
         services.check_reset_token(db.session, token)
@@ -217,7 +246,7 @@ def profile():
 
 @bp.route("/profile/password", methods=["GET", "POST"])
 @login_required
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_account_limit, key_func=_own_account_key, methods=["POST"], deduct_when=_refused)
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
