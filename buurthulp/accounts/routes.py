@@ -78,21 +78,17 @@ def register():
             )
         else:
             try:
-                neighbour = services.register(
+                services.register(
                     db.session, display_name=form.display_name.data, email=form.email.data,
                     password=form.password.data, postcode=form.postcode.data,
                     neighbourhood=neighbourhood, locale=session.get("locale", current_app.config["BABEL_DEFAULT_LOCALE"]),
                 )
-            except services.EmailTaken as exc:
-                form.email.errors.append(str(exc.message))
             except DomainError as exc:
                 form.password.errors.append(str(exc.message))
             else:
                 db.session.commit()
-                login_user(neighbour)
-                flash(_("Welcome, %(name)s! We sent you an e-mail. Click the link in it to confirm your address.",
-                        name=neighbour.display_name), "success")
-                return redirect(url_for("accounts.profile", welcome=1))
+                # The same page whether the address was new or already had an account (its owner got a mail).
+                return render_template("accounts/register_sent.html", email=services.normalise_email(form.email.data))
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/register.html", form=form), status
 
@@ -107,7 +103,7 @@ def confirm(token: str):
     flash(_("Thank you, your e-mail address is confirmed."), "success")
     if current_user.is_authenticated and current_user.id == neighbour.id:
         return redirect(url_for("accounts.profile"))
-    return redirect(url_for("accounts.login"))
+    return redirect(url_for("accounts.login", email=neighbour.email, next=url_for("accounts.profile", welcome=1)))
 
 
 @bp.route("/confirm", methods=["POST"])

@@ -35,10 +35,6 @@ class InvalidPostcode(DomainError):
     pass
 
 
-class EmailTaken(DomainError):
-    pass
-
-
 class InvalidToken(DomainError):
     pass
 
@@ -83,14 +79,22 @@ def find_by_email(session, email: str) -> Neighbour | None:
 
 
 def register(session, *, display_name: str, email: str, password: str, postcode: str,
-             neighbourhood: Neighbourhood | None, locale: str) -> Neighbour:
-    """Create a neighbour and mail them a confirmation link."""
+             neighbourhood: Neighbourhood | None, locale: str) -> Neighbour | None:
+    """Create a neighbour and mail them a confirmation link.
+
+    When the address already has an account, nothing is created and its owner is mailed instead (None):
+    the person registering sees the same answer either way, so the form does not tell who has an account.
+    """
     email = normalise_email(email)
-    if find_by_email(session, email):
-        raise EmailTaken(_l("There is already an account with this e-mail address. Log in, or reset your password."))
+    # The password is judged first: a weak one is refused whether or not the address is taken.
     problem = password_problem(password, email=email, name=display_name)
     if problem:
         raise DomainError(problem)
+    existing = find_by_email(session, email)
+    if existing is not None:
+        _hash_anyway(password)  # as long as a new account takes
+        mail_registration_attempt(session, existing)
+        return None
     neighbour = Neighbour(
         display_name=display_name.strip(),
         email=email,
@@ -105,6 +109,20 @@ def register(session, *, display_name: str, email: str, password: str, postcode:
     session.flush()
     send_confirmation(session, neighbour)
     return neighbour
+
+
+def mail_registration_attempt(session, neighbour: Neighbour) -> None:
+    """Tell an account's owner that someone tried to join with their address, with links to log in or reset."""
+    if neighbour.is_active:
+        minutes = current_app.config["RESET_TOKEN_MAX_AGE"] // 60
+        reset_url = external_url("accounts.reset_password", token=reset_token(neighbour))
+    else:  # no password to reset: the forgot-password page says what it can
+        minutes, reset_url = None, external_url("accounts.forgot_password")
+    queue_email(
+        session, neighbour.email, "accounts/register_attempt", neighbour.locale,
+        neighbour=neighbour, minutes=minutes, reset_url=reset_url,
+        login_url=external_url("accounts.login", email=neighbour.email),
+    )
 
 
 def _serializer(salt: str) -> URLSafeTimedSerializer:
@@ -176,6 +194,12 @@ def _dummy_check(password: str) -> None:
     from werkzeug.security import check_password_hash
 
     check_password_hash(_dummy_hash(), password)
+
+
+def _hash_anyway(password: str) -> None:
+    from werkzeug.security import generate_password_hash
+
+    generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
 
 
 def reset_token(neighbour: Neighbour) -> str:

@@ -27,13 +27,19 @@ def test_join_journey(page, live_server, axe_check):
     expect(page.get_by_label("E-mailadres")).to_have_value("wim@example.org")
     page.get_by_label("Wachtwoord").fill("fietsen langs de vecht")
     page.get_by_role("button", name="Aanmelden").click()
-    expect(page).to_have_url(re.compile(r"/profile"))
+    # the same answer whether or not the address has an account: check your mail
+    expect(page.get_by_role("heading", level=1)).to_contain_text("e-mail")
+    axe_check(page)
 
-    # the confirmation mail, read from the development outbox
+    # the confirmation mail, read from the development outbox; the link leads to logging in
     page.goto(live_server + "/dev/outbox")
     page.get_by_role("link", name=re.compile("Bevestig")).first.click()
     page.locator("pre.mail-body a[href*='/confirm/']").click()
     expect(page.locator(".flash-success")).to_be_visible()
+    expect(page.get_by_label("E-mailadres")).to_have_value("wim@example.org")
+    page.get_by_label("Wachtwoord").fill("fietsen langs de vecht")
+    page.get_by_role("button", name="Inloggen").click()
+    expect(page).to_have_url(re.compile(r"/profile\?welcome=1"))
 
     # log out and in again
     page.get_by_role("button", name="Uitloggen").click()
