@@ -59,8 +59,16 @@ def privacy():
     return render_template("core/privacy.html")
 
 
+LOOPBACK = {"127.0.0.1", "::1"}
+
+
 def _outbox_dir() -> Path:
+    """The outbox folder, for a development server asked from this machine only; else 404."""
     if not current_app.config.get("OUTBOX_PAGE") or current_app.config.get("MAIL_SERVER"):
+        abort(404)
+    # It shows reset links. A request that came through a proxy is not from this machine, even when the
+    # proxy runs here and ProxyFix is not configured (then remote_addr is the proxy's 127.0.0.1).
+    if request.remote_addr not in LOOPBACK or "X-Forwarded-For" in request.headers or "Forwarded" in request.headers:
         abort(404)
     return Path(current_app.config["MAIL_OUTBOX_DIR"])
 

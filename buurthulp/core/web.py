@@ -41,6 +41,8 @@ def init_web(app: Flask) -> None:
             sa.select(Neighbour).where(Neighbour.session_token == session_token, Neighbour.deleted_at.is_(None))
         )
 
+    hsts_seconds = app.config.get("HSTS_SECONDS", 0)
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
@@ -48,6 +50,9 @@ def init_web(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
+        if hsts_seconds:
+            # Browsers heed it only over HTTPS; production runs behind a TLS proxy, so send it always.
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts_seconds}")
         if request.endpoint != "static":
             response.headers.setdefault("Cache-Control", "no-store")
         return response
