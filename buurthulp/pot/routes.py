@@ -26,6 +26,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
+from buurthulp import access
 from buurthulp.accounts.models import Neighbour
 from buurthulp.broker.figures import add_months, month_start
 from buurthulp.broker.figures_routes import month_label, nice_top, parse_month, spreadsheet_safe
@@ -151,13 +152,11 @@ def my_statement(slug: str):
 @bp.route("/<slug>/members/<int:neighbour_id>")
 @login_required
 def member_statement(slug: str, neighbour_id: int):
-    """A member's statement, for the treasurer and coordinators."""
+    """A member's statement, for the treasurer and coordinators (``access.may_read_member_statement``)."""
     initiative, _membership = _books(slug)
-    person = db.session.get(Neighbour, neighbour_id) or abort(404)
-    belongs = db.session.scalar(sa.select(Membership.id).where(
-        Membership.initiative_id == initiative.id, Membership.neighbour_id == person.id))
-    if belongs is None and books.member_account(db.session, initiative.id, person.id) is None:
-        abort(404)  # not someone of this initiative: their allowance is none of its business
+    person = db.session.get(Neighbour, neighbour_id)
+    if not access.may_read_member_statement(db.session, current_user, initiative, person):
+        abort(404)  # an applicant, or not someone of this initiative: their allowance is none of its business
     return _statement_page(initiative, person, own=False)
 
 

@@ -12,11 +12,12 @@ from markupsafe import escape
 
 from buurthulp.extensions import db
 from buurthulp.neighbourhoods.models import Membership
-from buurthulp.neighbourhoods.services import remove_member
-from buurthulp.pot import services
+from buurthulp.neighbourhoods.services import decide_membership, remove_member
+from buurthulp.pot import ledger
 from buurthulp.pot.models import AccountKind, CompensationMode, PotEntry, PotSettings, PotTransaction, TransactionKind
 from buurthulp.pot.routes import money
 from buurthulp.timeutil import local_today
+from tests.factories import add_request
 from tests.pot.booking import post_booking
 
 EMAILS = {
@@ -81,14 +82,14 @@ def as_role(client, role: str):
 
 def balance(pw, kind: AccountKind, neighbour_id: int | None = None) -> int:
     db.session.expire_all()
-    return services.account(db.session, pw.initiative.id, kind, neighbour_id).balance_cents
+    return ledger.account(db.session, pw.initiative.id, kind, neighbour_id).balance_cents
 
 
 def share(pw, person, cents: int, description: str) -> PotTransaction:
     """The pot shares ``cents`` out to ``person`` (what the month-end job books), so that the pot owes them."""
-    pot = services.account(db.session, pw.initiative.id, AccountKind.POT)
-    owed = services.account(db.session, pw.initiative.id, AccountKind.MEMBER, person.id)
-    return services.book(db.session, pw.initiative.id, TransactionKind.DISTRIBUTION, [(pot, -cents), (owed, cents)],
+    pot = ledger.account(db.session, pw.initiative.id, AccountKind.POT)
+    owed = ledger.account(db.session, pw.initiative.id, AccountKind.MEMBER, person.id)
+    return ledger.book(db.session, pw.initiative.id, TransactionKind.DISTRIBUTION, [(pot, -cents), (owed, cents)],
                          key=f"share-{person.id}-{description}", value_date=local_today(), description=description)
 
 
@@ -275,6 +276,41 @@ def test_the_treasurer_sees_a_members_statement(client, pw):
 def test_the_books_show_no_statement_of_someone_outside_the_initiative(client, pw):
     client.login(EMAILS["treasurer"])
     assert client.get(f"/pot/{pw.initiative.slug}/members/{pw.stranger.id}").status_code == 404
+
+
+def _leave(pw, person):
+    membership = db.session.scalar(sa.select(Membership).where(Membership.initiative_id == pw.initiative.id,
+                                                               Membership.neighbour_id == person.id))
+    remove_member(db.session, pw.coordinator, membership)
+
+
+@pytest.mark.parametrize("who", ["applicant", "declined", "left without an account"])
+def test_the_books_show_no_statement_of_someone_not_approved(client, pw, who):
+    """The statement has their allowance totals across initiatives: a request to join does not open it."""
+    if who == "left without an account":
+        _leave(pw, pw.other_member)
+        person = pw.other_member
+    else:
+        person = pw.outsider
+        request = add_request(pw.initiative, person)
+        if who == "declined":
+            decide_membership(db.session, pw.coordinator, request, approve=False)
+    db.session.commit()
+    for role in ("treasurer", "coordinator"):
+        client.login(EMAILS[role])
+        assert client.get(f"/pot/{pw.initiative.slug}/members/{person.id}").status_code == 404, role
+        client.logout()
+
+
+def test_the_books_still_show_the_statement_of_someone_who_left_with_money_owed(client, pw):
+    pw.income(20_00, local_today())
+    share(pw, pw.member, 8_00, "aandeel-voor-vertrek")
+    _leave(pw, pw.member)
+    db.session.commit()
+    client.login(EMAILS["treasurer"])
+    response = client.get(f"/pot/{pw.initiative.slug}/members/{pw.member.id}")
+    assert response.status_code == 200 and "aandeel-voor-vertrek" in text(response)
+    assert client.get(f"/pot/{pw.initiative.slug}/members/{pw.member.id + 10_000}").status_code == 404
 
 
 # --- nobody changes a booking -------------------------------------------------------------------
