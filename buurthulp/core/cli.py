@@ -186,7 +186,9 @@ def _load_demo_pot(now) -> int:
     """Kracht van Zuilen keeps a shared pot: a subsidy, compensation for last month's help, shares, a payout."""
     from datetime import timedelta
 
+    from buurthulp.pot import ledger as pot_ledger
     from buurthulp.pot import services as pot
+    from buurthulp.pot import shares as pot_shares
     from buurthulp.pot.models import AccountKind, CompensationMode, DistributionRule, PotTransaction, TransactionKind
     from buurthulp.timeutil import local_today
 
@@ -199,24 +201,24 @@ def _load_demo_pot(now) -> int:
     pot.save_settings(db.session, treasurer, initiative, mode=CompensationMode.POT, rate_per_hour_cents=400,
                       category_rates={}, rate_per_km_cents=19, rule=DistributionRule.BY_HOURS, month_end_day=1)
     today = local_today(now)
-    last_month = pot.previous_month(today)
-    before = pot.previous_month(last_month)
+    last_month = pot_shares.previous_month(today)
+    before = pot_shares.previous_month(last_month)
     pot.book_income(db.session, treasurer, initiative, TransactionKind.SUBSIDY, 50000,
                     description="Initiatievenfonds wijk Noordwest", value_date=before + timedelta(days=4),
                     key="demo:subsidy", now=now)
     pot.book_income(db.session, treasurer, initiative, TransactionKind.GIFT, 2500,
                     description="Gift van de buurtcamping", value_date=last_month + timedelta(days=11),
                     key="demo:gift", now=now)
-    source = pot.account(db.session, initiative.id, AccountKind.COMPENSATIONS)
-    held = pot.account(db.session, initiative.id, AccountKind.POT)
+    source = pot_ledger.account(db.session, initiative.id, AccountKind.COMPENSATIONS)
+    held = pot_ledger.account(db.session, initiative.id, AccountKind.POT)
     for n, (email, minutes, title) in enumerate([
             ("ahmed@example.org", 120, "Kraan gerepareerd"), ("mieke@example.org", 60, "Boodschappen gedaan"),
             ("ahmed@example.org", 90, "Lamp opgehangen"), ("henk@example.org", 120, "Samen koffie gedronken")]):
         cents = minutes * 400 // 60
-        pot.book(db.session, initiative.id, TransactionKind.COMPENSATION, [(source, -cents), (held, cents)],
+        pot_ledger.book(db.session, initiative.id, TransactionKind.COMPENSATION, [(source, -cents), (held, cents)],
                  key=f"demo:compensation:{n}", value_date=last_month + timedelta(days=3 + 5 * n),
                  description=title, neighbour_id=people[email].id, minutes=minutes, now=now)
-    pot.distribute_month(db.session, initiative, last_month, now)
+    pot_shares.distribute_month(db.session, initiative, last_month, now)
     pot.book_payout(db.session, treasurer, initiative, people["ahmed@example.org"], 1000,
                     description="Overgemaakt naar NL.. rekening", value_date=today, key="demo:payout", now=now)
     pot.book_spending(db.session, treasurer, initiative, 1850, description="Koffie en koek voor de buurtmiddag",

@@ -487,7 +487,7 @@ def confirm_done(session, actor: Neighbour | None, match: Match, minutes: int | 
         match.ask.status = PostStatus.DONE
     for person in {match.asker_id, match.helper_id} - {actor.id if actor else None}:
         notify(session, person, NotificationKind.DONE, actor_id=actor.id if actor else None, match=match, now=now)
-    from buurthulp.pot.services import on_match_done
+    from buurthulp.pot.shares import on_match_done
 
     on_match_done(session, match, now)
 

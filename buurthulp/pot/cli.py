@@ -10,7 +10,7 @@ from buurthulp.db import utcnow
 from buurthulp.extensions import db
 from buurthulp.neighbourhoods.models import Initiative
 from buurthulp.pot import bp
-from buurthulp.pot.services import distribute_due, distribute_month, month_is_over, rounds_of
+from buurthulp.pot.shares import distribute_due, distribute_month, month_is_over, rounds_of
 from buurthulp.pot.verify import verify
 from buurthulp.timeutil import add_months
 

@@ -1,6 +1,6 @@
 """The pot's scheduled job: month-end shares."""
 
-from buurthulp.pot.services import distribute_due
+from buurthulp.pot.shares import distribute_due
 from buurthulp.scheduler import Job
 
 JOBS = [

@@ -28,7 +28,6 @@ from sqlalchemy.exc import IntegrityError
 
 from buurthulp import access
 from buurthulp.accounts.models import Neighbour
-from buurthulp.broker.figures import add_months, month_start
 from buurthulp.broker.figures_routes import month_label, nice_top, parse_month, spreadsheet_safe
 from buurthulp.categories import Category
 from buurthulp.db import utcnow
@@ -37,7 +36,7 @@ from buurthulp.extensions import db
 from buurthulp.forms import valid_submission
 from buurthulp.money import for_input
 from buurthulp.neighbourhoods.models import Initiative, Membership, MembershipStatus
-from buurthulp.pot import allowance, books, bp, services
+from buurthulp.pot import allowance, books, bp, ledger, services, shares
 from buurthulp.pot.forms import (
     AllowanceForm,
     DirectForm,
@@ -58,7 +57,7 @@ from buurthulp.pot.models import (
     PotTransaction,
     TransactionKind,
 )
-from buurthulp.timeutil import local_today
+from buurthulp.timeutil import add_months, local_today, month_start
 
 
 @bp.context_processor
@@ -386,7 +385,7 @@ def book_direct(slug: str):
 
     def book(initiative, form):
         helper = db.session.get(Neighbour, form.member.data)
-        transaction = services.record_direct(
+        transaction = shares.record_direct(
             db.session, current_user, initiative, helper, form.amount.cents, minutes=_minutes(form),
             value_date=form.value_date.data, description=form.description.data or "", key=form.key.data)
         if transaction is None:
@@ -420,7 +419,7 @@ def reverse(slug: str, transaction_id: int):
         form.key.data = new_key()
     elif valid_submission(form):
         try:
-            services.reverse(db.session, current_user, original, reason=form.reason.data, key=form.key.data)
+            ledger.reverse(db.session, current_user, original, reason=form.reason.data, key=form.key.data)
             db.session.commit()
         except DomainError as exc:
             status = _failed(exc)
@@ -434,7 +433,7 @@ def reverse(slug: str, transaction_id: int):
     else:
         status = 400
     return render_template("pot/reverse.html", initiative=initiative, original=original, form=form,
-                           pair=services.paired(db.session, original), ACCOUNT_LABELS=ACCOUNT_LABELS), status
+                           pair=ledger.paired(db.session, original), ACCOUNT_LABELS=ACCOUNT_LABELS), status
 
 
 # --- settings -----------------------------------------------------------------------------------
@@ -481,4 +480,4 @@ def settings(slug: str):
         status = 400
     return render_template("pot/settings.html", initiative=initiative, form=form, Category=Category,
                            can_read=services.can_read_books(db.session, current_user, initiative),
-                           is_treasurer=services.is_treasurer(db.session, current_user, initiative)), status
+                           is_treasurer=ledger.is_treasurer(db.session, current_user, initiative)), status

@@ -31,6 +31,7 @@ from buurthulp.places.services import PlaceInput, add_place
 from buurthulp.posts import services as posts
 from buurthulp.posts.models import PostKind
 from buurthulp.pot import services as pot
+from buurthulp.pot import shares as pot_shares
 from buurthulp.pot.models import CompensationMode, DistributionRule
 from buurthulp.timeutil import add_months, local_to_utc, local_today
 from tests.factories import add_member, make_initiative, make_neighbour, make_neighbourhood
@@ -266,8 +267,8 @@ def world(app) -> World:
     place(ahmed, zuilen, "Moestuin Zuilen", in_month(1))  # not checked yet
 
     # the pot: compensation for both helps shared out at month end, 3 euro paid out this month
-    pot.distribute_month(db.session, kracht, month_start(2), now=in_month(1, day=1))
-    pot.distribute_month(db.session, kracht, month_start(1), now=in_month(0, day=1))
+    pot_shares.distribute_month(db.session, kracht, month_start(2), now=in_month(1, day=1))
+    pot_shares.distribute_month(db.session, kracht, month_start(1), now=in_month(0, day=1))
     pot.book_payout(db.session, staff["treasurer"], kracht, ria, 300, description="Overboeking",
                     value_date=local_today(), key="payout-ria")
     db.session.commit()

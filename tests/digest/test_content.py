@@ -20,6 +20,7 @@ from buurthulp.places.services import review
 from buurthulp.posts import services as posts
 from buurthulp.posts.models import Post, PostKind
 from buurthulp.pot import services as pot
+from buurthulp.pot import shares as pot_shares
 from buurthulp.pot.allowance import limits_for
 from buurthulp.pot.models import CompensationMode, DistributionRule
 from buurthulp.pot.routes import money
@@ -220,7 +221,7 @@ def test_building_a_batch_takes_the_same_queries_for_5_and_50(app, count_queries
         help_done(people[helper], people[asker], f"Hulp {helper}", in_month(1), thanks=f"Dank {helper}")
     posts.block(db.session, people[1], people[4])
     place(treasurer, ondiep, "Buurtkamer", in_month(1))
-    pot.distribute_month(db.session, kracht, month_start(1), now=in_month(0, day=1))
+    pot_shares.distribute_month(db.session, kracht, month_start(1), now=in_month(0, day=1))
     db.session.commit()
     ids = [n.id for n in people]
     db.session.expire_all()

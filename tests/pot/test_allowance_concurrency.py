@@ -22,7 +22,7 @@ from buurthulp.neighbourhoods.models import Initiative, Role
 from buurthulp.neighbourhoods.services import set_hidden_categories
 from buurthulp.posts import services as posts
 from buurthulp.posts.models import Match
-from buurthulp.pot import allowance, services
+from buurthulp.pot import allowance, ledger, services, shares
 from buurthulp.pot.models import AccountKind, CompensationMode, DistributionRule, PotTransaction, TransactionKind
 from buurthulp.pot.verify import verify
 from buurthulp.timeutil import LOCAL, local_today
@@ -32,7 +32,7 @@ from tests.posts.conftest import post_input
 from tests.pot.test_concurrency import at_once
 
 THREADS = 16
-MONTH = services.previous_month(local_today())
+MONTH = shares.previous_month(local_today())
 LAST_DAY = MONTH.replace(day=calendar.monthrange(MONTH.year, MONTH.month)[1])
 MARKED_AT = datetime.combine(LAST_DAY, time(12), tzinfo=LOCAL).astimezone(UTC)
 
@@ -59,16 +59,16 @@ def world(pw):
     # odd jobs are compensated by the direct initiative, so done help becomes a direct payment
     set_hidden_categories(db.session, pw.coordinator, pw.initiative, [Category.ODD_JOBS])
     pw.income(50_000, day=LAST_DAY - timedelta(days=1))
-    pot = services.account(db.session, pw.initiative.id, AccountKind.POT)
-    source = services.account(db.session, pw.initiative.id, AccountKind.COMPENSATIONS)
+    pot = ledger.account(db.session, pw.initiative.id, AccountKind.POT)
+    source = ledger.account(db.session, pw.initiative.id, AccountKind.COMPENSATIONS)
     for helper, minutes, cents in ((person, 6000, 20_000), (pw.other_member, 600, 2_000)):
-        services.book(db.session, pw.initiative.id, TransactionKind.COMPENSATION, [(source, -cents), (pot, cents)],
+        ledger.book(db.session, pw.initiative.id, TransactionKind.COMPENSATION, [(source, -cents), (pot, cents)],
                       key=f"help-{helper.id}", value_date=LAST_DAY - timedelta(days=2), neighbour_id=helper.id,
                       minutes=minutes)
     for initiative in (pw.initiative, direct):  # every account exists beforehand
-        services.account(db.session, initiative.id, AccountKind.MEMBER, person.id)
-        services.account(db.session, initiative.id, AccountKind.MEMBER, pw.other_member.id)
-        services.account(db.session, initiative.id, AccountKind.DIRECT)
+        ledger.account(db.session, initiative.id, AccountKind.MEMBER, person.id)
+        ledger.account(db.session, initiative.id, AccountKind.MEMBER, pw.other_member.id)
+        ledger.account(db.session, initiative.id, AccountKind.DIRECT)
     matches = []
     for i in range(THREADS // 3 + 1):
         post = posts.create_post(db.session, pw.outsider, post_input(category=Category.ODD_JOBS, title=f"Klus {i}"))
@@ -89,11 +89,11 @@ def book_at_once(app, w) -> list[str]:
             if kind == "direct":
                 initiative_id = (w["pot_initiative"], w["direct_initiative"])[i % 2]
                 treasurer = db.session.get(Neighbour, w["treasurers"][i % 2])
-                services.record_direct(db.session, treasurer, db.session.get(Initiative, initiative_id),
+                shares.record_direct(db.session, treasurer, db.session.get(Initiative, initiative_id),
                                        db.session.get(Neighbour, w["person"]), 3_000, minutes=None,
                                        value_date=LAST_DAY, description="paid in cash", key=f"direct-{i}")
             elif kind == "share":
-                services.distribute_month(db.session, db.session.get(Initiative, w["pot_initiative"]), MONTH)
+                shares.distribute_month(db.session, db.session.get(Initiative, w["pot_initiative"]), MONTH)
             else:
                 match = db.session.get(Match, w["matches"][i // 3])
                 posts.confirm_done(db.session, db.session.get(Neighbour, w["asker"]), match)
@@ -121,7 +121,7 @@ def check_nothing_lost(w) -> None:
         PotTransaction.initiative_id == w["pot_initiative"], PotTransaction.kind == TransactionKind.DISTRIBUTION)).all()
     assert len(shares) == 1, "the month is shared out once"
     paid = sum(e.amount_cents for e in shares[0].entries if e.amount_cents > 0)
-    pot = services.account(db.session, w["pot_initiative"], AccountKind.POT)
+    pot = ledger.account(db.session, w["pot_initiative"], AccountKind.POT)
     assert pot.balance_cents == 50_000 + 22_000 - paid
     # the person's share stopped at the limit if other bookings came first; what was not paid stayed in the pot
     assert paid <= 22_000

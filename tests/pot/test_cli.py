@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from buurthulp.extensions import db
-from buurthulp.pot import services
+from buurthulp.pot import ledger, shares
 from buurthulp.pot.models import AccountKind, PotTransaction, TransactionKind
 from buurthulp.pot.verify import verify
 from buurthulp.timeutil import local_today
@@ -19,9 +19,9 @@ IN_ORDER = "The ledger is in order"
 
 def compensate(pw, helper, minutes: int, cents: int, day: date, key: str) -> PotTransaction:
     """What done help books in pot mode."""
-    source = services.account(db.session, pw.initiative.id, AccountKind.COMPENSATIONS)
-    pot = services.account(db.session, pw.initiative.id, AccountKind.POT)
-    return services.book(db.session, pw.initiative.id, TransactionKind.COMPENSATION, [(source, -cents), (pot, cents)],
+    source = ledger.account(db.session, pw.initiative.id, AccountKind.COMPENSATIONS)
+    pot = ledger.account(db.session, pw.initiative.id, AccountKind.POT)
+    return ledger.book(db.session, pw.initiative.id, TransactionKind.COMPENSATION, [(source, -cents), (pot, cents)],
                          key=key, value_date=day, neighbour_id=helper.id, minutes=minutes)
 
 
@@ -33,7 +33,7 @@ def some_bookings(pw) -> None:
 
 
 def pot_account_id(pw) -> int:
-    return services.account(db.session, pw.initiative.id, AccountKind.POT).id
+    return ledger.account(db.session, pw.initiative.id, AccountKind.POT).id
 
 
 def distributions(pw) -> list[PotTransaction]:
@@ -70,9 +70,9 @@ def test_verify_names_a_balance_that_does_not_match_its_entries(runner, pw):
 
 def test_verify_names_a_member_total_that_does_not_match(runner, pw):
     some_bookings(pw)
-    services.distribute_month(db.session, pw.initiative, date(2026, 10, 1))
+    shares.distribute_month(db.session, pw.initiative, date(2026, 10, 1))
     db.session.commit()
-    owed = services.account(db.session, pw.initiative.id, AccountKind.MEMBER, pw.member.id)
+    owed = ledger.account(db.session, pw.initiative.id, AccountKind.MEMBER, pw.member.id)
     db.session.execute(sa.text("UPDATE pot_account SET earned_cents = earned_cents + 1 WHERE id = :id"),
                        {"id": owed.id})
     db.session.commit()
@@ -125,7 +125,7 @@ def test_distribute_a_month_once(runner, pw):
     again = runner.invoke(args=["pot", "distribute", "--month", "2026-10"])
     assert again.exit_code == 0, again.output
     assert [t.id for t in distributions(pw)] == [booked[0].id]
-    assert services.account(db.session, pw.initiative.id, AccountKind.POT).balance_cents == 5000
+    assert ledger.account(db.session, pw.initiative.id, AccountKind.POT).balance_cents == 5000
     assert verify(db.session) == []
 
 
@@ -149,7 +149,7 @@ def test_distribute_refuses_a_bad_month(runner, pw, month):
 
 
 def test_distribute_one_initiative_needs_a_month(runner, pw):
-    compensate(pw, pw.member, 60, 500, services.previous_month(local_today()), "last-month")
+    compensate(pw, pw.member, 60, 500, shares.previous_month(local_today()), "last-month")
     db.session.commit()
     result = runner.invoke(args=["pot", "distribute", "--initiative", pw.other_initiative.slug])
     db.session.rollback()

@@ -13,7 +13,7 @@ from buurthulp.accounts.models import Neighbour
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db
 from buurthulp.neighbourhoods.models import Initiative
-from buurthulp.pot import services
+from buurthulp.pot import ledger, services
 from buurthulp.pot.models import AccountKind, PotTransaction, TransactionKind
 from buurthulp.pot.verify import verify
 from buurthulp.timeutil import local_today
@@ -64,18 +64,18 @@ def attempt(book) -> str:
 def owe(pw, member, cents: int) -> None:
     """Money into the pot, then owed to ``member`` (as month-end shares would)."""
     pw.income(cents, day=TODAY)
-    pot = services.account(db.session, pw.initiative.id, AccountKind.POT)
-    owed = services.account(db.session, pw.initiative.id, AccountKind.MEMBER, member.id)
-    services.book(db.session, pw.initiative.id, TransactionKind.DISTRIBUTION, [(pot, -cents), (owed, cents)],
+    pot = ledger.account(db.session, pw.initiative.id, AccountKind.POT)
+    owed = ledger.account(db.session, pw.initiative.id, AccountKind.MEMBER, member.id)
+    ledger.book(db.session, pw.initiative.id, TransactionKind.DISTRIBUTION, [(pot, -cents), (owed, cents)],
                   key=f"owe-{member.id}", value_date=TODAY)
-    services.account(db.session, pw.initiative.id, AccountKind.PAYOUTS)  # every account exists beforehand
-    services.account(db.session, pw.initiative.id, AccountKind.SPENDING)
+    ledger.account(db.session, pw.initiative.id, AccountKind.PAYOUTS)  # every account exists beforehand
+    ledger.account(db.session, pw.initiative.id, AccountKind.SPENDING)
     db.session.commit()
 
 
 def balance(initiative_id: int, kind: AccountKind, neighbour_id: int | None = None) -> int:
     db.session.expire_all()
-    return services.account(db.session, initiative_id, kind, neighbour_id).balance_cents
+    return ledger.account(db.session, initiative_id, kind, neighbour_id).balance_cents
 
 
 def test_parallel_payouts_cannot_overdraw(app, pw):
@@ -92,14 +92,14 @@ def test_parallel_payouts_cannot_overdraw(app, pw):
     assert sorted(results) == ["booked"] * 3 + ["refused"] * 5, results
     assert balance(pw.initiative.id, AccountKind.MEMBER, pw.member.id) == 100
     assert balance(pw.initiative.id, AccountKind.PAYOUTS) == 900
-    owed = services.account(db.session, pw.initiative.id, AccountKind.MEMBER, pw.member.id)
+    owed = ledger.account(db.session, pw.initiative.id, AccountKind.MEMBER, pw.member.id)
     assert (owed.earned_cents, owed.paid_cents) == (1000, 900)
     assert verify(db.session) == []
 
 
 def test_parallel_spending_cannot_overdraw_the_pot(app, pw):
     pw.income(1000, day=TODAY)
-    services.account(db.session, pw.initiative.id, AccountKind.SPENDING)
+    ledger.account(db.session, pw.initiative.id, AccountKind.SPENDING)
     db.session.commit()
     ids = (pw.treasurer.id, pw.initiative.id)
 
@@ -143,8 +143,8 @@ def test_payouts_and_spending_at_once_each_keep_their_account_above_zero(app, pw
 
 def test_the_same_key_at_once_books_once(app, pw):
     """A form sent twice at the same moment: one booking; the other request gets it back or a conflict."""
-    services.account(db.session, pw.initiative.id, AccountKind.GIFTS)
-    services.account(db.session, pw.initiative.id, AccountKind.POT)
+    ledger.account(db.session, pw.initiative.id, AccountKind.GIFTS)
+    ledger.account(db.session, pw.initiative.id, AccountKind.POT)
     db.session.commit()
     ids = (pw.treasurer.id, pw.initiative.id)
 
@@ -176,9 +176,9 @@ def test_a_booking_and_a_correction_at_once_both_book(app, pw):
     (pot -y, compensations +y). Each thread pauses after its first balance update, so the two are
     certain to overlap; with one lock order the second simply waits for the first."""
     pw.income(5000, day=TODAY)
-    compensations = services.account(db.session, pw.initiative.id, AccountKind.COMPENSATIONS)
-    pot = services.account(db.session, pw.initiative.id, AccountKind.POT)
-    earlier = services.book(db.session, pw.initiative.id, TransactionKind.COMPENSATION,
+    compensations = ledger.account(db.session, pw.initiative.id, AccountKind.COMPENSATIONS)
+    pot = ledger.account(db.session, pw.initiative.id, AccountKind.POT)
+    earlier = ledger.book(db.session, pw.initiative.id, TransactionKind.COMPENSATION,
                             [(compensations, -700), (pot, 700)], key="earlier", value_date=TODAY,
                             neighbour_id=pw.member.id, minutes=60)
     db.session.commit()
@@ -199,12 +199,12 @@ def test_a_booking_and_a_correction_at_once_both_book(app, pw):
     def work(i: int) -> str:
         initiative_id = ids[1]
         if i == 0:
-            acct = services.account(db.session, initiative_id, AccountKind.COMPENSATIONS)
-            into = services.account(db.session, initiative_id, AccountKind.POT)
-            services.book(db.session, initiative_id, TransactionKind.COMPENSATION, [(acct, -500), (into, 500)],
+            acct = ledger.account(db.session, initiative_id, AccountKind.COMPENSATIONS)
+            into = ledger.account(db.session, initiative_id, AccountKind.POT)
+            ledger.book(db.session, initiative_id, TransactionKind.COMPENSATION, [(acct, -500), (into, 500)],
                           key="new", value_date=TODAY, neighbour_id=ids[3], minutes=45)
         else:
-            services.reverse(db.session, db.session.get(Neighbour, ids[0]), db.session.get(PotTransaction, ids[2]),
+            ledger.reverse(db.session, db.session.get(Neighbour, ids[0]), db.session.get(PotTransaction, ids[2]),
                              reason="booked twice", key="fix")
         db.session.commit()
         return "booked"

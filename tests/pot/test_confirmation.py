@@ -15,7 +15,7 @@ from markupsafe import escape
 
 from buurthulp.db import utcnow
 from buurthulp.extensions import db
-from buurthulp.pot import allowance, services
+from buurthulp.pot import allowance, ledger
 from buurthulp.pot.models import AccountKind, PotSettings, PotTransaction, TransactionKind
 from buurthulp.pot.routes import money
 from buurthulp.timeutil import local_today
@@ -47,7 +47,7 @@ def bookings(pw) -> list[PotTransaction]:
 
 def pot(pw) -> int:
     db.session.expire_all()
-    return services.account(db.session, pw.initiative.id, AccountKind.POT).balance_cents
+    return ledger.account(db.session, pw.initiative.id, AccountKind.POT).balance_cents
 
 
 def euros(cents: int) -> str:
@@ -80,9 +80,9 @@ def url(pw, what: str) -> str:
 def owed(pw, person, cents: int) -> None:
     """The pot owes ``person`` ``cents`` (a month-end share), so that they can be paid out."""
     pw.income(cents, local_today())
-    services.book(db.session, pw.initiative.id, TransactionKind.DISTRIBUTION,
-                  [(services.account(db.session, pw.initiative.id, AccountKind.POT), -cents),
-                   (services.account(db.session, pw.initiative.id, AccountKind.MEMBER, person.id), cents)],
+    ledger.book(db.session, pw.initiative.id, TransactionKind.DISTRIBUTION,
+                  [(ledger.account(db.session, pw.initiative.id, AccountKind.POT), -cents),
+                   (ledger.account(db.session, pw.initiative.id, AccountKind.MEMBER, person.id), cents)],
                   key=f"share-{uuid.uuid4().hex}", value_date=local_today())
     db.session.commit()
 
@@ -263,17 +263,17 @@ def test_another_amount_day_kind_or_member_is_not_asked_about(treasurer, pw):
 
 
 def test_a_booking_from_before_the_window_or_corrected_is_not_asked_about(treasurer, pw, app):
-    gifts = services.account(db.session, pw.initiative.id, AccountKind.GIFTS)
-    pot_account = services.account(db.session, pw.initiative.id, AccountKind.POT)
+    gifts = ledger.account(db.session, pw.initiative.id, AccountKind.GIFTS)
+    pot_account = ledger.account(db.session, pw.initiative.id, AccountKind.POT)
     window = app.config["POT_REPEAT_WINDOW_MINUTES"]
-    services.book(db.session, pw.initiative.id, TransactionKind.GIFT, [(gifts, -40_00), (pot_account, 40_00)],
+    ledger.book(db.session, pw.initiative.id, TransactionKind.GIFT, [(gifts, -40_00), (pot_account, 40_00)],
                   key="an-hour-ago", value_date=local_today(), booked_by=pw.treasurer,
                   now=utcnow() - timedelta(minutes=window + 1))
     db.session.commit()
     assert not asks_again(treasurer.post(url(pw, "income"), booking_data(source="gift", amount="40,00")))
 
     corrected = pw.income(30_00, local_today())
-    services.reverse(db.session, pw.treasurer, corrected, reason="fout", key="fout")
+    ledger.reverse(db.session, pw.treasurer, corrected, reason="fout", key="fout")
     db.session.commit()
     assert not asks_again(treasurer.post(url(pw, "income"), booking_data(source="gift", amount="30,00")))
 

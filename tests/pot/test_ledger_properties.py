@@ -26,7 +26,7 @@ from buurthulp.errors import DomainError
 from buurthulp.extensions import db
 from buurthulp.neighbourhoods.models import Role
 from buurthulp.posts.models import Notification, NotificationKind
-from buurthulp.pot import services
+from buurthulp.pot import ledger, services, shares
 from buurthulp.pot.models import (
     EARNING_KINDS,
     AccountKind,
@@ -37,7 +37,7 @@ from buurthulp.pot.models import (
     PotTransaction,
     TransactionKind,
 )
-from buurthulp.pot.services import split
+from buurthulp.pot.shares import split
 from buurthulp.pot.verify import verify
 from buurthulp.timeutil import local_today
 from tests.conftest import IS_SQLITE, empty_database
@@ -72,9 +72,9 @@ def months_back(day: date, n: int) -> date:
 
 def compensate(initiative, helper, minutes: int, cents: int, day: date, key: str) -> PotTransaction:
     """What ``on_match_done`` books for done help in pot mode."""
-    source = services.account(db.session, initiative.id, AccountKind.COMPENSATIONS)
-    pot = services.account(db.session, initiative.id, AccountKind.POT)
-    return services.book(db.session, initiative.id, TK.COMPENSATION, [(source, -cents), (pot, cents)], key=key,
+    source = ledger.account(db.session, initiative.id, AccountKind.COMPENSATIONS)
+    pot = ledger.account(db.session, initiative.id, AccountKind.POT)
+    return ledger.book(db.session, initiative.id, TK.COMPENSATION, [(source, -cents), (pot, cents)], key=key,
                          value_date=day, description="help", neighbour_id=helper.id, minutes=minutes)
 
 
@@ -211,7 +211,7 @@ def test_random_bookings_keep_the_ledger_sound(app):
             initiative_id, kind, key, day = (transaction.initiative_id, transaction.kind,
                                              transaction.idempotency_key, transaction.value_date)
             lines = [(entry.account_id, entry.amount_cents) for entry in transaction.entries]
-            return lambda: services.book(db.session, initiative_id, kind,
+            return lambda: ledger.book(db.session, initiative_id, kind,
                                          [(db.session.get(PotAccount, a), c) for a, c in lines],
                                          key=key, value_date=day)
 
@@ -221,7 +221,7 @@ def test_random_bookings_keep_the_ledger_sound(app):
         # -- rules ---------------------------------------------------------------------------------
 
         @rule(kind=st.sampled_from([TK.CONTRIBUTION, TK.SUBSIDY, TK.GIFT]),
-              cents=st.one_of(st.integers(1, 60_000), st.sampled_from([0, -100, services.MAX_AMOUNT_CENTS + 1])),
+              cents=st.one_of(st.integers(1, 60_000), st.sampled_from([0, -100, ledger.MAX_AMOUNT_CENTS + 1])),
               days_back=st.integers(-2, 60))
         def income(self, kind, cents, days_back):
             day, now = self.today() - timedelta(days=days_back), self.now
@@ -230,7 +230,7 @@ def test_random_bookings_keep_the_ledger_sound(app):
             def call(cents=cents):
                 return services.book_income(db.session, self.treasurer, self.initiative, kind, cents,
                                             description="income", value_date=day, key=key, now=now)
-            refused = not 0 < cents <= services.MAX_AMOUNT_CENTS or days_back < 0
+            refused = not 0 < cents <= ledger.MAX_AMOUNT_CENTS or days_back < 0
             booked = self.attempt(call, refused, "income")
             if booked is not None:
                 self.record(booked, lambda: call(cents + 1), {INCOME_ACCOUNT_KEYS[kind]: -cents, "pot": cents})
@@ -283,7 +283,7 @@ def test_random_bookings_keep_the_ledger_sound(app):
             mirrored = {k: -c for k, c in original.lines.items()}
 
             def call():
-                return services.reverse(db.session, self.treasurer, db.session.get(PotTransaction, original.id),
+                return ledger.reverse(db.session, self.treasurer, db.session.get(PotTransaction, original.id),
                                         reason="booked by mistake", key=key, now=now)
             refused = original.kind == TK.REVERSAL or original.id in self.reversed or self.overdraws(mirrored)
             booked = self.attempt(call, refused, "reversal", f"of {original.kind} {original.lines}")
@@ -308,12 +308,12 @@ def test_random_bookings_keep_the_ledger_sound(app):
             notes_before = self.notifications()
             if month >= first_of(self.today()):
                 with pytest.raises(DomainError):
-                    services.distribute_month(db.session, self.initiative, month, now)
+                    shares.distribute_month(db.session, self.initiative, month, now)
                 db.session.rollback()
                 assert self.transaction_count() == before and self.notifications() == notes_before
                 event("distribution: the month is not over")
                 return
-            result = services.distribute_month(db.session, self.initiative, month, now)
+            result = shares.distribute_month(db.session, self.initiative, month, now)
             db.session.commit()
             rounds = self.distributed.setdefault(month, [])
             expected = self.expected_distribution(month, rule_)
@@ -512,12 +512,12 @@ def distributions(initiative) -> list[PotTransaction]:
 
 
 def pot_balance(initiative) -> int:
-    return services.account(db.session, initiative.id, AccountKind.POT).balance_cents
+    return ledger.account(db.session, initiative.id, AccountKind.POT).balance_cents
 
 
 def test_distribution_by_hours(pw):
     october_help(pw)
-    booked = services.distribute_month(db.session, pw.initiative, OCTOBER, EARLY_NOVEMBER)
+    booked = shares.distribute_month(db.session, pw.initiative, OCTOBER, EARLY_NOVEMBER)
     db.session.commit()
     assert lines_of(booked) == {f"member:{pw.member.id}": 501, f"member:{pw.other_member.id}": 250,
                                 f"member:{pw.broker.id}": 250, "pot": -1001}
@@ -529,7 +529,7 @@ def test_distribution_by_hours(pw):
 def test_distribution_in_equal_shares(pw):
     october_help(pw)
     use_rule(pw, DistributionRule.EQUAL)
-    booked = services.distribute_month(db.session, pw.initiative, OCTOBER, EARLY_NOVEMBER)
+    booked = shares.distribute_month(db.session, pw.initiative, OCTOBER, EARLY_NOVEMBER)
     db.session.commit()
     # 1001 / 3: the two lowest ids get the odd cents (broker, then member; other_member was made last)
     assert pw.broker.id < pw.member.id < pw.other_member.id
@@ -541,8 +541,8 @@ def test_distribution_in_equal_shares(pw):
 def test_rule_keep_shares_nothing(pw):
     october_help(pw)
     use_rule(pw, DistributionRule.KEEP)
-    assert services.distribute_month(db.session, pw.initiative, OCTOBER, EARLY_NOVEMBER) is None
-    assert services.distribute_due(db.session, EARLY_NOVEMBER)["distributions"] == 0
+    assert shares.distribute_month(db.session, pw.initiative, OCTOBER, EARLY_NOVEMBER) is None
+    assert shares.distribute_due(db.session, EARLY_NOVEMBER)["distributions"] == 0
     db.session.commit()
     assert distributions(pw.initiative) == []
     assert pot_balance(pw.initiative) == 5000 + 1001 + 700
@@ -550,18 +550,18 @@ def test_rule_keep_shares_nothing(pw):
 
 def test_distribution_runs_once_per_initiative_and_month(pw):
     october_help(pw)
-    first = services.distribute_due(db.session, EARLY_NOVEMBER)
+    first = shares.distribute_due(db.session, EARLY_NOVEMBER)
     db.session.commit()
-    again = services.distribute_due(db.session, EARLY_NOVEMBER)
+    again = shares.distribute_due(db.session, EARLY_NOVEMBER)
     db.session.commit()
-    later = services.distribute_due(db.session, datetime(2026, 11, 20, 3, 15, tzinfo=UTC))
+    later = shares.distribute_due(db.session, datetime(2026, 11, 20, 3, 15, tzinfo=UTC))
     db.session.commit()
     # both pots are due; only this one had help in October
     assert first == {"initiatives": 2, "distributions": 1}
     assert again == later == {"initiatives": 2, "distributions": 0}
     assert len(distributions(pw.initiative)) == 1
     assert distributions(pw.other_initiative) == []
-    month_again = services.distribute_month(db.session, pw.initiative, date(2026, 10, 17), EARLY_NOVEMBER)
+    month_again = shares.distribute_month(db.session, pw.initiative, date(2026, 10, 17), EARLY_NOVEMBER)
     assert month_again.id == distributions(pw.initiative)[0].id
     assert verify(db.session) == []
 
@@ -570,10 +570,10 @@ def test_distribution_waits_for_the_month_end_day(pw):
     october_help(pw)
     use_rule(pw, DistributionRule.BY_HOURS, month_end_day=5)
     db.session.commit()
-    assert services.distribute_due(db.session, datetime(2026, 11, 4, 12, tzinfo=UTC)) == {
+    assert shares.distribute_due(db.session, datetime(2026, 11, 4, 12, tzinfo=UTC)) == {
         "initiatives": 1, "distributions": 0}  # only the other initiative, whose day is the 1st
     assert distributions(pw.initiative) == []
-    assert services.distribute_due(db.session, datetime(2026, 11, 5, 3, tzinfo=UTC))["distributions"] == 1
+    assert shares.distribute_due(db.session, datetime(2026, 11, 5, 3, tzinfo=UTC))["distributions"] == 1
     db.session.commit()
     assert len(distributions(pw.initiative)) == 1
 
@@ -595,7 +595,7 @@ def test_keep_under_limit_keeps_the_rest_in_the_pot_and_tells(pw):
     services.set_allowance_preference(db.session, pw.member, keep_under_limit=True, under_21=False)
     big_october(pw)
     before = notes_of(pw.member, pw.other_member, pw.treasurer)
-    booked = services.distribute_month(db.session, pw.initiative, OCTOBER, EARLY_NOVEMBER)
+    booked = shares.distribute_month(db.session, pw.initiative, OCTOBER, EARLY_NOVEMBER)
     db.session.commit()
     # the member asked: 210 euros (40 hours at 5.60 is 224 euros, so the monthly limit binds); the other
     # did not ask: all 300 euros, with a warning
@@ -615,11 +615,11 @@ def test_keep_under_limit_counts_what_was_earned_elsewhere_that_month(pw):
     """The room is over all initiatives: 150 euros paid directly elsewhere leaves 60 euros for this share."""
     services.set_allowance_preference(db.session, pw.member, keep_under_limit=True, under_21=False)
     add_member(pw.other_initiative, pw.member)
-    services.record_direct(db.session, pw.other_treasurer, pw.other_initiative, pw.member, 15000, minutes=1800,
+    shares.record_direct(db.session, pw.other_treasurer, pw.other_initiative, pw.member, 15000, minutes=1800,
                            value_date=date(2026, 10, 20), description="direct",
                            key="elsewhere", now=EARLY_NOVEMBER)
     big_october(pw)
-    booked = services.distribute_month(db.session, pw.initiative, OCTOBER, EARLY_NOVEMBER)
+    booked = shares.distribute_month(db.session, pw.initiative, OCTOBER, EARLY_NOVEMBER)
     db.session.commit()
     assert lines_of(booked)[f"member:{pw.member.id}"] == 6000
     assert pot_balance(pw.initiative) == 60000 - 6000 - 30000
@@ -629,13 +629,13 @@ def test_keep_under_limit_counts_what_was_earned_elsewhere_that_month(pw):
 def test_a_month_with_nothing_to_share_after_the_limit_notifies_once(pw):
     services.set_allowance_preference(db.session, pw.member, keep_under_limit=True, under_21=False)
     add_member(pw.other_initiative, pw.member)
-    services.record_direct(db.session, pw.other_treasurer, pw.other_initiative, pw.member, 21000, minutes=2400,
+    shares.record_direct(db.session, pw.other_treasurer, pw.other_initiative, pw.member, 21000, minutes=2400,
                            value_date=date(2026, 10, 20), description="direct", key="full", now=EARLY_NOVEMBER)
     compensate(pw.initiative, pw.member, 600, 5000, date(2026, 10, 10), "capped")
     db.session.commit()
     before = notes_of(pw.member, pw.treasurer)
     for day in (2, 3, 4):
-        services.distribute_due(db.session, datetime(2026, 11, day, 3, 15, tzinfo=UTC))
+        shares.distribute_due(db.session, datetime(2026, 11, day, 3, 15, tzinfo=UTC))
         db.session.commit()
     assert distributions(pw.initiative) == []  # nothing could be shared: the money stays in the pot
     assert notes_of(pw.member, pw.treasurer) - before == Counter({
@@ -650,8 +650,8 @@ def test_a_corrected_compensation_is_not_shared_out(pw):
     compensate(pw.initiative, pw.other_member, 60, 1000, date(2026, 10, 6), "right")
     db.session.commit()
     # the treasurer corrects the October booking on 1 November, before the shares of October
-    services.reverse(db.session, pw.treasurer, wrong, reason="never happened", key="fix", now=EARLY_NOVEMBER)
-    booked = services.distribute_month(db.session, pw.initiative, OCTOBER, EARLY_NOVEMBER)
+    ledger.reverse(db.session, pw.treasurer, wrong, reason="never happened", key="fix", now=EARLY_NOVEMBER)
+    booked = shares.distribute_month(db.session, pw.initiative, OCTOBER, EARLY_NOVEMBER)
     db.session.commit()
     # only the help that stands is shared: 10 euros to the other member, the gift stays in the pot
     assert lines_of(booked) == {f"member:{pw.other_member.id}": 1000, "pot": -1000}

@@ -16,7 +16,7 @@ from buurthulp.digest import services as digest
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db
 from buurthulp.posts import services as posts
-from buurthulp.pot import allowance, services
+from buurthulp.pot import allowance, ledger, services, shares
 from buurthulp.pot.models import (
     AccountKind,
     AllowancePreference,
@@ -27,7 +27,7 @@ from buurthulp.pot.models import (
     TransactionKind,
 )
 from buurthulp.pot.verify import verify
-from buurthulp.timeutil import LOCAL
+from buurthulp.timeutil import LOCAL, add_months
 from tests.factories import add_member
 from tests.posts.conftest import post_input
 from tests.pot.test_cli import compensate, distributions
@@ -41,7 +41,7 @@ def at(day: date, hour: int = 12) -> datetime:
 
 def owed(pw, person) -> int:
     db.session.expire_all()
-    return services.account(db.session, pw.initiative.id, AccountKind.MEMBER, person.id).balance_cents
+    return ledger.account(db.session, pw.initiative.id, AccountKind.MEMBER, person.id).balance_cents
 
 
 # --- a month is shared out only when it is over ---------------------------------------------------
@@ -51,11 +51,11 @@ def test_a_month_that_is_not_over_is_not_shared_out(pw):
     pw.income(1000, day=date(2026, 10, 2))
     db.session.commit()
     with force_locale("en"), pytest.raises(DomainError, match="not over yet"):
-        services.distribute_month(db.session, pw.initiative, OCTOBER, at(date(2026, 10, 31), 23))
+        shares.distribute_month(db.session, pw.initiative, OCTOBER, at(date(2026, 10, 31), 23))
     db.session.rollback()
     assert distributions(pw) == []
     # in Amsterdam, November begins at 23:00 UTC on 31 October
-    booked = services.distribute_month(db.session, pw.initiative, OCTOBER,
+    booked = shares.distribute_month(db.session, pw.initiative, OCTOBER,
                                        datetime(2026, 10, 31, 23, 30, tzinfo=UTC))
     assert booked is not None
 
@@ -71,7 +71,7 @@ def test_distribute_cli_refuses_this_month(runner, pw):
 
 
 def test_digest_cli_refuses_a_month_that_has_not_started(runner, app):
-    next_month = services.add_months(date.today().replace(day=1), 1)
+    next_month = add_months(date.today().replace(day=1), 1)
     result = runner.invoke(args=["digest", "send", "--month", next_month.strftime("%Y-%m")])
     assert result.exit_code == 2, result.output
     assert "has not started" in result.output
@@ -86,7 +86,7 @@ def test_help_confirmed_after_the_round_is_shared_in_a_follow_up(pw):
     pw.income(5000, day=date(2026, 10, 2))
     compensate(pw, pw.member, 60, 500, date(2026, 10, 5), "early-help")
     db.session.commit()
-    assert services.distribute_due(db.session, at(date(2026, 11, 1), 4))["distributions"] == 1
+    assert shares.distribute_due(db.session, at(date(2026, 11, 1), 4))["distributions"] == 1
     assert owed(pw, pw.member) == 500
     # help marked done on 31 October, confirmed on 4 November: it counts for October
     post = posts.create_post(db.session, pw.outsider, post_input(period_start=date(2026, 10, 20),
@@ -100,17 +100,17 @@ def test_help_confirmed_after_the_round_is_shared_in_a_follow_up(pw):
     late = db.session.scalar(sa.select(PotTransaction).where(PotTransaction.match_id == match.id))
     assert late.value_date == date(2026, 10, 31)
 
-    assert services.distribute_due(db.session, at(date(2026, 11, 5), 4))["distributions"] == 1
-    rounds = services.rounds_of(db.session, pw.initiative.id, OCTOBER)
+    assert shares.distribute_due(db.session, at(date(2026, 11, 5), 4))["distributions"] == 1
+    rounds = shares.rounds_of(db.session, pw.initiative.id, OCTOBER)
     assert [r.idempotency_key for r in rounds] == [f"distribution:{pw.initiative.id}:2026-10",
                                                    f"distribution:{pw.initiative.id}:2026-10:2"]
     assert rounds[1].value_date == date(2026, 10, 31)
     # the follow-up shares only what came in late: 1.5 hours at 5 euros
     assert owed(pw, pw.other_member) == 750 and owed(pw, pw.member) == 500
-    assert services.account(db.session, pw.initiative.id, AccountKind.POT).balance_cents == 5000
+    assert ledger.account(db.session, pw.initiative.id, AccountKind.POT).balance_cents == 5000
     # and only once
-    assert services.distribute_due(db.session, at(date(2026, 11, 6), 4))["distributions"] == 0
-    assert services.distribute_month(db.session, pw.initiative, OCTOBER, at(date(2026, 11, 6))).id == rounds[1].id
+    assert shares.distribute_due(db.session, at(date(2026, 11, 6), 4))["distributions"] == 0
+    assert shares.distribute_month(db.session, pw.initiative, OCTOBER, at(date(2026, 11, 6))).id == rounds[1].id
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PotShared)) == 2
     assert verify(db.session) == []
 
@@ -120,15 +120,15 @@ def test_what_stayed_in_the_pot_at_the_limit_is_not_shared_again(pw):
     pw.income(50_000, day=date(2026, 10, 2))
     compensate(pw, pw.member, 3000, 30_000, date(2026, 10, 5), "much-help")
     db.session.commit()
-    services.distribute_month(db.session, pw.initiative, OCTOBER, at(date(2026, 11, 1)))
+    shares.distribute_month(db.session, pw.initiative, OCTOBER, at(date(2026, 11, 1)))
     db.session.commit()
     assert owed(pw, pw.member) == allowance.limits_for(2026).monthly_cents
     compensate(pw, pw.other_member, 60, 500, date(2026, 10, 30), "late-help")
     db.session.commit()
-    services.distribute_month(db.session, pw.initiative, OCTOBER, at(date(2026, 11, 3)))
+    shares.distribute_month(db.session, pw.initiative, OCTOBER, at(date(2026, 11, 3)))
     db.session.commit()
     assert owed(pw, pw.other_member) == 500  # not a share of what the first round kept in the pot
-    assert services.account(db.session, pw.initiative.id, AccountKind.POT).balance_cents == \
+    assert ledger.account(db.session, pw.initiative.id, AccountKind.POT).balance_cents == \
         50_000 + 30_000 - allowance.limits_for(2026).monthly_cents
     assert verify(db.session) == []
 
@@ -139,7 +139,7 @@ def direct_payment(pw, cents=2000, day=date(2026, 10, 10), key="cash"):
     services.save_settings(db.session, pw.treasurer, pw.initiative, mode=CompensationMode.DIRECT,
                            rate_per_hour_cents=500, category_rates={}, rate_per_km_cents=0,
                            rule=DistributionRule.BY_HOURS, month_end_day=1)
-    earned = services.record_direct(db.session, pw.treasurer, pw.initiative, pw.member, cents, minutes=None,
+    earned = shares.record_direct(db.session, pw.treasurer, pw.initiative, pw.member, cents, minutes=None,
                                     value_date=day, description="cash", key=key, now=at(day + timedelta(days=1)))
     db.session.commit()
     return earned
@@ -148,19 +148,19 @@ def direct_payment(pw, cents=2000, day=date(2026, 10, 10), key="cash"):
 @pytest.mark.parametrize("which", ["earned", "paid"])
 def test_correcting_a_direct_payment_corrects_its_pair(pw, which):
     earned = direct_payment(pw)
-    paid = services.paired(db.session, earned)
-    assert paid.kind == TransactionKind.PAYOUT and services.paired(db.session, paid).id == earned.id
-    services.reverse(db.session, pw.treasurer, earned if which == "earned" else paid, reason="booked twice",
+    paid = ledger.paired(db.session, earned)
+    assert paid.kind == TransactionKind.PAYOUT and ledger.paired(db.session, paid).id == earned.id
+    ledger.reverse(db.session, pw.treasurer, earned if which == "earned" else paid, reason="booked twice",
                      key="fix", now=at(date(2026, 11, 2)))
     db.session.commit()
     reversed_ids = set(db.session.scalars(sa.select(PotTransaction.reverses_id).where(
         PotTransaction.reverses_id.is_not(None))))
     assert reversed_ids == {earned.id, paid.id}
-    acct = services.account(db.session, pw.initiative.id, AccountKind.MEMBER, pw.member.id)
+    acct = ledger.account(db.session, pw.initiative.id, AccountKind.MEMBER, pw.member.id)
     assert (acct.balance_cents, acct.earned_cents, acct.paid_cents) == (0, 0, 0)
     assert verify(db.session) == []
     with force_locale("en"), pytest.raises(DomainError, match="already been corrected"):
-        services.reverse(db.session, pw.treasurer, paid if which == "earned" else earned, reason="again",
+        ledger.reverse(db.session, pw.treasurer, paid if which == "earned" else earned, reason="again",
                          key="fix-2", now=at(date(2026, 11, 2)))
 
 
@@ -169,7 +169,7 @@ def test_a_correction_counts_for_the_month_it_corrects(pw):
     november_day = date(2026, 11, 2)
     direct_payment(pw, cents=1500, day=november_day, key="cash-november")
     october_booking = db.session.scalar(sa.select(PotTransaction).where(PotTransaction.idempotency_key == "cash"))
-    services.reverse(db.session, pw.treasurer, october_booking, reason="not paid after all", key="fix",
+    ledger.reverse(db.session, pw.treasurer, october_booking, reason="not paid after all", key="fix",
                      now=at(november_day))
     db.session.commit()
     assert allowance.earned_totals(db.session, pw.member.id, date(2026, 10, 10)).month_cents == 0
@@ -189,9 +189,9 @@ def keep_under(person, since: datetime) -> None:
 
 def book_past_the_limit(pw, initiative, person, cents: int, day: date, key: str, booked_at: datetime) -> None:
     """Straight into the ledger, past the limit checks: the kind of breach verify is there to find."""
-    owed_acct = services.account(db.session, initiative.id, AccountKind.MEMBER, person.id)
-    direct = services.account(db.session, initiative.id, AccountKind.DIRECT)
-    services.book(db.session, initiative.id, TransactionKind.DIRECT, [(direct, -cents), (owed_acct, cents)],
+    owed_acct = ledger.account(db.session, initiative.id, AccountKind.MEMBER, person.id)
+    direct = ledger.account(db.session, initiative.id, AccountKind.DIRECT)
+    ledger.book(db.session, initiative.id, TransactionKind.DIRECT, [(direct, -cents), (owed_acct, cents)],
                   key=key, value_date=day, neighbour_id=person.id, now=booked_at)
 
 
@@ -252,7 +252,7 @@ _seeds = iter(range(10**9))
 def test_the_books_show_and_correct_a_direct_payment_as_a_pair(client, pw):
     today = date.today()
     earned = direct_payment(pw, day=today - timedelta(days=1))
-    paid = services.paired(db.session, earned)
+    paid = ledger.paired(db.session, earned)
     client.login(pw.treasurer.email)
     client.post("/language", {"locale": "en"})  # the page in English for this test
     page = client.get(f"/pot/{pw.initiative.slug}/months/{earned.value_date:%Y-%m}").get_data(as_text=True)

@@ -16,7 +16,7 @@ from markupsafe import escape
 
 from buurthulp.extensions import db
 from buurthulp.neighbourhoods.models import Role
-from buurthulp.pot import allowance, services
+from buurthulp.pot import allowance, ledger, services
 from buurthulp.pot.models import (
     MODE_LABELS,
     AccountKind,
@@ -71,12 +71,12 @@ def goes_to(response, path: str) -> bool:
 
 def balance(pw, kind: AccountKind = AccountKind.POT, neighbour_id: int | None = None) -> int:
     db.session.expire_all()
-    return services.account(db.session, pw.initiative.id, kind, neighbour_id).balance_cents
+    return ledger.account(db.session, pw.initiative.id, kind, neighbour_id).balance_cents
 
 
 def member_account(pw, person):
     db.session.expire_all()
-    return services.account(db.session, pw.initiative.id, AccountKind.MEMBER, person.id)
+    return ledger.account(db.session, pw.initiative.id, AccountKind.MEMBER, person.id)
 
 
 def bookings(pw) -> int:
@@ -96,9 +96,9 @@ def book(client, pw, what: str, follow: bool = False, **fields):
 
 def share(pw, person, cents: int, description: str = "aandeel", booked_by=None) -> PotTransaction:
     """The pot shares ``cents`` out to ``person``, as the month-end job does, so that the pot owes them."""
-    pot = services.account(db.session, pw.initiative.id, AccountKind.POT)
-    owed = services.account(db.session, pw.initiative.id, AccountKind.MEMBER, person.id)
-    return services.book(db.session, pw.initiative.id, TransactionKind.DISTRIBUTION, [(pot, -cents), (owed, cents)],
+    pot = ledger.account(db.session, pw.initiative.id, AccountKind.POT)
+    owed = ledger.account(db.session, pw.initiative.id, AccountKind.MEMBER, person.id)
+    return ledger.book(db.session, pw.initiative.id, TransactionKind.DISTRIBUTION, [(pot, -cents), (owed, cents)],
                          key=f"share-{uuid.uuid4().hex}", value_date=local_today(), description=description,
                          booked_by=booked_by)
 
@@ -534,7 +534,7 @@ def test_the_month_page_costs_the_same_for_5_or_60_bookings(treasurer, pw, count
         add_member(pw.initiative, person, Role.MEMBER)
     _bookings(pw, 5, people[:3])
     gift = pw.income(1_00, local_today())
-    services.reverse(db.session, pw.treasurer, gift, reason="fout", key="fout-1")
+    ledger.reverse(db.session, pw.treasurer, gift, reason="fout", key="fout-1")
     db.session.commit()
     small = _queries(treasurer, count_queries, url)
     _bookings(pw, 60, people)

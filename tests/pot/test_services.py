@@ -15,7 +15,7 @@ from buurthulp.extensions import db
 from buurthulp.neighbourhoods.services import set_hidden_categories
 from buurthulp.posts import services as posts
 from buurthulp.posts.models import Notification, NotificationKind
-from buurthulp.pot import allowance, services
+from buurthulp.pot import allowance, ledger, services, shares
 from buurthulp.pot.models import (
     AccountKind,
     AllowancePreference,
@@ -44,7 +44,7 @@ def done_match(asker, helper, minutes=90, km=None, category=Category.ODD_JOBS):
 
 def balance(initiative, kind, neighbour_id=None) -> int:
     db.session.expire_all()
-    return services.account(db.session, initiative.id, kind, neighbour_id).balance_cents
+    return ledger.account(db.session, initiative.id, kind, neighbour_id).balance_cents
 
 
 def set_mode(pw, mode, **kw):
@@ -63,7 +63,7 @@ def test_done_help_pays_into_the_pot_once(pw):
     booked = db.session.scalars(sa.select(PotTransaction)).all()
     assert [(t.kind, t.neighbour_id, t.minutes, t.match_id) for t in booked] == [
         (TransactionKind.COMPENSATION, pw.member.id, 90, match.id)]
-    services.on_match_done(db.session, match)  # a second call books nothing
+    shares.on_match_done(db.session, match)  # a second call books nothing
     db.session.commit()
     assert balance(pw.initiative, AccountKind.POT) == 750
     assert verify(db.session) == []
@@ -105,7 +105,7 @@ def test_direct_mode_records_the_payment_as_received_and_paid(pw):
     set_mode(pw, CompensationMode.DIRECT)
     done_match(pw.outsider, pw.member, minutes=60)
     db.session.expire_all()
-    acct = services.account(db.session, pw.initiative.id, AccountKind.MEMBER, pw.member.id)
+    acct = ledger.account(db.session, pw.initiative.id, AccountKind.MEMBER, pw.member.id)
     assert (acct.earned_cents, acct.paid_cents, acct.balance_cents) == (500, 500, 0)
     assert balance(pw.initiative, AccountKind.POT) == 0
     assert allowance.earned_totals(db.session, pw.member.id, local_today()).year_cents == 500
@@ -118,7 +118,7 @@ def test_direct_mode_stops_at_the_hourly_limit_for_someone_who_asked(pw):
     db.session.commit()
     done_match(pw.outsider, pw.member, minutes=60)
     limit = allowance.limits_for(local_today().year).hourly_cents
-    acct = services.account(db.session, pw.initiative.id, AccountKind.MEMBER, pw.member.id)
+    acct = ledger.account(db.session, pw.initiative.id, AccountKind.MEMBER, pw.member.id)
     assert acct.earned_cents == limit
     kinds = {(n.neighbour_id, n.kind) for n in db.session.scalars(sa.select(Notification))}
     assert (pw.member.id, NotificationKind.ALLOWANCE_CAPPED) in kinds
@@ -128,7 +128,7 @@ def test_direct_mode_stops_at_the_hourly_limit_for_someone_who_asked(pw):
 def test_someone_who_did_not_ask_gets_it_all_and_a_warning(pw):
     set_mode(pw, CompensationMode.DIRECT, rate_per_hour_cents=1000)
     done_match(pw.outsider, pw.member, minutes=60)
-    acct = services.account(db.session, pw.initiative.id, AccountKind.MEMBER, pw.member.id)
+    acct = ledger.account(db.session, pw.initiative.id, AccountKind.MEMBER, pw.member.id)
     assert acct.earned_cents == 1000
     kinds = {(n.neighbour_id, n.kind) for n in db.session.scalars(sa.select(Notification))}
     assert (pw.member.id, NotificationKind.ALLOWANCE_WARNING) in kinds
@@ -166,12 +166,12 @@ def test_compensation_adds_up_over_all_initiatives(pw):
     add_member(second, pw.member)
     day = local_today()
     for initiative, key in ((pw.initiative, "a"), (second, "b")):
-        owed = services.account(db.session, initiative.id, AccountKind.MEMBER, pw.member.id)
-        pot = services.account(db.session, initiative.id, AccountKind.POT)
-        source = services.account(db.session, initiative.id, AccountKind.GIFTS)
-        services.book(db.session, initiative.id, TransactionKind.GIFT, [(source, -15000), (pot, 15000)],
+        owed = ledger.account(db.session, initiative.id, AccountKind.MEMBER, pw.member.id)
+        pot = ledger.account(db.session, initiative.id, AccountKind.POT)
+        source = ledger.account(db.session, initiative.id, AccountKind.GIFTS)
+        ledger.book(db.session, initiative.id, TransactionKind.GIFT, [(source, -15000), (pot, 15000)],
                       key=f"in-{key}", value_date=day)
-        services.book(db.session, initiative.id, TransactionKind.DISTRIBUTION, [(pot, -15000), (owed, 15000)],
+        ledger.book(db.session, initiative.id, TransactionKind.DISTRIBUTION, [(pot, -15000), (owed, 15000)],
                       key=f"share-{key}", value_date=day)
     db.session.commit()
     totals = allowance.earned_totals(db.session, pw.member.id, day)
@@ -190,25 +190,25 @@ def test_only_the_treasurer_books(pw):
 
 
 def test_a_booking_that_does_not_sum_to_zero_is_refused(pw):
-    pot = services.account(db.session, pw.initiative.id, AccountKind.POT)
-    gifts = services.account(db.session, pw.initiative.id, AccountKind.GIFTS)
+    pot = ledger.account(db.session, pw.initiative.id, AccountKind.POT)
+    gifts = ledger.account(db.session, pw.initiative.id, AccountKind.GIFTS)
     with pytest.raises(ValueError):
-        services.book(db.session, pw.initiative.id, TransactionKind.GIFT, [(gifts, -100), (pot, 99)], key="x",
+        ledger.book(db.session, pw.initiative.id, TransactionKind.GIFT, [(gifts, -100), (pot, 99)], key="x",
                       value_date=local_today())
 
 
 def test_a_failed_booking_changes_no_balance(pw):
     pw.income(1000)
     db.session.commit()
-    owed = services.account(db.session, pw.initiative.id, AccountKind.MEMBER, pw.member.id)
-    pot = services.account(db.session, pw.initiative.id, AccountKind.POT)
-    other = services.account(db.session, pw.initiative.id, AccountKind.MEMBER, pw.other_member.id)
-    services.book(db.session, pw.initiative.id, TransactionKind.DISTRIBUTION, [(pot, -1000), (owed, 1000)],
+    owed = ledger.account(db.session, pw.initiative.id, AccountKind.MEMBER, pw.member.id)
+    pot = ledger.account(db.session, pw.initiative.id, AccountKind.POT)
+    other = ledger.account(db.session, pw.initiative.id, AccountKind.MEMBER, pw.other_member.id)
+    ledger.book(db.session, pw.initiative.id, TransactionKind.DISTRIBUTION, [(pot, -1000), (owed, 1000)],
                   key="share", value_date=local_today())
     db.session.commit()
     # two decreases; the second is refused, so the first is undone
     with pytest.raises(DomainError):
-        services.book(db.session, pw.initiative.id, TransactionKind.DISTRIBUTION,
+        ledger.book(db.session, pw.initiative.id, TransactionKind.DISTRIBUTION,
                       [(owed, -500), (other, -1), (pot, 501)], key="bad", value_date=local_today())
     db.session.commit()
     assert balance(pw.initiative, AccountKind.MEMBER, pw.member.id) == 1000
@@ -231,16 +231,16 @@ def test_bad_amounts_and_dates_are_refused(pw, cents, day, message):
 def test_reversal_mirrors_and_only_once(pw):
     original = pw.income(1000)
     db.session.commit()
-    correction = services.reverse(db.session, pw.treasurer, original, reason="typo", key="r1")
+    correction = ledger.reverse(db.session, pw.treasurer, original, reason="typo", key="r1")
     db.session.commit()
     assert balance(pw.initiative, AccountKind.POT) == 0
     assert sorted(e.amount_cents for e in correction.entries) == [-1000, 1000]
     assert correction.reverses_id == original.id and correction.effect == TransactionKind.GIFT
-    assert services.reverse(db.session, pw.treasurer, original, reason="typo", key="r1").id == correction.id
+    assert ledger.reverse(db.session, pw.treasurer, original, reason="typo", key="r1").id == correction.id
     with pytest.raises(DomainError):
-        services.reverse(db.session, pw.treasurer, original, reason="again", key="r2")
+        ledger.reverse(db.session, pw.treasurer, original, reason="again", key="r2")
     with pytest.raises(DomainError):
-        services.reverse(db.session, pw.treasurer, correction, reason="undo", key="r3")
+        ledger.reverse(db.session, pw.treasurer, correction, reason="undo", key="r3")
     assert verify(db.session) == []
 
 
@@ -269,19 +269,19 @@ def test_the_distribution_job_is_registered(app):
 
 def test_month_end_job_shares_last_month_by_hours(pw):
     today = local_today()
-    last_month = services.previous_month(today)
-    pot = services.account(db.session, pw.initiative.id, AccountKind.POT)
-    source = services.account(db.session, pw.initiative.id, AccountKind.COMPENSATIONS)
+    last_month = shares.previous_month(today)
+    pot = ledger.account(db.session, pw.initiative.id, AccountKind.POT)
+    source = ledger.account(db.session, pw.initiative.id, AccountKind.COMPENSATIONS)
     for helper, minutes, cents in ((pw.member, 60, 500), (pw.other_member, 180, 1500)):
-        services.book(db.session, pw.initiative.id, TransactionKind.COMPENSATION, [(source, -cents), (pot, cents)],
+        ledger.book(db.session, pw.initiative.id, TransactionKind.COMPENSATION, [(source, -cents), (pot, cents)],
                       key=f"c-{helper.id}", value_date=last_month + timedelta(days=3), neighbour_id=helper.id,
                       minutes=minutes)
     db.session.commit()
     from buurthulp.db import utcnow
 
-    first = services.distribute_due(db.session, utcnow())
+    first = shares.distribute_due(db.session, utcnow())
     db.session.commit()
-    again = services.distribute_due(db.session, utcnow())
+    again = shares.distribute_due(db.session, utcnow())
     db.session.commit()
     assert first == {"initiatives": 2, "distributions": 1}  # the other pot had no help
     assert again == {"initiatives": 2, "distributions": 0}
