@@ -51,13 +51,18 @@ def create_app(config: object | str | None = None) -> Flask:
     login_manager.session_protection = "basic"
 
     from buurthulp import models  # noqa: F401  (every model registered before mappers configure)
+    from buurthulp.jobs import JOBS_KEY
 
+    jobs = {}
     for domain in DOMAINS:
         package = importlib.import_module(f"buurthulp.{domain}")
-        for part in ("routes", "cli"):
+        # each domain's pages, commands, scheduled jobs and answers to other domains' signals
+        for part in ("routes", "cli", "jobs", "receivers"):
             if importlib.util.find_spec(f"buurthulp.{domain}.{part}"):
-                importlib.import_module(f"buurthulp.{domain}.{part}")
+                module = importlib.import_module(f"buurthulp.{domain}.{part}")
+                jobs.update({job.name: job for job in getattr(module, "JOBS", []) if part == "jobs"})
         app.register_blueprint(package.bp)
+    app.extensions[JOBS_KEY] = jobs
 
     from buurthulp.core.web import init_web
     from buurthulp.scheduler import init_cli, start_in_process

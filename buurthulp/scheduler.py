@@ -13,63 +13,25 @@ from __future__ import annotations
 import hashlib
 import logging
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.cron import CronTrigger
-from flask import Flask
+from flask import Flask, current_app
 
 from buurthulp.core.models import JobRun, RunOutcome
 from buurthulp.db import utcnow
 from buurthulp.extensions import db
+from buurthulp.jobs import JOBS_KEY, Job
 from buurthulp.timeutil import LOCAL
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Job:
-    name: str
-    func: Callable
-    every_minutes: int | None = None
-    cron: dict = field(default_factory=dict)  # CronTrigger fields in Europe/Amsterdam
-    description: str = ""
-
-    def slot(self, now: datetime) -> datetime:
-        """The start of the time slot ``now`` falls in."""
-        if self.every_minutes:
-            minutes = int(now.timestamp() // 60)
-            start = minutes - minutes % self.every_minutes
-            return datetime.fromtimestamp(start * 60, tz=UTC)
-        trigger = CronTrigger(timezone=LOCAL, **self.cron)
-        # the latest fire time at or before now: step forward from a while back
-        probe = trigger.get_next_fire_time(None, now - timedelta(days=40))
-        last = probe
-        while probe is not None and probe <= now:
-            last = probe
-            probe = trigger.get_next_fire_time(probe, probe + timedelta(seconds=1))
-        return (last or now).astimezone(UTC)
-
-    def trigger(self):
-        if self.every_minutes:
-            return CronTrigger(minute=f"*/{self.every_minutes}" if self.every_minutes < 60 else 0,
-                               hour="*" if self.every_minutes <= 60 else f"*/{self.every_minutes // 60}",
-                               timezone=LOCAL)
-        return CronTrigger(timezone=LOCAL, **self.cron)
-
-
-def registered_jobs() -> dict[str, Job]:
-    """Every domain's jobs, by name."""
-    from buurthulp.digest.jobs import JOBS as DIGEST_JOBS
-    from buurthulp.matching.jobs import JOBS as MATCHING_JOBS
-    from buurthulp.posts.jobs import JOBS as POST_JOBS
-    from buurthulp.pot.jobs import JOBS as POT_JOBS
-
-    return {job.name: job for job in [*MATCHING_JOBS, *POST_JOBS, *POT_JOBS, *DIGEST_JOBS]}
+def registered_jobs(app: Flask | None = None) -> dict[str, Job]:
+    """Every domain's jobs, by name: ``create_app`` collects the ``JOBS`` of each domain's ``jobs.py``."""
+    return dict((app or current_app).extensions[JOBS_KEY])
 
 
 def _lock_key(name: str) -> int:
@@ -159,7 +121,7 @@ def init_cli(app: Flask) -> None:
         scheduler.start()
 
     @group.command("run-job")
-    @click.argument("name", type=click.Choice(sorted(registered_jobs())))
+    @click.argument("name", type=click.Choice(sorted(registered_jobs(app))))
     @click.option("--now", "now_text", default=None, help="ISO time to run as (default: now), e.g. 2026-12-01T09:00+01:00")
     def run_one(name: str, now_text: str | None) -> None:
         """Run one job for the current slot (once per slot, like the scheduler)."""

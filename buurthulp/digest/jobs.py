@@ -1,7 +1,7 @@
 """The digest's scheduled job."""
 
 from buurthulp.digest.services import send_due
-from buurthulp.scheduler import Job
+from buurthulp.jobs import Job
 
 JOBS = [
     Job("monthly_digest", send_due, every_minutes=60,

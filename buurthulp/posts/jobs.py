@@ -1,8 +1,8 @@
 """The posts domain's scheduled jobs."""
 
+from buurthulp.jobs import Job
 from buurthulp.posts.notifications import send_notification_mails
 from buurthulp.posts.services import confirm_done_matches, expire_posts, remind_expiring_posts
-from buurthulp.scheduler import Job
 
 JOBS = [
     Job("expire_posts", lambda session, now: {"expired": expire_posts(session, now)}, every_minutes=60,

@@ -38,6 +38,7 @@ from buurthulp.posts.models import (
     Timing,
 )
 from buurthulp.posts.notifications import notify
+from buurthulp.signals import match_done
 from buurthulp.timeutil import local_today
 
 DEFAULT_EXPIRY_DAYS = 30
@@ -487,9 +488,7 @@ def confirm_done(session, actor: Neighbour | None, match: Match, minutes: int | 
         match.ask.status = PostStatus.DONE
     for person in {match.asker_id, match.helper_id} - {actor.id if actor else None}:
         notify(session, person, NotificationKind.DONE, actor_id=actor.id if actor else None, match=match, now=now)
-    from buurthulp.pot.shares import on_match_done
-
-    on_match_done(session, match, now)
+    match_done.send(session, match=match, now=now)  # the pot books its compensation
 
 
 def confirm_done_matches(session, now: datetime) -> int:

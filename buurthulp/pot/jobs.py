@@ -1,7 +1,7 @@
 """The pot's scheduled job: month-end shares."""
 
+from buurthulp.jobs import Job
 from buurthulp.pot.shares import distribute_due
-from buurthulp.scheduler import Job
 
 JOBS = [
     Job("pot_distribution", distribute_due, cron={"hour": 3, "minute": 15},

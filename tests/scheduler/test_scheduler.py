@@ -8,7 +8,8 @@ import sqlalchemy as sa
 
 from buurthulp.core.models import JobRun, RunOutcome
 from buurthulp.extensions import db
-from buurthulp.scheduler import Job, build_scheduler, registered_jobs, run_job
+from buurthulp.jobs import Job
+from buurthulp.scheduler import build_scheduler, registered_jobs, run_job
 from tests.conftest import IS_SQLITE
 
 NOW = datetime(2026, 12, 1, 9, 17, tzinfo=UTC)

@@ -1,0 +1,11 @@
+"""What happened in one domain that others answer: blinker signals (each domain connects in its ``receivers.py``).
+
+A receiver runs inside the sender's transaction and may add to the session; it never commits.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+# sender: the session; keyword arguments: match (confirmed done), now
+match_done = _signals.signal("match-done")
