@@ -11,8 +11,8 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from buurthulp import access
 from buurthulp.accounts.forms import EmptyForm
-from buurthulp.accounts.models import Neighbour
 from buurthulp.categories import Category, slots_in
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError, NotAllowed
@@ -179,6 +179,7 @@ def _detail_page(post: Post, error: DomainError | None = None, respond_form=None
         my_match=None if suggested_to_me else my_match, suggested_to_me=suggested_to_me,
         can_respond=can_respond, show_private=services.can_see_private_details(db.session, viewer, post),
         can_moderate=services.moderates(db.session, viewer, post.neighbourhood_id),
+        author_profile=access.may_see_profile(db.session, viewer, post.author),
         respond_form=respond_form or RespondForm(), report_form=report_form or ReportForm(), form=EmptyForm(),
     ), status
 
@@ -486,13 +487,10 @@ def notifications_read():
 @bp.route("/neighbours/<int:neighbour_id>")
 @login_required
 def neighbour(neighbour_id: int):
-    person = db.session.get(Neighbour, neighbour_id)
-    if person is None or person.deleted_at is not None:
-        abort(404)
+    """A neighbour's profile, for the people ``access.may_see_profile`` names; 404 for anyone else."""
+    person = access.require_profile(neighbour_id)
     me = current_user
     blocked_by_me = db.session.get(Block, (me.id, person.id)) is not None
-    if not blocked_by_me and db.session.get(Block, (person.id, me.id)) is not None:
-        abort(404)  # someone who blocked you is not there for you
     stmt = sa.select(ThankYou).where(ThankYou.helper_id == person.id).options(so.joinedload(ThankYou.author))
     if person.id != me.id:
         stmt = stmt.where(ThankYou.public)
@@ -519,7 +517,7 @@ def thanks_visibility(thanks_id: int):
 @bp.route("/neighbours/<int:neighbour_id>/block", methods=["POST"])
 @login_required
 def block(neighbour_id: int):
-    person = db.get_or_404(Neighbour, neighbour_id)
+    person = access.require_profile(neighbour_id)  # nobody learns a name they could not see
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
