@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-import re
 from datetime import date
 from itertools import groupby
 
@@ -23,21 +20,10 @@ from buurthulp.broker import bp
 from buurthulp.broker.figures import MAX_MONTHS, Row, monthly_figures
 from buurthulp.extensions import db
 from buurthulp.forms import strip_filter
+from buurthulp.sheets import csv_download, decimal_comma, month_label, nice_top, parse_month, spreadsheet_safe
 from buurthulp.timeutil import add_months, local_today, month_start
 
 DEFAULT_MONTHS = 6
-MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
-
-
-def parse_month(text: str) -> date:
-    """The first day of the month written as "2025-03"; ValueError if it is not such a month."""
-    found = MONTH_RE.match(text or "")
-    if not found:
-        raise ValueError(text)
-    year, month = int(found.group(1)), int(found.group(2))
-    if not (2000 <= year <= 2100 and 1 <= month <= 12):
-        raise ValueError(text)
-    return date(year, month, 1)
 
 
 def _month_field(form, field) -> None:
@@ -86,10 +72,6 @@ class PeriodForm(FlaskForm):
 
 # --- presentation -------------------------------------------------------------------------------
 
-def month_label(month: date) -> str:
-    return format_date(month, format="LLLL yyyy")
-
-
 def share(value: float | None) -> str:
     return format_percent(value) if value is not None else "—"
 
@@ -103,19 +85,6 @@ SERIES = (  # figure, legend, colour: asks orange and offers green as on the pos
     ("offers", _l("Offers"), "#1f6f50"),
     ("matches", _l("Agreed matches"), "#1b4f8a"),
 )
-
-
-def nice_top(value: int, ticks: int = 4) -> int:
-    """The top of the axis: the smallest 1-2-5 step that, ``ticks`` times, reaches ``value``."""
-    return next(step for step in _steps() if step * ticks >= value) * ticks
-
-
-def _steps():
-    magnitude = 1
-    while True:
-        for factor in (1, 2, 5):
-            yield factor * magnitude
-        magnitude *= 10
 
 
 def bar_chart(totals: list[Row]) -> dict:
@@ -177,15 +146,6 @@ def figures(slug: str):
                                            **{"from": form.start.data, "to": form.end.data}))
 
 
-def spreadsheet_safe(text: str) -> str:
-    # A name starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _number(value: float | None, places: int) -> str:
-    return "" if value is None else f"{value:.{places}f}"
-
-
 @bp.route("/<slug>/figures.csv")
 @login_required
 def figures_csv(slug: str):
@@ -194,26 +154,18 @@ def figures_csv(slug: str):
     if not form.validate():
         problems = [str(e) for errors in form.errors.values() for e in errors]
         return Response("\n".join(problems) + "\n", status=400, mimetype="text/plain")
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([
+    header = [
         _("Month"), _("Neighbourhood"), _("Asks posted"), _("Offers posted"), _("Matches by the scheduler"),
         _("Matches by a broker"), _("Matches by direct response"), _("Agreed matches"),
         _("Asks matched within 7 days (%)"), _("Asks matched within 30 days (%)"),
         _("Median days from ask to match"), _("Hours of help"), _("Active neighbours"), _("New neighbours"),
         _("Neighbours who asked and offered"),
-    ])
-    for _month, rows, _total in _figures_of(initiative, form):
-        for r in rows:
-            writer.writerow([
-                r.month.strftime("%Y-%m"), spreadsheet_safe(r.neighbourhood_name), r.asks, r.offers,
-                r.matches_scheduler, r.matches_broker, r.matches_response, r.matches,
-                _number(None if r.share_matched_7d is None else 100 * r.share_matched_7d, 1),
-                _number(None if r.share_matched_30d is None else 100 * r.share_matched_30d, 1),
-                _number(r.median_days, 1), _number(r.hours, 2), r.active_neighbours, r.new_neighbours,
-                r.asked_and_offered,
-            ])
-    filename = re.sub(r"[^A-Za-z0-9_-]", "-", f"figures-{initiative.slug}-{form.start.data}-{form.end.data}")
-    # A byte order mark, so that Excel reads the names' accents as UTF-8.
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+    ]
+    rows = [[r.month.strftime("%Y-%m"), spreadsheet_safe(r.neighbourhood_name), r.asks, r.offers,
+             r.matches_scheduler, r.matches_broker, r.matches_response, r.matches,
+             decimal_comma(None if r.share_matched_7d is None else 100 * r.share_matched_7d, 1),
+             decimal_comma(None if r.share_matched_30d is None else 100 * r.share_matched_30d, 1),
+             decimal_comma(r.median_days, 1), decimal_comma(r.hours, 2), r.active_neighbours, r.new_neighbours,
+             r.asked_and_offered]
+            for _month, month_rows, _total in _figures_of(initiative, form) for r in month_rows]
+    return csv_download(f"figures-{initiative.slug}-{form.start.data}-{form.end.data}", header, rows)

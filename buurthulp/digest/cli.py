@@ -6,10 +6,10 @@ import click
 import sqlalchemy as sa
 
 from buurthulp.accounts.models import Neighbour
-from buurthulp.broker.figures_routes import parse_month
 from buurthulp.db import utcnow
 from buurthulp.digest import bp, services
 from buurthulp.extensions import db
+from buurthulp.sheets import parse_month
 from buurthulp.timeutil import local_today
 
 

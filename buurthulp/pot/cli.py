@@ -5,13 +5,13 @@ import sys
 import click
 import sqlalchemy as sa
 
-from buurthulp.broker.figures_routes import parse_month
 from buurthulp.db import utcnow
 from buurthulp.extensions import db
 from buurthulp.neighbourhoods.models import Initiative
 from buurthulp.pot import bp
 from buurthulp.pot.shares import distribute_due, distribute_month, month_is_over, rounds_of
 from buurthulp.pot.verify import verify
+from buurthulp.sheets import parse_month
 from buurthulp.timeutil import add_months
 
 

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import (
-    Response,
     abort,
     current_app,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import format_currency, format_date
@@ -28,7 +23,6 @@ from sqlalchemy.exc import IntegrityError
 
 from buurthulp import access
 from buurthulp.accounts.models import Neighbour
-from buurthulp.broker.figures_routes import month_label, nice_top, parse_month, spreadsheet_safe
 from buurthulp.categories import Category
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError
@@ -57,6 +51,7 @@ from buurthulp.pot.models import (
     PotTransaction,
     TransactionKind,
 )
+from buurthulp.sheets import cents_comma, csv_download, month_label, nice_top, parse_month, spreadsheet_safe
 from buurthulp.timeutil import add_months, local_today, month_start
 
 
@@ -69,13 +64,6 @@ def pot_context() -> dict:
 def money(cents: int | None) -> str:
     """Cents as euros in the page's language: "€ 12,50"."""
     return format_currency(Decimal(cents or 0) / 100, "EUR")
-
-
-def _euros(cents: int | None) -> str:
-    """Cents as a plain number for spreadsheets: "12,50" (forms use ``money.for_input``, in the reader's language)."""
-    cents = cents or 0
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100},{abs(cents) % 100:02d}"
 
 
 # --- who may see what ---------------------------------------------------------------------------
@@ -233,25 +221,12 @@ def export_csv(slug: str):
     kinds = {kind: str(label) for kind, label in TRANSACTION_LABELS.items()}
     rows = books.export_rows(db.session, initiative.id)
 
-    def lines():
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-        out.write("\ufeff")  # a byte order mark, so that Excel reads accents as UTF-8
-        writer.writerow(header)
-        for (txn_id, value_date, booked_at, kind, description, reverses_id, account_kind, person, cents,
-             booker) in rows:
-            writer.writerow([txn_id, value_date.isoformat(), booked_at.isoformat(timespec="seconds"), kinds[kind],
-                             spreadsheet_safe(description or ""), reverses_id or "", labels[account_kind],
-                             spreadsheet_safe(person or ""), _euros(cents), spreadsheet_safe(booker or "")])
-            if out.tell() > 64_000:
-                yield out.getvalue()
-                out.seek(0)
-                out.truncate()
-        yield out.getvalue()
-
-    filename = re.sub(r"[^A-Za-z0-9_-]", "-", f"pot-{initiative.slug}-{local_today().isoformat()}")
-    return Response(stream_with_context(lines()), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+    lines = ([txn_id, value_date.isoformat(), booked_at.isoformat(timespec="seconds"), kinds[kind],
+              spreadsheet_safe(description or ""), reverses_id or "", labels[account_kind], spreadsheet_safe(person or ""),
+              cents_comma(cents), spreadsheet_safe(booker or "")]
+             for txn_id, value_date, booked_at, kind, description, reverses_id, account_kind, person, cents, booker
+             in rows)
+    return csv_download(f"pot-{initiative.slug}-{local_today().isoformat()}", header, lines)
 
 
 # --- bookings -----------------------------------------------------------------------------------

@@ -298,12 +298,13 @@ def test_the_csv_file(world, client):
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == \
         'attachment; filename="figures-kracht-van-zuilen-2024-01-2024-03.csv"'
-    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    # the Dutch spreadsheet convention, so that Dutch Excel opens it as columns: ";" and a decimal comma
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:3] == ["Month", "Neighbourhood", "Asks posted"] and len(rows[0]) == 15
     assert [r[:2] for r in rows[1:]] == [[m, n] for m in ("2024-01", "2024-02", "2024-03") for n in ("Ondiep", "Zuilen")]
-    assert rows[2] == ["2024-01", "Zuilen", "1", "1", "1", "0", "0", "1", "100.0", "100.0", "3.0", "1.50", "2", "0", "0"]
-    assert rows[3] == ["2024-02", "Ondiep", "1", "0", "0", "0", "0", "0", "0.0", "0.0", "", "0.00", "1", "1", "0"]
-    assert rows[4][10] == "0.4"  # 10.5 hours
+    assert rows[2] == ["2024-01", "Zuilen", "1", "1", "1", "0", "0", "1", "100,0", "100,0", "3,0", "1,50", "2", "0", "0"]
+    assert rows[3] == ["2024-02", "Ondiep", "1", "0", "0", "0", "0", "0", "0,0", "0,0", "", "0,00", "1", "1", "0"]
+    assert rows[4][10] == "0,4"  # 10.5 hours
 
 
 def test_the_csv_file_quotes_and_defuses_names(world, client):
@@ -312,7 +313,7 @@ def test_the_csv_file_quotes_and_defuses_names(world, client):
     client.login("broker@example.org")
     text = client.get(f"/broker/kracht-van-zuilen/figures.csv?{PERIOD}").data.decode("utf-8-sig")
     assert '"\'=Ondiep, ""oost"""' in text
-    assert list(csv.reader(io.StringIO(text)))[1][1] == "'=Ondiep, \"oost\""
+    assert list(csv.reader(io.StringIO(text), delimiter=";"))[1][1] == "'=Ondiep, \"oost\""
 
 
 @pytest.mark.parametrize("query", [
