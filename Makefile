@@ -24,7 +24,8 @@ run: compile-translations
 	$(BIN)/flask demo --only-if-empty
 	SCHEDULER_IN_PROCESS=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
-## Run the whole test suite (browser tests skip outside CI when Chromium is missing)
+## Run the whole test suite on every core (browser tests skip outside CI when Chromium is missing)
+PYTEST_ARGS ?= -n auto
 test: compile-translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -14,6 +14,7 @@ from buurthulp.matching.engine import Codes, asks_side, helpers_side, match, mat
 from buurthulp.matching.load import post_side, post_window
 from buurthulp.matching.rules import Ask, Context, Helper, Window, metres, pair, score
 from buurthulp.posts.models import Timing
+from tests.examples import examples
 
 TODAY = date(2026, 12, 1)
 CATEGORIES = ["klussen", "vervoer", "gezelschap"]
@@ -62,7 +63,7 @@ def worlds(draw):
     return asks, helpers, ctx, home
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(worlds())
 def test_matches_respect_every_rule(world):
     asks, helpers, ctx, home = world
@@ -94,7 +95,7 @@ def test_matches_respect_every_rule(world):
     assert len(set(linked)) == len(linked), "an offer is linked to one asker once"
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(worlds())
 def test_stored_reasons_are_the_reasons_shown(world):
     asks, helpers, ctx, _ = world
@@ -103,7 +104,7 @@ def test_stored_reasons_are_the_reasons_shown(world):
     assert [json.loads(text) for text in chosen.reasons_json()] == [list(s.reasons) for s in chosen.suggestions()]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(worlds())
 def test_same_input_same_output(world):
     asks, helpers, ctx, _ = world
@@ -114,7 +115,7 @@ def test_same_input_same_output(world):
     assert sorted(first, key=lambda s: (s.ask, s.helper)) == sorted(shuffled, key=lambda s: (s.ask, s.helper))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(worlds())
 def test_a_rerun_on_unchanged_data_suggests_nothing_new(world):
     asks, helpers, ctx, _ = world
@@ -183,7 +184,7 @@ def post_rows(draw):
     return PostRow(**row)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(post_rows(), max_size=12))
 def test_windows_on_columns_are_the_windows_of_each_post(rows):
     side = post_side(rows, TODAY.toordinal(), Codes())

@@ -41,6 +41,7 @@ from buurthulp.pot.shares import split
 from buurthulp.pot.verify import verify
 from buurthulp.timeutil import local_today
 from tests.conftest import IS_SQLITE, empty_database
+from tests.examples import examples
 from tests.factories import add_member, make_initiative, make_neighbour, make_neighbourhood
 
 TK = TransactionKind
@@ -448,7 +449,7 @@ def test_random_bookings_keep_the_ledger_sound(app):
                 assert (preference.keep_under_limit, preference.under_21) == (keep, under_21)
 
     run_state_machine_as_test(LedgerMachine, settings=settings(
-        max_examples=30, stateful_step_count=30, deadline=None,
+        max_examples=examples(30), stateful_step_count=30, deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]))
 
 

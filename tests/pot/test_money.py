@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from buurthulp.money import example, for_input, parse_money
+from tests.examples import examples
 
 WAYS_OF_WRITING = {
     "two decimals, grouped": lambda amount, locale: format_decimal(amount, format="#,##0.00", locale=locale),
@@ -26,14 +27,14 @@ WAYS_OF_WRITING = {
 }
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(cents=st.integers(0, 10**8), locale=st.sampled_from(["nl", "en"]), way=st.sampled_from(sorted(WAYS_OF_WRITING)))
 def test_an_amount_as_babel_writes_it_is_read_back_to_the_cent(cents, locale, way):
     text = WAYS_OF_WRITING[way](Decimal(cents) / 100, locale)
     assert parse_money(text, locale) == cents
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(cents=st.integers(0, 10**8), locale=st.sampled_from(["nl", "en"]))
 def test_a_prefilled_form_value_is_read_back_to_the_cent(cents, locale):
     assert parse_money(for_input(cents, locale), locale) == cents
@@ -46,7 +47,7 @@ def _read(text: str, locale: str) -> int | None:
         return None
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.text(alphabet="0123456789.,", min_size=1, max_size=14))
 def test_no_text_means_one_amount_in_dutch_and_another_in_english(text):
     dutch, english = _read(text, "nl"), _read(text, "en")

@@ -28,6 +28,7 @@ from buurthulp.pot.models import (
 )
 from buurthulp.pot.verify import verify
 from buurthulp.timeutil import LOCAL, add_months
+from tests.examples import examples
 from tests.factories import add_member
 from tests.posts.conftest import post_input
 from tests.pot.test_cli import compensate, distributions
@@ -223,7 +224,7 @@ def test_verify_names_an_allowance_total_that_does_not_match(pw):
     assert f"allowance total of neighbour {pw.member.id} for 2026-10 is 1, the ledger says 1000" in verify(db.session)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(parts=st.lists(st.integers(1, 30_000), min_size=1, max_size=4), month=st.integers(1, 11),
        asked_days_before=st.integers(0, 20), two_initiatives=st.booleans())
 def test_verify_catches_every_seeded_breach(pw, parts, month, asked_days_before, two_initiatives):
