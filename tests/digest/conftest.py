@@ -139,7 +139,9 @@ def smtp():
 
 @pytest.fixture
 def config_overrides(request):
-    overrides = {"PUBLIC_URL": PUBLIC_URL, "MAIL_SENDER": f"Buurthulp <noreply@{SENDER_DOMAIN}>", "MAIL_TIMEOUT": 5}
+    # A generous SMTP timeout: the local sink answers at once, and a busy machine must not fail a test
+    # (no test here waits for a timeout to happen).
+    overrides = {"PUBLIC_URL": PUBLIC_URL, "MAIL_SENDER": f"Buurthulp <noreply@{SENDER_DOMAIN}>", "MAIL_TIMEOUT": 60}
     if "smtp" in request.fixturenames:
         sink = request.getfixturevalue("smtp")
         overrides.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.port, MAIL_USE_TLS=False)
