@@ -19,7 +19,7 @@ from buurthulp.pot.verify import verify
 from buurthulp.timeutil import local_today
 from tests.conftest import IS_SQLITE
 
-pytestmark = pytest.mark.skipif(IS_SQLITE, reason="needs PostgreSQL: several connections at once")
+pytestmark = pytest.mark.skipif(IS_SQLITE, reason="needs PostgreSQL: several connections at once (CI runs it in its PostgreSQL step)")
 
 THREADS = 8
 TODAY = local_today()

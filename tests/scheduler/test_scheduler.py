@@ -80,7 +80,7 @@ def test_a_failed_job_leaves_no_half_work(app):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Neighbourhood)) == 0
 
 
-@pytest.mark.skipif(IS_SQLITE, reason="two schedulers against one database need PostgreSQL")
+@pytest.mark.skipif(IS_SQLITE, reason="two schedulers against one database need PostgreSQL (CI runs it in its PostgreSQL step)")
 def test_two_schedulers_run_one_slot_once(app):
     calls, barrier = [], threading.Barrier(2)
 
