@@ -126,7 +126,8 @@ def objects(side, make):
 
 def naive(asks, helpers, ctx):
     """Every ask against every helper, one pair at a time, no buckets: the baseline the real matcher must beat."""
-    from buurthulp.matching.rules import Ask, Helper, explain, metres, pair, score
+    from buurthulp.geo import distance_m
+    from buurthulp.matching.rules import Ask, Helper, explain, pair, score
 
     asks = objects(asks, lambda post, person, *rest: Ask(post, person, *rest))
     helpers = objects(helpers, lambda post, person, *rest: Helper(person, *rest, offer=post or None))
@@ -143,7 +144,7 @@ def naive(asks, helpers, ctx):
                 continue
             distance = None
             if ask.lat is not None and helper.lat is not None:
-                distance = metres(ask.lat, ask.lon, helper.lat, helper.lon)
+                distance = distance_m(ask.lat, ask.lon, helper.lat, helper.lon)
                 if distance > ctx.max_metres:
                     continue
             found.append((score(ask, helper, overlap, distance, ctx), ask, helper, overlap, distance))

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import math
 
-KM_PER_DEGREE = 111.32
+METRES_PER_DEGREE = 111_320.0  # of latitude, and of longitude at the equator
+KM_PER_DEGREE = METRES_PER_DEGREE / 1000
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Metres between two points (equirectangular: exact enough within a city)."""
-    x = (lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
-    y = lat2 - lat1
-    return math.hypot(x, y) * KM_PER_DEGREE * 1000
+    """Metres from the first point to the second: equirectangular at the first point's latitude, exact
+    enough within a city. The one formula of the app: the matcher's columns (``matching/engine.py``)
+    and the feed's SQL (``squared_km_expr``) compute the same."""
+    dx = (lon2 - lon1) * math.cos(math.radians(lat1)) * METRES_PER_DEGREE
+    dy = (lat2 - lat1) * METRES_PER_DEGREE
+    return math.sqrt(dx * dx + dy * dy)
 
 
 def rounded_distance_m(metres: float) -> int:

@@ -15,8 +15,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from buurthulp.accounts.models import InterestDirection, Neighbour, NeighbourInterest
+from buurthulp.geo import distance_m
 from buurthulp.matching.load import POST_COLUMNS, post_window
-from buurthulp.matching.rules import FULL_WEEK, Ask, Context, Helper, Window, explain, metres, pair, score
+from buurthulp.matching.rules import FULL_WEEK, Ask, Context, Helper, Window, explain, pair, score
 from buurthulp.neighbourhoods.models import Initiative, Neighbourhood, neighbourhood_adjacency
 from buurthulp.places.models import Place, PlaceStatus
 from buurthulp.posts.models import (
@@ -206,7 +207,7 @@ def _scored(ask: Ask, helper: Helper, title: str, ctx: Context, for_ask: str = "
         return None
     distance = None
     if ask.lat is not None and helper.lat is not None:
-        distance = metres(ask.lat, ask.lon, helper.lat, helper.lon)
+        distance = distance_m(ask.lat, ask.lon, helper.lat, helper.lon)
         if distance > ctx.max_metres:
             return None
     return PostItem(item_id or ask.id, title, ask.category, score(ask, helper, overlap, distance, ctx),

@@ -25,6 +25,7 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
+from buurthulp.geo import METRES_PER_DEGREE
 from buurthulp.matching.rules import (
     FAR_FUTURE,
     FAR_PAST,
@@ -264,7 +265,7 @@ class Pool:
         self.taken = _pair_keys(ctx.taken, base)
         self.warm = _pair_keys(ctx.warm, base)
         self.a_code = np.searchsorted(hoods, asks.hood)
-        self.a_kx = np.cos(np.radians(asks.lat)) * 111_320.0
+        self.a_kx = np.cos(np.radians(asks.lat)) * METRES_PER_DEGREE
         self.people, self.person_code = np.unique(helpers.person, return_inverse=True)
 
     def take(self, asks: np.ndarray, people: np.ndarray) -> None:

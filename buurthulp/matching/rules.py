@@ -7,7 +7,6 @@ a whole run (tests check that both agree). No database here.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -109,13 +108,6 @@ class Suggestion:
 
 def pair(a: int, b: int) -> tuple[int, int]:
     return (a, b) if a < b else (b, a)
-
-
-def metres(lat1, lon1, lat2, lon2) -> float:
-    """Metres from the first point (an ask) to the second, as ``Pool.candidates()`` measures them."""
-    dx = (lon2 - lon1) * math.cos(math.radians(lat1)) * 111_320.0
-    dy = (lat2 - lat1) * 111_320.0
-    return math.sqrt(dx * dx + dy * dy)
 
 
 def first_slot(mask: int) -> int | None:

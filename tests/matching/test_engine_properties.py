@@ -10,9 +10,10 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from buurthulp.geo import distance_m
 from buurthulp.matching.engine import Codes, asks_side, helpers_side, match, match_sides
 from buurthulp.matching.load import post_side, post_window
-from buurthulp.matching.rules import Ask, Context, Helper, Window, metres, pair, score
+from buurthulp.matching.rules import Ask, Context, Helper, Window, pair, score
 from buurthulp.posts.models import Timing
 from tests.examples import examples
 
@@ -81,9 +82,9 @@ def test_matches_respect_every_rule(world):
         assert fitting, "a helper who does this category at a fitting time, in the same or an adjacent neighbourhood"
         for h in fitting:
             if h.lat is not None and ask.lat is not None:
-                assert metres(ask.lat, ask.lon, h.lat, h.lon) <= ctx.max_metres, "no pair beyond the distance"
+                assert distance_m(ask.lat, ask.lon, h.lat, h.lon) <= ctx.max_metres, "no pair beyond the distance"
         best = max(score(ask, h, h.window.overlap(ask.window),
-                         metres(ask.lat, ask.lon, h.lat, h.lon) if h.lat is not None and ask.lat is not None else None,
+                         distance_m(ask.lat, ask.lon, h.lat, h.lon) if h.lat is not None and ask.lat is not None else None,
                          ctx) for h in fitting)
         assert abs(best - s.score) < 1e-5, "the hot loop scores as score() does"
         per_ask[s.ask] = per_ask.get(s.ask, 0) + 1

@@ -8,8 +8,9 @@ import signal
 import numpy as np
 import pytest
 
+from buurthulp.geo import distance_m
 from buurthulp.matching.engine import Codes, _order, asks_side, helpers_side, match, match_sides
-from buurthulp.matching.rules import FULL_WEEK, Ask, Context, Helper, Window, explain, metres, score
+from buurthulp.matching.rules import FULL_WEEK, Ask, Context, Helper, Window, explain, score
 
 ALL = Window(FULL_WEEK)
 
@@ -36,7 +37,7 @@ def test_location_on_one_side_only_negative_scores_and_far_distances():
     assert {(s.ask, s.helper) for s in chosen} == {(1, 20), (1, 21), (2, 20), (2, 21)}
     for s in chosen:
         ask, helper = asks[s.ask - 1], helpers[s.helper - 20]
-        d = metres(ask.lat, ask.lon, helper.lat, helper.lon) if ask.lat is not None and helper.lat is not None \
+        d = distance_m(ask.lat, ask.lon, helper.lat, helper.lon) if ask.lat is not None and helper.lat is not None \
             else None
         assert abs(s.score - score(ask, helper, FULL_WEEK, d, c)) < 1e-5
         assert s.reasons == explain(ask, helper, FULL_WEEK, d, c)
