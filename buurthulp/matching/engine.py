@@ -313,7 +313,7 @@ class Pool:
             pa, ph, asker, overlap = pa[keep], ph[keep], asker[keep], overlap[keep]
             person = h_person[ph]
             dx = (h_lon[ph] - asks.lon[pa]) * a_kx[pa]
-            dy = (h_lat[ph] - asks.lat[pa]) * 111_320.0
+            dy = (h_lat[ph] - asks.lat[pa]) * METRES_PER_DEGREE
             with np.errstate(invalid="ignore"):
                 distance = np.sqrt(dx * dx + dy * dy)  # NaN where either side has no location
                 ok = ~(distance > max_m)
