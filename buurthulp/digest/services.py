@@ -139,9 +139,8 @@ def send_month(session, edition: date, now: datetime | None = None, *, dry_run: 
     if edition > local_today(now):
         raise DomainError(_l("The digest of %(month)s cannot be sent before that month has started.",
                              month=format_date(edition, "MMMM yyyy")))
-    summary = Summary()
-    transport = transport or Transport(current_app.config)
-    sender = current_app.config["MAIL_SENDER"]
+    run = _Run(edition, Summary(), transport or Transport(current_app.config), current_app.config["MAIL_SENDER"],
+               dry_run)
     real_session = session()  # the scoped session's own Session
     expire = real_session.expire_on_commit
     real_session.expire_on_commit = False  # a commit per mail must not reload the batch one by one
@@ -161,8 +160,7 @@ def send_month(session, edition: date, now: datetime | None = None, *, dry_run: 
                 rows = {d.neighbour_id: d for d in session.scalars(sa.select(DigestDelivery).where(
                     DigestDelivery.month == edition, DigestDelivery.neighbour_id.in_([n.id for n in batch])))}
                 for neighbour in batch:
-                    _one(session, neighbour, contents[neighbour.id], rows.get(neighbour.id), edition, now,
-                         summary, transport, sender, dry_run)
+                    run.send_one(session, neighbour, contents[neighbour.id], rows.get(neighbour.id))
                 if not dry_run:
                     session.commit()  # the empty ones
                 # Memory stays flat, batch after batch; other objects (the scheduler's run) stay attached.
@@ -172,35 +170,47 @@ def send_month(session, edition: date, now: datetime | None = None, *, dry_run: 
                 if progress:
                     progress(len(batch))
     finally:
-        transport.close()
+        run.transport.close()
         real_session.expire_on_commit = expire
-    return summary
+    return run.summary
 
 
-def _one(session, neighbour, content, row, edition, now, summary, transport, sender, dry_run) -> None:
-    if content.is_empty:
-        if not dry_run:
-            row = row or _new_row(session, neighbour, edition)
-            row.status = DeliveryStatus.EMPTY
-        summary.empty += 1
-        return
-    if dry_run:
-        summary.would_send += 1
-        return
-    message = build_message(compose(content), sender)
-    row = row or _new_row(session, neighbour, edition)
-    row.attempts += 1
-    row.sections = ",".join(content.sections)
-    try:
-        transport.send(message)
-    except REFUSED as exc:  # this recipient only; the others go on
-        row.status, row.error = DeliveryStatus.FAILED, str(exc)[:500]
-        summary.failed += 1
-    else:
-        row.status, row.error = DeliveryStatus.SENT, ""
-        row.message_id, row.sent_at = message["Message-ID"], utcnow()
-        summary.sent += 1
-    session.commit()
+@dataclass
+class _Run:
+    """One sending run of a month's digest: where it sends, and what it counted."""
+
+    edition: date
+    summary: Summary
+    transport: Transport
+    sender: str
+    dry_run: bool
+
+    def send_one(self, session, neighbour: Neighbour, content: DigestContent, row: DigestDelivery | None) -> None:
+        """Send (or count) one neighbour's digest and record it; a refused address fails that one only."""
+        summary = self.summary
+        if content.is_empty:
+            if not self.dry_run:
+                row = row or _new_row(session, neighbour, self.edition)
+                row.status = DeliveryStatus.EMPTY
+            summary.empty += 1
+            return
+        if self.dry_run:
+            summary.would_send += 1
+            return
+        message = build_message(compose(content), self.sender)
+        row = row or _new_row(session, neighbour, self.edition)
+        row.attempts += 1
+        row.sections = ",".join(content.sections)
+        try:
+            self.transport.send(message)
+        except REFUSED as exc:  # this recipient only; the others go on
+            row.status, row.error = DeliveryStatus.FAILED, str(exc)[:500]
+            summary.failed += 1
+        else:
+            row.status, row.error = DeliveryStatus.SENT, ""
+            row.message_id, row.sent_at = message["Message-ID"], utcnow()
+            summary.sent += 1
+        session.commit()
 
 
 def _new_row(session, neighbour, edition) -> DigestDelivery:
