@@ -24,10 +24,6 @@ class PostcodeMixin:
             raise ValidationError(str(exc.message)) from None
 
 
-def neighbourhood_choices(neighbourhoods, auto_label):
-    return [(AUTO, auto_label)] + [(n.id, f"{n.name} ({n.municipality})") for n in neighbourhoods]
-
-
 class RegisterForm(PostcodeMixin, FlaskForm):
     display_name = StringField(
         _l("Your name as neighbours will see it"),
@@ -52,7 +48,6 @@ class RegisterForm(PostcodeMixin, FlaskForm):
         validators=[DataRequired(_l("Fill in your postcode."))],
         description=_l("Four digits and two letters, like 3554 AB. We never show it to others."),
     )
-    neighbourhood = SelectField(_l("Neighbourhood"), coerce=int, default=AUTO)
 
 
 class LoginForm(FlaskForm):
@@ -95,7 +90,10 @@ class ProfileForm(PostcodeMixin, FlaskForm):
         description=_l("Neighbours see this. Please do not write about health here."),
     )
     postcode = RegisterForm.postcode
-    neighbourhood = SelectField(_l("Neighbourhood"), coerce=int)
+    # Shown only where the postcode lies in more than one neighbourhood; the choice among those is all it sets
+    # (accounts.services.update_profile: the neighbourhood follows the postcode).
+    neighbourhood = SelectField(_l("Neighbourhood"), coerce=int, default=AUTO, validate_choice=False,
+                                description=_l("Your postcode lies in more than one neighbourhood. Choose yours."))
     likes = MultiCheckboxField(_l("What I like to do for others"), choices=[])
     needs = MultiCheckboxField(_l("What I could use help with"), choices=[])
     availability = MultiCheckboxField(_l("When I am usually free"), choices=[])
@@ -116,12 +114,19 @@ class ProfileForm(PostcodeMixin, FlaskForm):
     share_email = BooleanField(_l("Share my e-mail address"))
     share_phone = BooleanField(_l("Share my phone number"))
 
-    def fill_choices(self, neighbourhoods, categories=None):
+    def fill_choices(self, neighbourhoods, categories=None, allowed=()):
+        """``neighbourhoods``: those the postcode lies in (shown); ``allowed``: also accepted on saving (the
+        neighbourhoods of the postcode typed, and the one held), which the service then decides between."""
         category_choices = [(c.value, c.label) for c in (categories if categories is not None else Category)]
         self.likes.choices = category_choices
         self.needs.choices = category_choices
         self.availability.choices = availability_choices()
         self.neighbourhood.choices = [(n.id, f"{n.name} ({n.municipality})") for n in neighbourhoods]
+        self._allowed_neighbourhoods = {AUTO} | {n.id for n in neighbourhoods} | {n.id for n in allowed}
+
+    def validate_neighbourhood(self, field):
+        if field.data not in self._allowed_neighbourhoods:
+            raise ValidationError(_l("Choose one of the neighbourhoods your postcode lies in."))
 
 
 class DeleteAccountForm(FlaskForm):

@@ -11,7 +11,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from buurthulp.accounts import bp, services
 from buurthulp.accounts.forms import (
-    AUTO,
     ChangePasswordForm,
     DeleteAccountForm,
     EmptyForm,
@@ -20,15 +19,13 @@ from buurthulp.accounts.forms import (
     ProfileForm,
     RegisterForm,
     ResetPasswordForm,
-    neighbourhood_choices,
 )
 from buurthulp.accounts.models import DigestPreference, Neighbour
 from buurthulp.categories import Category, mask_of
 from buurthulp.core.web import redirect_back, safe_next
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db, limiter
-from buurthulp.neighbourhoods.models import Neighbourhood
-from buurthulp.neighbourhoods.services import all_neighbourhoods, neighbourhood_for_postcode, visible_categories
+from buurthulp.neighbourhoods.services import covering_neighbourhoods, visible_categories
 
 
 def _account_limit() -> str:
@@ -66,29 +63,21 @@ def _answered(response) -> bool:
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
-    neighbourhoods = all_neighbourhoods(db.session)
     form = RegisterForm()
-    form.neighbourhood.choices = neighbourhood_choices(neighbourhoods, _("Find it from my postcode"))
     if form.validate_on_submit():
-        chosen = db.session.get(Neighbourhood, form.neighbourhood.data) if form.neighbourhood.data != AUTO else None
-        neighbourhood = chosen or neighbourhood_for_postcode(db.session, form.postcode.data)
-        if neighbourhood is None:
-            form.neighbourhood.errors.append(
-                _("We do not know the neighbourhood of this postcode yet. Choose the one you live in from the list.")
+        # The neighbourhood follows the postcode (services.register); where two cover it, the profile lets one choose.
+        try:
+            services.register(
+                db.session, display_name=form.display_name.data, email=form.email.data,
+                password=form.password.data, postcode=form.postcode.data,
+                neighbourhood=None, locale=session.get("locale", current_app.config["BABEL_DEFAULT_LOCALE"]),
             )
+        except DomainError as exc:
+            form.password.errors.append(str(exc.message))
         else:
-            try:
-                services.register(
-                    db.session, display_name=form.display_name.data, email=form.email.data,
-                    password=form.password.data, postcode=form.postcode.data,
-                    neighbourhood=neighbourhood, locale=session.get("locale", current_app.config["BABEL_DEFAULT_LOCALE"]),
-                )
-            except DomainError as exc:
-                form.password.errors.append(str(exc.message))
-            else:
-                db.session.commit()
-                # The same page whether the address was new or already had an account (its owner got a mail).
-                return render_template("accounts/register_sent.html", email=services.normalise_email(form.email.data))
+            db.session.commit()
+            # The same page whether the address was new or already had an account (its owner got a mail).
+            return render_template("accounts/register_sent.html", email=services.normalise_email(form.email.data))
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/register.html", form=form), status
 
@@ -198,12 +187,19 @@ def _availability_values(neighbour: Neighbour) -> list[str]:
 @login_required
 def profile():
     neighbour: Neighbour = current_user
-    neighbourhoods = all_neighbourhoods(db.session)
     form = ProfileForm()
     offered = visible_categories(db.session, neighbour.neighbourhood_id)
     # what someone ticked before an initiative hid it stays on their profile
     kept = {c for c in neighbour.likes_to_do + neighbour.could_use_help_with}
-    form.fill_choices(neighbourhoods, [c for c in Category if c in offered or c in kept])
+    covering = covering_neighbourhoods(db.session, neighbour.postcode)
+    typed = []
+    if request.method == "POST":
+        try:
+            typed = covering_neighbourhoods(db.session, services.normalise_postcode(form.postcode.data))
+        except services.InvalidPostcode:
+            pass  # the postcode field says so
+    form.fill_choices(covering if len(covering) > 1 else [], [c for c in Category if c in offered or c in kept],
+                      allowed=covering + typed + ([neighbour.neighbourhood] if neighbour.neighbourhood else []))
     if request.method == "GET":
         form.display_name.data = neighbour.display_name
         form.about.data = neighbour.about
@@ -221,9 +217,9 @@ def profile():
     elif form.validate_on_submit():
         slots = [tuple(int(x) for x in v.split("-")) for v in form.availability.data]
         services.update_profile(
-            neighbour,
+            db.session, neighbour,
             display_name=form.display_name.data, about=form.about.data, postcode=form.postcode.data,
-            neighbourhood=db.session.get(Neighbourhood, form.neighbourhood.data),
+            neighbourhood=next((n for n in covering + typed if n.id == form.neighbourhood.data), None),
             likes=form.likes.data, needs=form.needs.data, availability=mask_of(slots),
             locale=form.locale.data, digest=DigestPreference(form.digest.data), phone=form.phone.data,
             share_email=form.share_email.data, share_phone=form.share_phone.data,
@@ -236,7 +232,7 @@ def profile():
     status = 400 if request.method == "POST" else 200
     return render_template(
         "accounts/profile.html", form=form, neighbour=neighbour, resend_form=EmptyForm(),
-        welcome=request.args.get("welcome") == "1",
+        welcome=request.args.get("welcome") == "1", covered=bool(covering),
     ), status
 
 

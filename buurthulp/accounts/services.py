@@ -25,6 +25,7 @@ from buurthulp.db import utcnow
 from buurthulp.errors import DomainError
 from buurthulp.mail import external_url, queue_email
 from buurthulp.neighbourhoods.models import Membership, Neighbourhood
+from buurthulp.neighbourhoods.services import home_neighbourhood
 
 POSTCODE_RE = re.compile(r"^([1-9][0-9]{3})([A-Z]{2})$")
 FORBIDDEN_POSTCODE_LETTERS = {"SA", "SD", "SS"}
@@ -95,10 +96,12 @@ def register(session, *, display_name: str, email: str, password: str, postcode:
         _hash_anyway(password)  # as long as a new account takes
         mail_registration_attempt(session, existing)
         return None
+    postcode = normalise_postcode(postcode)
+    neighbourhood = home_neighbourhood(session, postcode, chosen=neighbourhood)  # it follows the postcode
     neighbour = Neighbour(
         display_name=display_name.strip(),
         email=email,
-        postcode=normalise_postcode(postcode),
+        postcode=postcode,
         neighbourhood=neighbourhood,
         locale=locale,
     )
@@ -263,20 +266,21 @@ def round_location(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
-def update_profile(neighbour: Neighbour, *, display_name: str, about: str, postcode: str,
+def update_profile(session, neighbour: Neighbour, *, display_name: str, about: str, postcode: str,
                    neighbourhood: Neighbourhood | None, likes: list, needs: list, availability: int,
                    locale: str, digest: DigestPreference, phone: str | None, share_email: bool,
                    share_phone: bool, notify_by_mail: bool = True) -> None:
-    """Save the profile page."""
+    """Save the profile page; the neighbourhood follows the postcode (``neighbourhood`` is only a choice among
+    those that cover it, see ``home_neighbourhood``)."""
     neighbour.display_name = display_name.strip()
     neighbour.about = (about or "").strip()
     new_postcode = normalise_postcode(postcode)
-    if neighbourhood is not None and (neighbourhood != neighbour.neighbourhood or new_postcode != neighbour.postcode):
-        if neighbourhood.centre_lat is not None:
-            neighbour.latitude, neighbour.longitude = neighbourhood.centre_lat, neighbourhood.centre_lon
+    home = home_neighbourhood(session, new_postcode, chosen=neighbourhood, person=neighbour)
+    if home != neighbour.neighbourhood or new_postcode != neighbour.postcode:
+        # about where they live now: the centre of their neighbourhood, or nothing where none covers it
+        neighbour.latitude, neighbour.longitude = (home.centre_lat, home.centre_lon) if home else (None, None)
     neighbour.postcode = new_postcode
-    if neighbourhood is not None:
-        neighbour.neighbourhood = neighbourhood
+    neighbour.neighbourhood = home
     set_interests(neighbour, InterestDirection.OFFER, likes)
     set_interests(neighbour, InterestDirection.ASK, needs)
     neighbour.availability = availability

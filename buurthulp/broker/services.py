@@ -16,7 +16,7 @@ from buurthulp.broker.models import BrokerNote, ConsentDecision, FollowUp, Follo
 from buurthulp.db import LIKE_ESCAPE, contains_pattern, utcnow
 from buurthulp.errors import DomainError, NotAllowed
 from buurthulp.neighbourhoods.models import Initiative, Membership, MembershipStatus, initiative_neighbourhood
-from buurthulp.neighbourhoods.services import neighbourhood_for_postcode
+from buurthulp.neighbourhoods.services import home_neighbourhood
 from buurthulp.posts import services as posts
 from buurthulp.posts.models import Match, MatchSource, MatchStatus, NotificationKind, Post, PostKind, PostStatus
 from buurthulp.posts.notifications import notify
@@ -164,7 +164,7 @@ def add_proxy(session, broker: Neighbour, initiative: Initiative, *, name: str, 
     if not access.may_use_workspace(session, broker, initiative):
         raise NotAllowed(_l("Only a broker of this initiative can do this."))
     postcode = normalise_postcode(postcode)
-    hood = neighbourhood or neighbourhood_for_postcode(session, postcode)
+    hood = home_neighbourhood(session, postcode, chosen=neighbourhood)  # it follows the postcode, as for everyone
     if hood is None or hood.id not in {n.id for n in initiative.neighbourhoods}:
         raise DomainError(_l("This postcode is not in one of the initiative's neighbourhoods."))
     proxy = Neighbour(display_name=name.strip(), email=None, password_hash=None, postcode=postcode,

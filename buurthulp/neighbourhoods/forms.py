@@ -73,3 +73,17 @@ class GrantRoleForm(FlaskForm):
                        filters=[strip_filter])
     role = SelectField(_l("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role],
                        validators=[DataRequired(_l("Choose a role."))])
+
+
+class PlaceForm(FlaskForm):
+    """A broker or coordinator places someone whose postcode no neighbourhood covers, when they ask for it."""
+
+    email = EmailField(
+        _l("Their e-mail address"),
+        validators=[DataRequired(_l("Fill in their e-mail address.")),
+                    Email(_l("This does not look like an e-mail address."), check_deliverability=False),
+                    Length(max=254)],
+        filters=[strip_filter],
+        description=_l("The address they joined buurthulp with."),
+    )
+    neighbourhood = SelectField(_l("Neighbourhood"), coerce=int)

@@ -8,14 +8,15 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from buurthulp import access
 from buurthulp.accounts.forms import EmptyForm
 from buurthulp.accounts.models import Neighbour
-from buurthulp.accounts.services import InvalidPostcode, normalise_postcode
+from buurthulp.accounts.services import InvalidPostcode, find_by_email, normalise_postcode
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db
 from buurthulp.forms import valid_submission
 from buurthulp.neighbourhoods import bp, services
-from buurthulp.neighbourhoods.forms import HiddenCategoriesForm, RolesForm
+from buurthulp.neighbourhoods.forms import HiddenCategoriesForm, PlaceForm, RolesForm
 from buurthulp.neighbourhoods.models import Initiative, Membership, MembershipStatus, Neighbourhood, Role
 
 
@@ -42,7 +43,8 @@ def postcode_lookup():
     hood = services.neighbourhood_for_postcode(db.session, postcode)
     if hood is None:
         return jsonify(postcode=postcode, neighbourhood=None,
-                       message=_("We do not know the neighbourhood of this postcode yet. Choose the one you live in from the list."))
+                       message=_("No neighbourhood on buurthulp covers this postcode yet. You can join anyway: "
+                                 "an initiative near you can add you to one of its neighbourhoods."))
     return jsonify(postcode=postcode, neighbourhood={"id": hood.id, "name": hood.name},
                    message=_("Your neighbourhood: %(name)s", name=hood.name))
 
@@ -88,6 +90,7 @@ def _initiative_page(ini: Initiative, error: DomainError | None = None):
     return render_template(
         "neighbourhoods/initiative.html", initiative=ini, mine=mine, manage=manage, members=members,
         pending=pending, can_join=can_join, form=EmptyForm(), roles_form=RolesForm(), Role=Role,
+        can_place=access.may_place_people(db.session, current_user, ini),
         categories_form=HiddenCategoriesForm(hidden_categories=sorted(ini.hidden)),
     ), (error.status_code if error is not None else 200)
 
@@ -188,3 +191,31 @@ def categories(slug: str):
     db.session.commit()
     flash(_("Saved: the kinds of help %(name)s does not take on.", name=ini.name), "success")
     return redirect(url_for("neighbourhoods.initiative", slug=slug))
+
+
+@bp.route("/initiatives/<slug>/place", methods=["GET", "POST"])
+@login_required
+def place(slug: str):
+    """Place someone whose postcode no neighbourhood covers in one of the initiative's neighbourhoods, as they asked.
+
+    The approval the neighbourhood rule asks for (``neighbourhoods.services.home_neighbourhood``): the person
+    tells a broker or coordinator their e-mail address, and they choose one of their initiative's neighbourhoods.
+    """
+    ini = access.require_places_people(slug)
+    form = PlaceForm()
+    form.neighbourhood.choices = [(n.id, f"{n.name} ({n.municipality})") for n in ini.neighbourhoods]
+    if form.validate_on_submit():
+        person = find_by_email(db.session, form.email.data)
+        hood = next(n for n in ini.neighbourhoods if n.id == form.neighbourhood.data)
+        try:
+            services.place_in_neighbourhood(db.session, current_user, ini, person, hood)
+        except DomainError as exc:
+            db.session.rollback()
+            form.email.errors.append(str(exc.message))
+        else:
+            db.session.commit()
+            flash(_("%(name)s now belongs to %(neighbourhood)s.", name=person.display_name, neighbourhood=hood.name),
+                  "success")
+            return redirect(url_for("neighbourhoods.place", slug=slug))
+    status = 400 if request.method == "POST" else 200
+    return render_template("neighbourhoods/place.html", initiative=ini, form=form), status

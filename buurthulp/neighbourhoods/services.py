@@ -9,6 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
+from buurthulp import access
 from buurthulp.accounts.models import Neighbour
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError, NotAllowed
@@ -31,16 +32,59 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "x"
 
 
-def neighbourhood_for_postcode(session, postcode: str) -> Neighbourhood | None:
-    """The neighbourhood whose longest postcode prefix (PC6 before PC4) fits."""
-    compact = postcode.replace(" ", "").upper()
-    return session.scalar(
+def covering_neighbourhoods(session, postcode: str | None) -> list[Neighbourhood]:
+    """The neighbourhoods whose postcode areas hold this postcode, the most specific (PC6 before PC4) first."""
+    compact = (postcode or "").replace(" ", "").upper()
+    if not compact:
+        return []
+    return list(session.scalars(
         sa.select(Neighbourhood)
         .join(NeighbourhoodPostcode)
         .where(NeighbourhoodPostcode.prefix.in_([compact, compact[:4]]))
-        .order_by(sa.func.length(NeighbourhoodPostcode.prefix).desc())
-        .limit(1)
-    )
+        .order_by(sa.func.length(NeighbourhoodPostcode.prefix).desc(), Neighbourhood.name)
+    ))
+
+
+def neighbourhood_for_postcode(session, postcode: str) -> Neighbourhood | None:
+    """The neighbourhood whose longest postcode prefix (PC6 before PC4) fits."""
+    covering = covering_neighbourhoods(session, postcode)
+    return covering[0] if covering else None
+
+
+def home_neighbourhood(session, postcode: str, chosen: Neighbourhood | None = None,
+                       person: Neighbour | None = None) -> Neighbourhood | None:
+    """The neighbourhood someone at ``postcode`` lives in: the neighbourhood follows the postcode.
+
+    One that covers the postcode: ``chosen`` if it does (where a PC6 and a PC4 area both hold it, the person
+    chooses), else the one already held if it does, else the most specific. A choice that does not cover the
+    postcode counts for nothing, so nobody moves themselves into a neighbourhood far away. Where no
+    neighbourhood covers the postcode, ``person`` keeps the neighbourhood a broker or coordinator placed them in
+    (``place_in_neighbourhood``) as long as their postcode stays the same; otherwise they have none yet.
+    """
+    covering = covering_neighbourhoods(session, postcode)
+    current = person.neighbourhood if person is not None else None
+    if covering:
+        for candidate in (chosen, current):
+            if candidate is not None and candidate in covering:
+                return candidate
+        return covering[0]
+    if person is not None and current is not None and person.postcode == postcode:
+        return current
+    return None
+
+
+def place_in_neighbourhood(session, actor: Neighbour, initiative: Initiative, person: Neighbour | None,
+                           neighbourhood: Neighbourhood) -> None:
+    """A broker or coordinator approves a neighbourhood for someone whose postcode no neighbourhood covers."""
+    if not access.may_place_in_neighbourhood(session, actor, initiative, neighbourhood):
+        raise NotAllowed(_l("Only a broker or coordinator of an initiative working in this neighbourhood can do this."))
+    # One answer for every refusal: the form does not tell who has an account, or where they live.
+    if (person is None or person.deleted_at is not None or person.is_proxy or not person.postcode
+            or covering_neighbourhoods(session, person.postcode)):
+        raise DomainError(_l("We found nobody with this e-mail address whose postcode no neighbourhood covers. "
+                             "Where a neighbourhood covers someone's postcode, that is their neighbourhood."))
+    person.neighbourhood = neighbourhood
+    person.latitude, person.longitude = neighbourhood.centre_lat, neighbourhood.centre_lon
 
 
 def all_neighbourhoods(session) -> list[Neighbourhood]:

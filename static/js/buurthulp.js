@@ -2,12 +2,12 @@
 (function () {
   "use strict";
 
-  // Registration: propose the neighbourhood as soon as a postcode is typed.
+  // Registration: say which neighbourhood the postcode is in as soon as it is typed.
   function setUpPostcodeLookup(input) {
     var url = input.getAttribute("data-postcode-lookup");
     var select = document.getElementById(input.getAttribute("data-target"));
     var result = document.getElementById("postcode-result");
-    if (!url || !select || !result || !window.fetch) { return; }
+    if (!url || !result || !window.fetch) { return; }
     var last = "";
     function lookUp() {
       var value = input.value.replace(/\s+/g, "").toUpperCase();
@@ -16,7 +16,7 @@
       fetch(url + "?postcode=" + encodeURIComponent(value), { headers: { "Accept": "application/json" } })
         .then(function (response) { return response.json(); })
         .then(function (data) {
-          if (data.neighbourhood) {
+          if (data.neighbourhood && select) {
             select.value = String(data.neighbourhood.id);
           }
           result.textContent = data.message || data.error || "";
