@@ -120,6 +120,15 @@ def may_broker_for(session, actor: Neighbour, initiative: Initiative, person: Ne
     return is_broker_of(session, actor, initiative) and _is(session, Neighbour, person.id, served_by(initiative))
 
 
+def brokers_for(session, actor: Neighbour, person: Neighbour) -> bool:
+    """A broker of some initiative that serves ``person`` (``served_by``): of any of their neighbourhood's
+    initiatives for a neighbour with a log-in, of their own initiative for a proxy neighbour."""
+    # one EXISTS over the actor's memberships and the person's row, so that served_by's subquery correlates to it
+    return bool(session.scalar(sa.select(sa.exists().where(
+        Membership.neighbour_id == actor.id, Membership.status == MembershipStatus.ACTIVE, Membership.is_broker,
+        Neighbour.id == person.id, served_by(Membership.initiative_id)))))
+
+
 def may_act_for_proxy(session, actor: Neighbour, initiative: Initiative, person: Neighbour) -> bool:
     """Post for, answer for, export or delete a neighbour without internet: a broker of the initiative that
     represents them (their proxy initiative), nobody else."""
@@ -160,10 +169,7 @@ def may_see_profile(session, viewer: Neighbour, person: Neighbour) -> bool:
         return False
     if viewer.id == person.id:
         return True
-    brokers_for = sa.exists().where(
-        Membership.neighbour_id == viewer.id, Membership.status == MembershipStatus.ACTIVE, Membership.is_broker,
-        sa.exists().where(Neighbour.id == person.id, served_by(Membership.initiative_id)))
-    if session.scalar(sa.select(brokers_for)):
+    if brokers_for(session, viewer, person):
         return True
     if person.is_proxy:
         return False  # only the brokers who represent them
@@ -175,6 +181,14 @@ def may_see_profile(session, viewer: Neighbour, person: Neighbour) -> bool:
     return bool(session.scalar(sa.select(sa.exists().where(sa.or_(
         sa.and_(Match.asker_id == viewer.id, Match.helper_id == person.id),
         sa.and_(Match.asker_id == person.id, Match.helper_id == viewer.id))))))
+
+
+def may_preview_digest(session, viewer: Neighbour, person: Neighbour) -> bool:
+    """A neighbour's monthly digest as it would be sent (preview, and the broker's print-out): site admins, and the
+    brokers who serve them (``brokers_for``): not a broker of another initiative for someone it does not serve."""
+    if person is None or person.deleted_at is not None or not getattr(viewer, "is_authenticated", False):
+        return False
+    return viewer.is_admin or brokers_for(session, viewer, person)
 
 
 # --- the pot ------------------------------------------------------------------------------------

@@ -6,10 +6,10 @@ from flask import abort, make_response, render_template, request
 from flask_babel import force_locale
 from flask_login import current_user, login_required
 
+from buurthulp import access
 from buurthulp.accounts.models import Neighbour
 from buurthulp.digest import bp, services
 from buurthulp.extensions import csrf, db
-from buurthulp.posts.services import moderates
 from buurthulp.timeutil import local_today
 
 
@@ -29,14 +29,11 @@ def unsubscribe(token: str):
 
 
 def _previewable(neighbour_id: int) -> Neighbour:
-    """Site admins preview anyone's digest; brokers those of neighbours in their neighbourhoods."""
+    """Site admins preview anyone's digest; brokers those of the people they serve (``access.may_preview_digest``)."""
     neighbour = db.session.get(Neighbour, neighbour_id)
     if neighbour is None or neighbour.deleted_at is not None:
         abort(404)
-    if current_user.is_admin:
-        return neighbour
-    if neighbour.neighbourhood_id is None or not moderates(db.session, current_user, neighbour.neighbourhood_id,
-                                                           brokers_only=True):
+    if not access.may_preview_digest(db.session, current_user, neighbour):
         abort(403)
     return neighbour
 

@@ -249,3 +249,12 @@ def test_the_services_refuse_the_other_broker(sw, call, initiative):
 def test_the_services_let_our_broker_act(sw, call):
     SERVICE_CALLS[call](sw, sw.broker, sw.kracht)
     db.session.commit()
+
+
+@pytest.mark.parametrize("role, status", [("broker", 200), ("other_broker", 403), ("ria", 403), ("treasurer", 403),
+                                          ("admin", 200)])
+def test_the_digest_preview_of_our_proxy_is_for_our_brokers(client, sw, role, status):
+    """The preview shows what the print-out shows: only the brokers who serve the person (and site admins)."""
+    client.login(f"{role}@example.org")
+    assert client.get(f"/digest/preview/{sw.jansen.id}").status_code == status
+    assert client.get(f"/digest/preview/{sw.ria.id}").status_code == (403 if role in ("ria", "treasurer") else 200)

@@ -22,14 +22,16 @@ def people(app) -> dict:
     everdingen = make_neighbourhood("Everdingen", ["4121"], centre=(51.99, 5.165))
     kracht = make_initiative(zuilen, ondiep, name="Kracht van Zuilen")
     samen = make_initiative(zuilen, name="Zuilen Samen")
+    helpt = make_initiative(everdingen, name="Everdingen Helpt")
     homes = {"ria": zuilen, "ahmed": zuilen, "joost": ondiep, "annie": everdingen, "piet": ondiep,
-             "broker": everdingen, "other_broker": everdingen, "treasurer": everdingen, "admin": everdingen,
+             "broker": everdingen, "other_broker": everdingen, "far_broker": everdingen, "treasurer": everdingen, "admin": everdingen,
              "gone": zuilen}
     p = {name: make_neighbour(hood, email=f"{name}@example.org", name=name.replace("_", " ").title(),
                               is_admin=name == "admin", latitude=hood.centre_lat, longitude=hood.centre_lon)
          for name, hood in homes.items()}
     add_member(kracht, p["broker"], Role.BROKER)
     add_member(samen, p["other_broker"], Role.BROKER)
+    add_member(helpt, p["far_broker"], Role.BROKER)
     add_member(kracht, p["treasurer"], Role.TREASURER)
     p["jansen"] = broker.add_proxy(db.session, p["broker"], kracht, name="Mevrouw Jansen", contact_route="06",
                                    postcode="3554 AB", likes=[], needs=["boodschappen"])
@@ -52,6 +54,7 @@ SEES = {
     ("ria", "piet"): True,
     ("broker", "ria"): True,           # a broker of an initiative that serves her
     ("other_broker", "ria"): True,     # Zuilen Samen serves Zuilen too
+    ("far_broker", "ria"): False,      # a broker of an initiative elsewhere
     ("treasurer", "ria"): False,       # a treasurer is not a broker
     ("admin", "ria"): False,           # site admins are not special here
     ("ria", "admin"): False,           # nor is their own profile open to all
@@ -60,6 +63,7 @@ SEES = {
     ("joost", "jansen"): False,
     ("broker", "jansen"): True,
     ("other_broker", "jansen"): False,  # a broker of the other initiative in the same neighbourhood
+    ("far_broker", "jansen"): False,
     ("treasurer", "jansen"): False,
     ("admin", "jansen"): False,
     ("ahmed", "gone"): False,          # deleted
@@ -86,7 +90,8 @@ def test_walking_the_ids_shows_only_the_neighbours_nearby(client, people):
     seen = {i for i in range(1, highest + 5) if client.get(f"/neighbours/{i}").status_code == 200}
     # Annie lives in Everdingen: herself, and the people who live there (Piet moved there; the site admin and
     # the brokers and treasurer there too); nobody of Zuilen or Ondiep, no proxy neighbour.
-    assert seen == {people[n].id for n in ("annie", "piet", "broker", "other_broker", "treasurer", "admin")}
+    assert seen == {people[n].id for n in ("annie", "piet", "broker", "other_broker", "far_broker", "treasurer",
+                                           "admin")}
 
 
 def test_someone_who_blocked_you_is_not_there_for_you(client, people):
