@@ -63,10 +63,10 @@ def _hoods_of(initiative):
             .where(initiative_neighbourhood.c.initiative_id == _id(initiative)).scalar_subquery())
 
 
-def _proxies_of_others(initiative: Initiative):
+def _proxies_of_others(initiative):
     """The proxy neighbours other initiatives represent."""
     return (sa.select(Neighbour.id).where(Neighbour.proxy_initiative_id.is_not(None),
-                                          Neighbour.proxy_initiative_id != initiative.id).scalar_subquery())
+                                          Neighbour.proxy_initiative_id != _id(initiative)).scalar_subquery())
 
 
 def served_by(initiative):
@@ -83,7 +83,7 @@ def served_by(initiative):
                                   Neighbour.neighbourhood_id.in_(_hoods_of(initiative)))))
 
 
-def post_served_by(initiative: Initiative):
+def post_served_by(initiative):
     """SQL condition on Post: an ask or offer the initiative's brokers work on.
 
     In one of its neighbourhoods, and not posted by (or for) another initiative's proxy neighbour.
@@ -91,7 +91,7 @@ def post_served_by(initiative: Initiative):
     return sa.and_(Post.neighbourhood_id.in_(_hoods_of(initiative)), Post.author_id.not_in(_proxies_of_others(initiative)))
 
 
-def match_served_by(initiative: Initiative):
+def match_served_by(initiative):
     """SQL condition on Match: a match the initiative's brokers follow up and keep notes on.
 
     Its post (the ask, else the offer) lies in one of the initiative's neighbourhoods, and neither person is
@@ -120,13 +120,33 @@ def may_broker_for(session, actor: Neighbour, initiative: Initiative, person: Ne
     return is_broker_of(session, actor, initiative) and _is(session, Neighbour, person.id, served_by(initiative))
 
 
+def _broker_initiative_ids(session, actor: Neighbour) -> list[int]:
+    if actor is None or not getattr(actor, "is_authenticated", True) or actor.id is None:
+        return []
+    return list(session.scalars(sa.select(Membership.initiative_id).where(
+        Membership.neighbour_id == actor.id, Membership.status == MembershipStatus.ACTIVE, Membership.is_broker)))
+
+
+def _served_by_any(session, actor: Neighbour, model, row_id: int, condition) -> bool:
+    """Whether one of the initiatives ``actor`` is a broker of serves the row: ``condition(initiative_id)``."""
+    ids = _broker_initiative_ids(session, actor)
+    return bool(ids) and _is(session, model, row_id, sa.or_(*(condition(i) for i in ids)))
+
+
 def brokers_for(session, actor: Neighbour, person: Neighbour) -> bool:
     """A broker of some initiative that serves ``person`` (``served_by``): of any of their neighbourhood's
     initiatives for a neighbour with a log-in, of their own initiative for a proxy neighbour."""
-    # one EXISTS over the actor's memberships and the person's row, so that served_by's subquery correlates to it
-    return bool(session.scalar(sa.select(sa.exists().where(
-        Membership.neighbour_id == actor.id, Membership.status == MembershipStatus.ACTIVE, Membership.is_broker,
-        Neighbour.id == person.id, served_by(Membership.initiative_id)))))
+    return _served_by_any(session, actor, Neighbour, person.id, served_by)
+
+
+def brokers_post(session, actor: Neighbour, post: Post) -> bool:
+    """A broker of some initiative that serves the post (``post_served_by``): who reads its private details."""
+    return _served_by_any(session, actor, Post, post.id, post_served_by)
+
+
+def brokers_match(session, actor: Neighbour, match: Match) -> bool:
+    """A broker of some initiative that serves the match (``match_served_by``): who reads its conversation."""
+    return _served_by_any(session, actor, Match, match.id, match_served_by)
 
 
 def may_act_for_proxy(session, actor: Neighbour, initiative: Initiative, person: Neighbour) -> bool:

@@ -10,6 +10,7 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import SelectPagination
 
+from buurthulp import access
 from buurthulp.accounts.models import Neighbour
 from buurthulp.categories import Category, DayPart, slots_in
 from buurthulp.db import utcnow
@@ -90,14 +91,13 @@ def is_blocked(session, a_id: int, b_id: int) -> bool:
     ) > 0
 
 
-def moderates(session, neighbour: Neighbour, neighbourhood_id: int, *, brokers_only: bool = False) -> bool:
-    """A broker (or coordinator) of an initiative working in this neighbourhood, or a site admin.
-
-    ``brokers_only``: brokers alone (private details and conversations); site admins are not brokers.
-    """
-    if neighbour.is_admin and not brokers_only:
+def moderates(session, neighbour: Neighbour, neighbourhood_id: int) -> bool:
+    """A broker (or coordinator) of an initiative working in this neighbourhood, or a site admin: who hides posts
+    and handles reports there. Private details and conversations are for the brokers who serve the post or match
+    (``access.brokers_post`` / ``access.brokers_match``), not for every moderator."""
+    if neighbour.is_admin:
         return True
-    role = Membership.is_broker if brokers_only else sa.or_(Membership.is_broker, Membership.is_coordinator)
+    role = sa.or_(Membership.is_broker, Membership.is_coordinator)
     return session.scalar(
         sa.select(sa.func.count()).select_from(Membership)
         .join(initiative_neighbourhood, initiative_neighbourhood.c.initiative_id == Membership.initiative_id)
@@ -149,15 +149,16 @@ def can_see_post(session, viewer: Neighbour, post: Post) -> bool:
 
 
 def can_see_private_details(session, viewer: Neighbour, post: Post) -> bool:
-    """The author, the neighbour of an agreed match, and brokers of the neighbourhood."""
+    """The author, the neighbour of an agreed match, and the brokers who serve the post (``access.brokers_post``:
+    not those of another initiative, where the author is its proxy neighbour)."""
     return (viewer.id == post.author_id
             or agreed_match_of(session, post, viewer.id) is not None
-            or moderates(session, viewer, post.neighbourhood_id, brokers_only=True))
+            or access.brokers_post(session, viewer, post))
 
 
 def can_read_match(session, viewer: Neighbour, match: Match) -> bool:
-    """The two people of a match, and brokers of the post's neighbourhood."""
-    return match.is_participant(viewer.id) or moderates(session, viewer, match.post.neighbourhood_id, brokers_only=True)
+    """The two people of a match, and the brokers who serve it (``access.brokers_match``)."""
+    return match.is_participant(viewer.id) or access.brokers_match(session, viewer, match)
 
 
 # --- posts --------------------------------------------------------------------------------------

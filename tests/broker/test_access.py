@@ -258,3 +258,20 @@ def test_the_digest_preview_of_our_proxy_is_for_our_brokers(client, sw, role, st
     client.login(f"{role}@example.org")
     assert client.get(f"/digest/preview/{sw.jansen.id}").status_code == status
     assert client.get(f"/digest/preview/{sw.ria.id}").status_code == (403 if role in ("ria", "treasurer") else 200)
+
+
+def test_our_proxys_conversation_and_private_details_are_for_our_brokers(client, sw):
+    """Outside the workspace too: the match page and an ask's private details (post_input: "Kerkweg 12")."""
+    ria_ask = posts.create_post(db.session, sw.ria, post_input(title="Plank voor Ria"))
+    ria_match = posts.respond(db.session, sw.joost, ria_ask)
+    db.session.commit()
+    client.login("other_broker@example.org")
+    assert client.get(f"/matches/{sw.match.id}").status_code == 404
+    assert "Kerkweg 12" not in client.get(f"/posts/{sw.ask.id}").get_data(as_text=True)
+    # Ria lives in Zuilen, which both initiatives serve: both their brokers may help her
+    assert client.get(f"/matches/{ria_match.id}").status_code == 200
+    assert "Kerkweg 12" in client.get(f"/posts/{ria_ask.id}").get_data(as_text=True)
+    client.logout()
+    client.login("broker@example.org")
+    assert client.get(f"/matches/{sw.match.id}").status_code == 200
+    assert "Kerkweg 12" in client.get(f"/posts/{sw.ask.id}").get_data(as_text=True)
