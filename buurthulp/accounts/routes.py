@@ -9,6 +9,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from buurthulp import privacy
 from buurthulp.accounts import bp, services
 from buurthulp.accounts.forms import (
     ChangePasswordForm,
@@ -261,7 +262,7 @@ def change_password():
 @bp.route("/profile/export")
 @login_required
 def export():
-    data = services.export_data(db.session, current_user)
+    data = privacy.export_data(db.session, current_user)
     body = json.dumps(data, ensure_ascii=False, indent=2)
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="buurthulp-{current_user.id}.json"',
@@ -279,7 +280,7 @@ def delete_account():
             neighbour = current_user._get_current_object()
             neighbour_locale = neighbour.locale
             logout_user()
-            services.delete_account(db.session, neighbour)
+            privacy.delete_account(db.session, neighbour)
             db.session.commit()
             session.clear()
             session["locale"] = neighbour_locale

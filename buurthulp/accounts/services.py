@@ -24,7 +24,7 @@ from buurthulp.categories import Category
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError
 from buurthulp.mail import external_url, queue_email
-from buurthulp.neighbourhoods.models import Membership, Neighbourhood
+from buurthulp.neighbourhoods.models import Neighbourhood
 from buurthulp.neighbourhoods.services import home_neighbourhood
 
 POSTCODE_RE = re.compile(r"^([1-9][0-9]{3})([A-Z]{2})$")
@@ -292,23 +292,12 @@ def update_profile(session, neighbour: Neighbour, *, display_name: str, about: s
     neighbour.notify_by_mail = notify_by_mail
 
 
-def export_data(session, neighbour: Neighbour) -> dict:
-    """Everything stored about a neighbour, as plain JSON-ready data."""
-    memberships = session.scalars(
-        sa.select(Membership).where(Membership.neighbour_id == neighbour.id)
-        .options(sa.orm.joinedload(Membership.initiative))
-    ).all()
-
+def export_profile(session, neighbour: Neighbour) -> dict:
+    """The neighbour's own profile, for their download (``privacy.export_data`` adds every other domain's part)."""
     def iso(value):
         return value.isoformat() if value else None
 
-    from buurthulp.places.services import export_places
-    from buurthulp.posts.export import posts_export
-    from buurthulp.pot.services import export_pot
-
     return {
-        "format": "buurthulp-export-1",
-        "exported_at": utcnow().isoformat(),
         "profile": {
             "id": neighbour.id,
             "display_name": neighbour.display_name,
@@ -334,29 +323,12 @@ def export_data(session, neighbour: Neighbour) -> dict:
             "created_at": iso(neighbour.created_at),
             "last_login_at": iso(neighbour.last_login_at),
         },
-        "memberships": [
-            {"initiative": m.initiative.name, "status": str(m.status), "roles": [str(r) for r in m.roles],
-             "requested_at": iso(m.requested_at)}
-            for m in memberships
-        ],
-        **posts_export(session, neighbour),
-        "pot": export_pot(session, neighbour),
-        "living_map": export_places(session, neighbour),
     }
 
 
-def delete_account(session, neighbour: Neighbour) -> None:
-    """Remove personal data; keep a pseudonymous row for what bookkeeping must keep."""
-    from buurthulp.broker.services import forget_broker_records
-    from buurthulp.places.services import forget_places
-    from buurthulp.posts.export import forget_posts
-    from buurthulp.pot.services import forget_pot_preferences
-
-    forget_broker_records(session, neighbour)
-    forget_posts(session, neighbour)
-    forget_pot_preferences(session, neighbour)
-    forget_places(session, neighbour)
-    session.execute(sa.delete(Membership).where(Membership.neighbour_id == neighbour.id))
+def pseudonymise(session, neighbour: Neighbour) -> None:
+    """On account deletion, last of all: the neighbour's row keeps only what bookkeeping needs, under a pseudonym
+    (the other domains have erased their part first; see ``privacy.delete_account``)."""
     neighbour.interests = []
     neighbour.display_name = DELETED_NAME
     neighbour.email = None

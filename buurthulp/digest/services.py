@@ -220,6 +220,19 @@ def _new_row(session, neighbour, edition) -> DigestDelivery:
     return row
 
 
+def export_deliveries(session, neighbour) -> dict:
+    """The months a digest was sent to (or tried for) the person."""
+    rows = session.scalars(sa.select(DigestDelivery).where(DigestDelivery.neighbour_id == neighbour.id)
+                           .order_by(DigestDelivery.month)).all()
+    return {"digests": [{"month": row.month.strftime("%Y-%m"), "status": str(row.status),
+                         "sent_at": row.sent_at.isoformat() if row.sent_at else None} for row in rows]}
+
+
+def forget_deliveries(session, neighbour) -> None:
+    """On account deletion: the record of their digests goes (nothing more is sent to a deleted account)."""
+    session.execute(sa.delete(DigestDelivery).where(DigestDelivery.neighbour_id == neighbour.id))
+
+
 def digest_for(session, neighbour: Neighbour, edition: date, now: datetime | None = None) -> DigestContent:
     """One neighbour's digest, for a preview or the broker's print-out."""
     return build(session, [neighbour], edition.replace(day=1), now or utcnow())[neighbour.id]

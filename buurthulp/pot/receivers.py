@@ -1,5 +1,7 @@
-"""The pot answers other domains' signals: done help is compensated."""
+"""The pot answers other domains: done help is compensated; a person's bookings are exported, their wish erased."""
 
+from buurthulp import privacy
+from buurthulp.pot.services import export_pot, forget_pot_preferences
 from buurthulp.pot.shares import on_match_done
 from buurthulp.signals import match_done
 
@@ -8,3 +10,8 @@ from buurthulp.signals import match_done
 def compensate_done_help(session, *, match, now):
     """Help confirmed done: book its compensation (pot mode) or record it as paid directly (direct mode)."""
     on_match_done(session, match, now)
+
+
+# the bookkeeping stays, under the pseudonym: only the wish to stay under the limit goes
+privacy.register("pot", export=lambda session, neighbour: {"pot": export_pot(session, neighbour)},
+                 erase=forget_pot_preferences, order=30)

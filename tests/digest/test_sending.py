@@ -10,7 +10,6 @@ import pytest
 import sqlalchemy as sa
 
 from buurthulp.accounts.models import DigestPreference, Neighbour
-from buurthulp.accounts.services import delete_account
 from buurthulp.core.models import JobRun, RunOutcome
 from buurthulp.db import utcnow
 from buurthulp.digest import services
@@ -18,6 +17,7 @@ from buurthulp.digest.models import DeliveryStatus, DigestDelivery
 from buurthulp.digest.services import MAX_ATTEMPTS, count_recipients, first_monday, send_due, send_month
 from buurthulp.extensions import db
 from buurthulp.mail import Transport
+from buurthulp.privacy import delete_account
 from buurthulp.scheduler import registered_jobs, run_job
 from buurthulp.timeutil import LOCAL, local_today
 from tests.digest.conftest import deliveries, edition, person

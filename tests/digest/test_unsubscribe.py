@@ -6,9 +6,9 @@ import pytest
 import sqlalchemy as sa
 
 from buurthulp.accounts.models import DigestPreference, Neighbour
-from buurthulp.accounts.services import delete_account
 from buurthulp.digest.services import recipients, send_month, unsubscribe_token
 from buurthulp.extensions import db
+from buurthulp.privacy import delete_account
 from buurthulp.timeutil import add_months
 from tests.digest.conftest import PUBLIC_URL, edition
 

@@ -8,13 +8,13 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import gettext
 
-from buurthulp.accounts.services import delete_account, export_data
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError, NotAllowed
 from buurthulp.extensions import db
 from buurthulp.places import services
 from buurthulp.places.models import Place, PlaceFlag, PlaceKind, PlaceStatus, Story
 from buurthulp.places.services import ActivityInput
+from buurthulp.privacy import delete_account, export_data
 from tests.places.conftest import place_input, walking_group
 
 STORY = "Ik ben er vorige week met de buurvrouw geweest; de koffie is goed."

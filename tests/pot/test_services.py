@@ -8,7 +8,6 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
-from buurthulp.accounts.services import delete_account, export_data
 from buurthulp.categories import Category
 from buurthulp.errors import DomainError, NotAllowed
 from buurthulp.extensions import db
@@ -26,6 +25,7 @@ from buurthulp.pot.models import (
     TransactionKind,
 )
 from buurthulp.pot.verify import verify
+from buurthulp.privacy import delete_account, export_data
 from buurthulp.timeutil import local_today
 from tests.factories import add_member, make_initiative, make_neighbour
 from tests.posts.conftest import post_input
