@@ -149,6 +149,7 @@ def _match_page(initiative, match: Match, status: int = 200, **forms):
     return render_template(
         "broker/match.html", initiative=initiative, match=match, post=match.post, consents=consents,
         follow_up=follow_up, notes=services.notes_for(db.session, initiative, match_id=match.id),
+        served=services.served_ids(db.session, initiative, (match.asker_id, match.helper_id)),
         waiting=services.posts.waiting_for(match), to_local=to_local,
         consent_form=forms.get("consent_form") or ConsentForm(), follow_up_form=forms.get("follow_up_form") or FollowUpForm(),
         note_form=forms.get("note_form") or NoteForm(),
@@ -230,7 +231,7 @@ def neighbours(slug: str):
 def _neighbour_page(initiative, person: Neighbour, status: int = 200, note_form=None):
     posts_ = db.session.scalars(sa.select(Post).where(Post.author_id == person.id)
                                 .order_by(Post.created_at.desc()).limit(50)).all()
-    matches = services.posts.matches_of(db.session, person)
+    matches = services.matches_served(db.session, initiative, person)
     return render_template("broker/neighbour.html", initiative=initiative, person=person, posts=posts_,
                            matches=matches, notes=services.notes_for(db.session, initiative, neighbour_id=person.id),
                            note_form=note_form or NoteForm()), status

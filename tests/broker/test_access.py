@@ -275,3 +275,15 @@ def test_our_proxys_conversation_and_private_details_are_for_our_brokers(client,
     client.login("broker@example.org")
     assert client.get(f"/matches/{sw.match.id}").status_code == 200
     assert "Kerkweg 12" in client.get(f"/posts/{sw.ask.id}").get_data(as_text=True)
+
+
+def test_our_workspace_lists_and_links_only_whom_it_serves(client, sw):
+    their_match = posts.respond(db.session, sw.ria, sw.their_ask)  # Ria helps their proxy neighbour
+    sw.joost.neighbourhood_id = None  # Joost, who answered our ask, has moved away: he is no longer ours to open
+    db.session.commit()
+    client.login("broker@example.org")
+    page = client.get(f"/broker/{OURS}/neighbours/{sw.ria.id}").get_data(as_text=True)
+    assert f"/matches/{their_match.id}" not in page and "Meneer Bakker" not in page
+    page = client.get(f"/broker/{OURS}/matches/{sw.match.id}").get_data(as_text=True)
+    assert f"/broker/{OURS}/neighbours/{sw.jansen.id}" in page
+    assert "Joost" in page and f"/broker/{OURS}/neighbours/{sw.joost.id}" not in page
