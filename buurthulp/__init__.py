@@ -51,8 +51,12 @@ def create_app(config: object | str | None = None) -> Flask:
     login_manager.session_protection = "basic"
 
     from buurthulp import models  # noqa: F401  (every model registered before mappers configure)
+    from buurthulp.core.converters import init_converters
+    from buurthulp.core.input import init_input
     from buurthulp.jobs import JOBS_KEY
 
+    init_converters(app)  # before any blueprint adds a rule
+    init_input(app)
     jobs = {}
     for domain in DOMAINS:
         package = importlib.import_module(f"buurthulp.{domain}")

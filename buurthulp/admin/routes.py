@@ -12,6 +12,7 @@ from buurthulp.accounts.forms import EmptyForm
 from buurthulp.accounts.models import Neighbour
 from buurthulp.accounts.services import find_by_email
 from buurthulp.admin import bp
+from buurthulp.core.input import page_arg
 from buurthulp.db import LIKE_ESCAPE, contains_pattern
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db, login_manager
@@ -143,7 +144,7 @@ def initiative_roles(initiative_id: int):
 @bp.route("/neighbours")
 def neighbours():
     query = request.args.get("q", "").strip()
-    page = request.args.get("page", 1, type=int)
+    page = page_arg()
     stmt = sa.select(Neighbour).where(Neighbour.deleted_at.is_(None)).options(so.joinedload(Neighbour.neighbourhood))
     if query:
         like = contains_pattern(query.lower())

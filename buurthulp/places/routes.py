@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from buurthulp.categories import Category, Weekday
+from buurthulp.core.input import page_arg
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db
@@ -20,8 +21,6 @@ from buurthulp.places.forms import FlagForm, PlaceForm, ReviewForm, SearchForm, 
 from buurthulp.places.models import KIND_LABELS, Place, PlaceKind, PlaceStatus, Story
 from buurthulp.posts.models import PostKind
 from buurthulp.timeutil import local_today
-
-MAX_PAGE = 1000
 
 
 def _place_or_404(place_id: int) -> Place:
@@ -53,12 +52,7 @@ def _search():
     else:
         ids = services.near(db.session, current_user)
     kind = PlaceKind(form.kind.data) if form.kind.data else None
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        abort(400)
-    if page > MAX_PAGE:
-        abort(400)
+    page = page_arg()
     places, has_next = services.listing(db.session, current_user, neighbourhood_ids=ids, kind=kind,
                                         q=form.q.data or "", page=page)
     return form, places, page, has_next, 200

@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from buurthulp import access
 from buurthulp.accounts.forms import EmptyForm
 from buurthulp.categories import Category, slots_in
+from buurthulp.core.input import page_arg
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError, NotAllowed
 from buurthulp.extensions import db
@@ -273,8 +274,7 @@ def feed():
         max_metres=int(form.distance.data) if form.distance.data else None,
         within_days=int(form.when.data) if form.when.data else None,
     )
-    page = request.args.get("page", 1, type=int)
-    pagination = services.feed_page(db.session, current_user, filters, utcnow(), max(page, 1), FEED_PAGE_SIZE)
+    pagination = services.feed_page(db.session, current_user, filters, utcnow(), page_arg(), FEED_PAGE_SIZE)
     filtered = any(f for f in (form.kind.data, form.category.data, form.distance.data, form.when.data))
     return render_template("posts/feed.html", pagination=pagination, form=form, filtered=filtered)
 

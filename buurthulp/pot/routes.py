@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from buurthulp import access
 from buurthulp.accounts.models import Neighbour
 from buurthulp.categories import Category
+from buurthulp.core.input import page_arg
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db
@@ -198,9 +199,9 @@ def month_page(slug: str, month: str):
     initiative, membership = _books(slug)
     try:
         first = parse_month(month)
-        page = max(1, int(request.args.get("page", 1)))
     except ValueError:
         abort(404)
+    page = page_arg()
     figures = books.monthly(db.session, initiative.id, first, first)[0]
     opening = books.monthly(db.session, initiative.id, add_months(first, -1), add_months(first, -1))[0].closing
     listing = books.month_transactions(db.session, initiative.id, first, page)

@@ -1,0 +1,168 @@
+"""Input the database cannot hold is refused at the edge: ids and pages in range, no NUL, lengths bounded.
+
+Each of these was a 500 on PostgreSQL (and the ids past 2**63 on SQLite too) before it was refused here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_babel import force_locale, gettext
+from markupsafe import escape
+from werkzeug.routing import IntegerConverter
+
+from buurthulp.core.converters import MAX_ID, IdConverter
+from buurthulp.core.input import MAX_INPUT_LENGTH, MAX_PAGE, page_arg
+from buurthulp.extensions import db
+from buurthulp.neighbourhoods.models import Role
+from buurthulp.posts.models import Post
+from buurthulp.posts.services import create_post
+from buurthulp.pot import services as pot
+from buurthulp.pot.models import CompensationMode, DistributionRule
+from buurthulp.timeutil import local_today
+from tests.factories import add_member, add_request, make_initiative, make_neighbour, make_neighbourhood
+from tests.posts.conftest import post_input
+
+NUL_TITLE = "Something you sent contains an invisible character"
+LONG_TITLE = "Something you sent is too long"
+
+
+def nl(msgid: str, **variables) -> str:
+    """A message as the Dutch-default pages show it (English until the nl catalogue has it), HTML-escaped."""
+    with force_locale("nl"):
+        return str(escape(gettext(msgid, **variables)))
+
+
+@pytest.fixture
+def world(app):
+    """Ria coordinates, keeps the books of and administers Kracht van Zuilen; Joost asks there; a pot."""
+    hood = make_neighbourhood("Zuilen", ["3554"])
+    initiative = make_initiative(hood, name="Kracht van Zuilen")
+    ria = make_neighbour(hood, email="ria@example.org", is_admin=True)
+    joost = make_neighbour(hood, email="joost@example.org")
+    fatima = make_neighbour(hood, email="fatima@example.org")
+    add_member(initiative, ria, Role.COORDINATOR, Role.TREASURER, Role.BROKER)
+    add_member(initiative, joost)
+    add_request(initiative, fatima)
+    pot.save_settings(db.session, ria, initiative, mode=CompensationMode.POT, rate_per_hour_cents=500,
+                      category_rates={}, rate_per_km_cents=0, rule=DistributionRule.EQUAL, month_end_day=1)
+    ask = create_post(db.session, joost, post_input(title="Plank ophangen"))
+    db.session.commit()
+    return {"initiative": initiative, "ria": ria, "joost": joost, "ask": ask}
+
+
+# --- ids in URLs --------------------------------------------------------------------------------
+
+PAST_THE_COLUMN = [2**31, 2**32, 2**63 - 1, 2**63, 10**30]
+
+
+@pytest.mark.parametrize("number", PAST_THE_COLUMN)
+@pytest.mark.parametrize("path", ["/posts/{}", "/neighbours/{}", "/matches/{}/calendar.ics", "/places/{}",
+                                  "/pot/kracht-van-zuilen/members/{}", "/admin/initiatives/{}",
+                                  "/broker/kracht-van-zuilen/neighbours/{}"])
+def test_an_id_past_the_column_is_a_404(client, world, path, number):
+    client.login("ria@example.org")
+    assert client.get(path.format(number)).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/posts/{}/respond", "/neighbours/{}/block", "/matches/{}/messages"])
+def test_a_post_to_an_id_past_the_column_is_a_404(client, world, path):
+    client.login("joost@example.org")
+    assert client.post(path.format(2**31), {"body": "Hallo", "note": ""}).status_code == 404
+
+
+def test_the_largest_id_is_an_ordinary_miss_and_a_real_one_is_found(client, world):
+    client.login("joost@example.org")
+    assert client.get(f"/posts/{MAX_ID}").status_code == 404
+    assert client.get(f"/posts/{world['ask'].id}").status_code == 200
+    assert client.get(f"/posts/{world['ask'].id:03d}").status_code in (200, 308)
+
+
+def test_every_int_rule_of_the_app_is_bounded_to_the_column(app):
+    converters = [c for rule in app.url_map.iter_rules() for c in rule._converters.values()
+                  if isinstance(c, IntegerConverter)]
+    assert len(converters) > 50
+    assert all(isinstance(c, IdConverter) and c.max <= MAX_ID for c in converters)
+
+
+# --- page numbers -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("asked,status", [
+    ("99999999999999999999", 200), (str(2**63), 200), ("1" * 5000, 200), ("0", 200), ("-5", 200), ("2", 200),
+    ("abc", 400), ("1.5", 400), ("１", 400), ("1e3", 400),
+])
+@pytest.mark.parametrize("path", ["/posts", "/places/", "/admin/neighbours", "/pot/kracht-van-zuilen/months/{month}"])
+def test_a_page_number_is_bounded(client, world, path, asked, status):
+    client.login("ria@example.org")
+    path = path.format(month=local_today().strftime("%Y-%m"))
+    assert client.get(path, query_string={"page": asked}).status_code == status
+
+
+@pytest.mark.parametrize("query,expected", [
+    ("", 1), ("page=", 1), ("page=3", 3), ("page=0003", 3), ("page=0", 1), ("page=-1", 1), ("page=-0", 1),
+    (f"page={MAX_PAGE}", MAX_PAGE), (f"page={MAX_PAGE + 1}", MAX_PAGE), ("page=" + "9" * 30, MAX_PAGE),
+])
+def test_page_arg_clamps_a_whole_number(app, query, expected):
+    with app.test_request_context(f"/?{query}"):
+        assert page_arg() == expected
+
+
+# --- NUL characters and lengths -----------------------------------------------------------------
+
+def test_a_nul_in_a_form_is_refused_with_a_message_and_nothing_is_saved(client, world):
+    client.login("joost@example.org")
+    response = client.post("/posts/new", {"kind": "ask", "category": "klussen", "title": "Lamp\x00 ophangen",
+                                          "description": "In de kamer", "timing": "flexible"})
+    assert response.status_code == 400
+    assert nl(NUL_TITLE) in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 1
+
+
+@pytest.mark.parametrize("url", ["/places/?q=a%00b", "/posts?kind=%00", "/admin/neighbours?q=%00",
+                                 "/postcode-lookup?postcode=3554%00", "/posts/new?place_id=1%00"])
+def test_a_nul_in_a_query_is_refused(client, world, url):
+    client.login("ria@example.org")
+    response = client.get(url)
+    assert response.status_code == 400 and nl(NUL_TITLE) in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("fields", [{"email": "ria@example.org\x00", "password": "x"},
+                                    {"email": "ria@example.org", "password": "x\x00"},
+                                    {"email\x00": "ria@example.org", "password": "x"}])
+def test_a_nul_in_the_log_in_form_is_refused(client, world, fields):
+    assert client.post("/login", fields).status_code == 400
+
+
+def test_the_message_is_in_the_readers_language(client, world):
+    world["joost"].locale = "en"
+    db.session.commit()
+    client.login("joost@example.org")
+    page = client.get("/places/?q=%00").get_data(as_text=True)
+    assert '<html lang="en">' in page and NUL_TITLE in page
+
+
+@pytest.mark.parametrize("path", ["/initiatives/kracht%00", "/neighbourhoods/zuilen%00", "/confirm/abc%00def",
+                                  "/reset-password/%00", "/digest/unsubscribe/x%00", "/pot/%00/statement",
+                                  "/broker/kracht-van-zuilen%0a/figures", "/initiatives/" + "x" * 1001])
+def test_a_control_character_or_an_endless_url_part_is_a_404(client, world, path):
+    client.login("ria@example.org")
+    assert client.get(path).status_code == 404
+
+
+def test_an_overlong_value_is_refused_with_a_message(client, world):
+    client.login("joost@example.org")
+    response = client.post("/posts/new", {"kind": "ask", "category": "klussen", "title": "Lamp",
+                                          "description": "x" * (MAX_INPUT_LENGTH + 1), "timing": "flexible"})
+    assert response.status_code == 400 and nl(LONG_TITLE) in response.get_data(as_text=True)
+    assert client.get("/places/", query_string={"q": "x" * (MAX_INPUT_LENGTH + 1)}).status_code == 400
+
+
+# --- file names --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["a" * 201, "a" * 300, "a" * 5000])
+def test_an_overlong_outbox_file_name_is_a_404(app, client, name):
+    Path(app.config["MAIL_OUTBOX_DIR"]).mkdir(parents=True)  # as soon as one mail went out
+    assert client.get(f"/dev/outbox/{name}").status_code == 404
