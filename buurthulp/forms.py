@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
-from wtforms import DecimalField, SelectMultipleField, widgets
-from wtforms.validators import ValidationError
+import re
+from datetime import date
+
+import wtforms
+from wtforms import DecimalField, HiddenField, IntegerField, SelectMultipleField, widgets
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from buurthulp.core.converters import MAX_ID
+
+# An idempotency key is stored in a String(100) column, a direct payment's pair with ":paid" added;
+# the forms' keys are 32 characters (uuid4().hex).
+MAX_KEY_LENGTH = 64
+# Far wider than any date the app needs, and far inside what date arithmetic and time zones can hold
+# (0001-01-01 00:00 in Amsterdam is before the first moment Python's UTC can hold).
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2999, 12, 31)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -19,8 +32,51 @@ class MultiCheckboxField(SelectMultipleField):
                 raise ValidationError(self.gettext("'%(value)s' is not a valid choice for this field.") % {"value": item})
 
 
+class KeyField(HiddenField):
+    """A form's idempotency key: sent back with the form, so that sending it twice books once."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, [DataRequired(), Length(max=MAX_KEY_LENGTH), *(validators or [])], **kwargs)
+
+
+_ID = re.compile(r"\s*0*([1-9][0-9]{0,9})\s*")
+
+
+def id_or_none(value) -> int | None:
+    """The id a form or query sent as text (ASCII digits, 1..MAX_ID), else None: never one the database refuses."""
+    match = _ID.fullmatch(value) if isinstance(value, str) else None
+    number = int(match.group(1)) if match else None
+    return number if number is not None and number <= MAX_ID else None
+
+
+class IdField(IntegerField):
+    """The id of a row, chosen in a form: a whole number from 1 to MAX_ID, else not a valid choice."""
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.data = id_or_none(valuelist[0])
+            if self.data is None and valuelist[0].strip():
+                raise ValueError(self.gettext("Not a valid choice."))
+
+
+class HiddenIdField(IdField):
+    """An id the page carries in a hidden input."""
+
+    widget = widgets.HiddenInput()
+
+
 def strip_filter(value):
     return value.strip() if isinstance(value, str) else value
+
+
+class DateField(wtforms.DateField):
+    """A date in a form, from FIRST_DATE to LAST_DATE; one further out is not a valid date."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not FIRST_DATE <= self.data <= LAST_DATE:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid date value."))
 
 
 class LocalDecimalField(DecimalField):
@@ -41,11 +97,12 @@ class LocalDecimalField(DecimalField):
 
 
 def valid_submission(form) -> bool:
-    """Validate a posted form; a missing or stale CSRF token is a plain 400, other errors are the caller's to show."""
+    """Validate a posted form; other errors are the caller's to show, but a missing or stale CSRF token, or a
+    hidden field that is not right (one the person can neither see nor correct), is a plain 400."""
     from flask import abort
 
     if form.validate_on_submit():
         return True
-    if "csrf_token" in form.errors:
+    if any(isinstance(form[name].widget, widgets.HiddenInput) for name in form.errors if name in form):
         abort(400)
     return False

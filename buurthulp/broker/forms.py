@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from buurthulp.accounts.forms import PostcodeMixin, availability_choices
 from buurthulp.broker.models import ConsentDecision, FollowUpOutcome
 from buurthulp.categories import Category
-from buurthulp.forms import MultiCheckboxField, strip_filter
+from buurthulp.forms import IdField, MultiCheckboxField, strip_filter
 
 NO_HEALTH = _l("Do not write health details here: only what brokers need to help.")
 
@@ -36,7 +36,7 @@ class ReferralForm(FlaskForm):
 
 
 class BrokerMatchForm(FlaskForm):
-    helper_id = IntegerField(validators=[InputRequired(_l("Choose a neighbour."))])
+    helper_id = IdField(validators=[InputRequired(_l("Choose a neighbour."))])
     note = TextAreaField(_l("A personal note to both"), filters=[strip_filter],
                          validators=[Optional(), Length(max=1000)],
                          description=_l("Both read this. Say why you think they fit. No health details."))

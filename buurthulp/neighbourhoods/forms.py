@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, EmailField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-from buurthulp.forms import MultiCheckboxField, strip_filter
+from buurthulp.forms import HiddenIdField, LocalDecimalField, MultiCheckboxField, strip_filter
 from buurthulp.neighbourhoods.models import ROLE_LABELS, Role
 from buurthulp.neighbourhoods.services import EXTRA_ROLES
 
@@ -22,10 +22,10 @@ class NeighbourhoodForm(FlaskForm):
         description=_l("Separated by commas: four digits (3554) or four digits and two letters (3554 AB)."),
     )
     adjacent = SelectMultipleField(_l("Neighbourhoods next to it"), coerce=int)
-    centre_lat = DecimalField(_l("Centre latitude (optional)"), places=5,
-                              validators=[Optional(), NumberRange(50.7, 53.6, _l("This is not a latitude in the Netherlands."))])
-    centre_lon = DecimalField(_l("Centre longitude (optional)"), places=5,
-                              validators=[Optional(), NumberRange(3.3, 7.3, _l("This is not a longitude in the Netherlands."))])
+    centre_lat = LocalDecimalField(_l("Centre latitude (optional)"), places=5,
+                                   validators=[Optional(), NumberRange(50.7, 53.6, _l("This is not a latitude in the Netherlands."))])
+    centre_lon = LocalDecimalField(_l("Centre longitude (optional)"), places=5,
+                                   validators=[Optional(), NumberRange(3.3, 7.3, _l("This is not a longitude in the Netherlands."))])
 
 
 class InitiativeForm(FlaskForm):
@@ -62,7 +62,7 @@ def category_choices():
 
 
 class RolesForm(FlaskForm):
-    membership_id = HiddenField(validators=[DataRequired()])
+    membership_id = HiddenIdField(validators=[DataRequired()])
     roles = MultiCheckboxField(_l("Roles"), choices=[(r.value, ROLE_LABELS[r]) for r in EXTRA_ROLES])
 
 

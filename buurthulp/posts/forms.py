@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -18,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from buurthulp.categories import Category, DayPart, Weekday, mask_of
-from buurthulp.forms import LocalDecimalField, MultiCheckboxField, strip_filter
+from buurthulp.forms import DateField, LocalDecimalField, MultiCheckboxField, id_or_none, strip_filter
 from buurthulp.posts.models import Place, PostKind, Timing
 
 DURATIONS = [(30, _l("About half an hour")), (60, _l("About an hour")), (120, _l("About two hours")),
@@ -92,7 +91,7 @@ class PostForm(FlaskForm):
             weekly_until=self.weekly_until.data, duration_minutes=self.duration_minutes.data,
             place=Place(self.place.data or Place.HOME_AREA), place_note=self.place_note.data or "",
             expiry_days=self.expiry_days.data,
-            place_id=int(self.place_id.data) if (self.place_id.data or "").isdigit() else None,
+            place_id=id_or_none(self.place_id.data),
         )
 
     def timing_field(self):

@@ -18,7 +18,7 @@ from buurthulp.core.input import page_arg
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError, NotAllowed
 from buurthulp.extensions import db
-from buurthulp.forms import valid_submission
+from buurthulp.forms import id_or_none, valid_submission
 from buurthulp.neighbourhoods.services import visible_categories
 from buurthulp.posts import bp, services
 from buurthulp.posts.display import TEMPLATE_HELPERS
@@ -102,10 +102,11 @@ def _going_to(place_id: str | None):
     """The public place a new "ga mee" post is about, if the form carries one."""
     from buurthulp.places.services import public_place
 
-    if not (place_id or "").isdigit():
+    place_id = id_or_none(place_id)
+    if place_id is None:
         return None
     try:
-        return public_place(db.session, int(place_id))
+        return public_place(db.session, place_id)
     except DomainError:
         return None  # create_post says why when the form is sent
 

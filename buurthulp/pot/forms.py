@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -20,7 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import TextInput
 
 from buurthulp.categories import CATEGORY_LABELS, Category
-from buurthulp.forms import LocalDecimalField, strip_filter
+from buurthulp.forms import DateField, KeyField, LocalDecimalField, strip_filter
 from buurthulp.money import lazy_example, parse_money
 from buurthulp.pot.models import MODE_LABELS, RULE_LABELS, CompensationMode, DistributionRule, TransactionKind
 
@@ -50,7 +49,7 @@ def new_key() -> str:
 class BookingForm(FlaskForm):
     """A treasurer's booking: posted once to see it as it will be booked, then again, confirmed, to book it."""
 
-    key = HiddenField(validators=[DataRequired()])
+    key = KeyField()
     # Set by the confirmation page only: "1" on its "Book it" button, and the id of the similar
     # booking it asked about (a booking that looks like this one), so that a newer one is asked about again.
     confirmed = HiddenField()
@@ -94,7 +93,7 @@ class DirectForm(BookingForm):
 
 
 class ReverseForm(FlaskForm):
-    key = HiddenField(validators=[DataRequired()])
+    key = KeyField()
     reason = StringField(_l("Why is this corrected?"), filters=[strip_filter],
                          validators=[DataRequired(_l("Say why this booking is corrected.")),
                                      Length(max=200, message=_l("Use at most 200 characters."))])

@@ -5,25 +5,34 @@ Each of these was a 500 on PostgreSQL (and the ids past 2**63 on SQLite too) bef
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import wtforms
 from flask_babel import force_locale, gettext
+from flask_wtf import FlaskForm
 from markupsafe import escape
 from werkzeug.routing import IntegerConverter
+from wtforms.fields.core import UnboundField
+from wtforms.validators import NumberRange
 
+import buurthulp
 from buurthulp.core.converters import MAX_ID, IdConverter
 from buurthulp.core.input import MAX_INPUT_LENGTH, MAX_PAGE, page_arg
 from buurthulp.extensions import db
-from buurthulp.neighbourhoods.models import Role
+from buurthulp.forms import DateField, IdField, LocalDecimalField, id_or_none
+from buurthulp.neighbourhoods.models import Membership, Role
 from buurthulp.posts.models import Post
 from buurthulp.posts.services import create_post
 from buurthulp.pot import services as pot
-from buurthulp.pot.models import CompensationMode, DistributionRule
+from buurthulp.pot.models import CompensationMode, DistributionRule, PotTransaction
 from buurthulp.timeutil import local_today
 from tests.factories import add_member, add_request, make_initiative, make_neighbour, make_neighbourhood
 from tests.posts.conftest import post_input
+from tests.pot.booking import booking_data, post_booking
 
 NUL_TITLE = "Something you sent contains an invisible character"
 LONG_TITLE = "Something you sent is too long"
@@ -85,6 +94,27 @@ def test_every_int_rule_of_the_app_is_bounded_to_the_column(app):
                   if isinstance(c, IntegerConverter)]
     assert len(converters) > 50
     assert all(isinstance(c, IdConverter) and c.max <= MAX_ID for c in converters)
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("12", 12), (" 7 ", 7), ("007", 7), (str(MAX_ID), MAX_ID), (str(MAX_ID + 1), None), ("1" * 5000, None),
+    ("0", None), ("-3", None), ("", None), ("²", None), ("١٢", None), ("1e3", None), (None, None), (12, None),
+])
+def test_an_id_sent_as_text_is_one_the_database_can_look_up(value, expected):
+    assert id_or_none(value) == expected
+
+
+def test_ids_in_forms_and_queries_past_the_column_are_refused(client, world):
+    client.login("ria@example.org")
+    assert client.get(f"/posts/new?place_id={2**31}").status_code == 200
+    assert client.get("/posts/new?place_id=%C2%B2").status_code == 200  # "²" is a digit to str.isdigit()
+    roles = client.post("/initiatives/kracht-van-zuilen/roles", {"membership_id": str(2**31), "roles": "broker"})
+    assert roles.status_code == 400
+    match = client.post(f"/broker/kracht-van-zuilen/asks/{world['ask'].id}/match",
+                        {"helper_id": str(2**63), "note": ""})
+    assert match.status_code in (400, 302)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Membership).where(
+        Membership.neighbour_id == world["joost"].id)) == 1
 
 
 # --- page numbers -------------------------------------------------------------------------------
@@ -159,7 +189,78 @@ def test_an_overlong_value_is_refused_with_a_message(client, world):
     assert client.get("/places/", query_string={"q": "x" * (MAX_INPUT_LENGTH + 1)}).status_code == 400
 
 
-# --- file names --------------------------------------------------------------------------------
+# --- dates and numbers -------------------------------------------------------------------------
+
+def test_an_appointment_at_the_first_day_python_knows_is_a_400(client, world):
+    from buurthulp.posts import services as posts
+
+    match = posts.respond(db.session, world["ria"], world["ask"], "Ik help")
+    posts.accept(db.session, world["joost"], match)
+    db.session.commit()
+    client.login("joost@example.org")
+    for day in ("0001-01-01", "9999-12-31"):  # 00:00 in Amsterdam is before the first UTC moment Python holds
+        assert client.post(f"/matches/{match.id}/time", {"day": day, "at": "00:00"}).status_code == 400
+
+
+@pytest.mark.parametrize("value", ["sNaN", "NaN", "Infinity", "-Infinity", "1e999999"])
+def test_a_number_that_is_not_a_number_is_a_400(client, world, value):
+    client.login("ria@example.org")
+    response = client.post("/admin/neighbourhoods/new", {"name": "Ondiep", "municipality": "Utrecht",
+                                                         "postcodes": "3552", "centre_lat": value, "centre_lon": "5.1"})
+    assert response.status_code == 400
+
+
+def form_fields():
+    """(form, name, unbound field) of every FlaskForm of the app."""
+    for module in pkgutil.walk_packages(buurthulp.__path__, "buurthulp."):
+        if module.name.endswith(".forms"):
+            importlib.import_module(module.name)
+    classes, seen = list(FlaskForm.__subclasses__()), set()
+    while classes:
+        cls = classes.pop()
+        if cls not in seen:
+            seen.add(cls)
+            classes.extend(cls.__subclasses__())
+            for name in dir(cls):
+                if isinstance(getattr(cls, name, None), UnboundField):
+                    yield cls, name, getattr(cls, name)
+
+
+def test_every_date_and_number_field_is_bounded():
+    """A wtforms DateField or DecimalField takes dates and numbers the app cannot compute with; the app's own do not."""
+    fields = list(form_fields())
+    assert len(fields) > 100
+    for form, name, field in fields:
+        where = f"{form.__module__}.{form.__name__}.{name}"
+        if issubclass(field.field_class, wtforms.DateField):
+            assert issubclass(field.field_class, DateField), where
+        if issubclass(field.field_class, wtforms.DecimalField):
+            assert issubclass(field.field_class, LocalDecimalField), where
+        if issubclass(field.field_class, wtforms.IntegerField) and not issubclass(field.field_class, IdField):
+            validators = field.kwargs.get("validators") or []
+            assert any(isinstance(v, NumberRange) and v.max is not None for v in validators), where
+
+
+# --- hidden fields and file names ---------------------------------------------------------------
+
+@pytest.mark.parametrize("key", ["k" * 65, "k" * 101, "k" * 5000, ""])
+def test_an_idempotency_key_the_column_cannot_hold_is_a_400_and_books_nothing(client, world, key):
+    client.login("ria@example.org")
+    response = post_booking(client, "/pot/kracht-van-zuilen/book/income",
+                            booking_data(source="gift", amount="12,50", key=key))
+    assert response.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PotTransaction)) == 0
+
+
+def test_a_correction_with_an_overlong_key_is_a_400(client, world):
+    gift = pot.book_income(db.session, world["ria"], world["initiative"], pot.TransactionKind.GIFT, 1250,
+                           description="gift", value_date=local_today(), key="gift-1")
+    db.session.commit()
+    client.login("ria@example.org")
+    response = client.post(f"/pot/kracht-van-zuilen/transactions/{gift.id}/reverse",
+                           {"reason": "Tikfout", "key": "k" * 101})
+    assert response.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PotTransaction)) == 1
 
 
 @pytest.mark.parametrize("name", ["a" * 201, "a" * 300, "a" * 5000])
