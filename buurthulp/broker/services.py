@@ -8,8 +8,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
-from buurthulp import access
-from buurthulp.accounts import services as accounts
+from buurthulp import access, privacy
 from buurthulp.accounts.models import DigestPreference, InterestDirection, Neighbour, NeighbourInterest
 from buurthulp.accounts.services import normalise_postcode, set_interests
 from buurthulp.broker.models import BrokerNote, ConsentDecision, FollowUp, FollowUpOutcome, ProxyConsent, Referral
@@ -203,14 +202,14 @@ def export_proxy(session, broker: Neighbour, initiative: Initiative, proxy: Neig
     """A proxy neighbour's data, for their broker to hand over when they ask for it."""
     if not access.may_act_for_proxy(session, broker, initiative, proxy):
         raise NotAllowed(_l("Only a broker of this neighbour's initiative can do this."))
-    return accounts.export_data(session, proxy)
+    return privacy.export_data(session, proxy)
 
 
 def delete_proxy(session, broker: Neighbour, initiative: Initiative, proxy: Neighbour) -> None:
     """Delete a proxy neighbour's personal data when they ask their broker for it."""
     if not access.may_act_for_proxy(session, broker, initiative, proxy):
         raise NotAllowed(_l("Only a broker of this neighbour's initiative can do this."))
-    accounts.delete_account(session, proxy)
+    privacy.delete_account(session, proxy)
 
 
 # --- notes and referrals ------------------------------------------------------------------------
@@ -269,6 +268,24 @@ def search_neighbours(session, initiative: Initiative, query: str, limit: int = 
         stmt = stmt.where(sa.func.lower(Neighbour.display_name).like(contains_pattern(query.strip().lower()),
                                                                      escape=LIKE_ESCAPE))
     return list(session.scalars(stmt))
+
+
+def export_broker_records(session, neighbour: Neighbour) -> dict:
+    """What brokers wrote about the person: their notes, the referrals of their asks, the consents they gave."""
+    notes = session.execute(sa.select(BrokerNote, Initiative.name).join(Initiative, Initiative.id == BrokerNote.initiative_id)
+                            .where(BrokerNote.neighbour_id == neighbour.id).order_by(BrokerNote.id)).all()
+    referrals = session.execute(sa.select(Referral, Post.title).join(Post, Post.id == Referral.post_id)
+                                .where(Post.author_id == neighbour.id).order_by(Referral.id)).all()
+    consents = session.scalars(sa.select(ProxyConsent).where(ProxyConsent.proxy_id == neighbour.id)
+                               .order_by(ProxyConsent.id)).all()
+    return {"broker": {
+        "notes": [{"initiative": name, "written_at": note.created_at.isoformat(), "note": note.body}
+                  for note, name in notes],
+        "referrals": [{"ask": title, "organisation": r.organisation, "note": r.note,
+                       "referred_at": r.created_at.isoformat()} for r, title in referrals],
+        "consents": [{"match": c.match_id, "decision": str(c.decision), "note": c.note,
+                      "recorded_at": c.recorded_at.isoformat()} for c in consents],
+    }}
 
 
 def forget_broker_records(session, neighbour: Neighbour) -> None:
