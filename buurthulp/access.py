@@ -323,3 +323,50 @@ def require_places_people(slug: str) -> Initiative:
     if not may_place_people(db.session, actor, initiative):
         abort(403)
     return initiative
+
+
+# --- blocks and moderation ----------------------------------------------------------------------
+
+def blocked_ids(session, neighbour_id: int) -> set[int]:
+    """Everyone this neighbour blocked or was blocked by, in one query."""
+    rows = session.execute(
+        sa.select(Block.blocker_id, Block.blocked_id)
+        .where(sa.or_(Block.blocker_id == neighbour_id, Block.blocked_id == neighbour_id))
+    ).all()
+    return {b if a == neighbour_id else a for a, b in rows}
+
+
+def is_blocked(session, a_id: int, b_id: int) -> bool:
+    return session.scalar(
+        sa.select(sa.func.count()).select_from(Block).where(sa.or_(
+            sa.and_(Block.blocker_id == a_id, Block.blocked_id == b_id),
+            sa.and_(Block.blocker_id == b_id, Block.blocked_id == a_id),
+        ))
+    ) > 0
+
+
+def moderates(session, neighbour: Neighbour, neighbourhood_id: int) -> bool:
+    """A broker (or coordinator) of an initiative working in this neighbourhood, or a site admin: who hides posts
+    and handles reports there. Private details and conversations are for the brokers who serve the post or match
+    (``access.brokers_post`` / ``access.brokers_match``), not for every moderator."""
+    if neighbour.is_admin:
+        return True
+    role = sa.or_(Membership.is_broker, Membership.is_coordinator)
+    return session.scalar(
+        sa.select(sa.func.count()).select_from(Membership)
+        .join(initiative_neighbourhood, initiative_neighbourhood.c.initiative_id == Membership.initiative_id)
+        .where(Membership.neighbour_id == neighbour.id, Membership.status == MembershipStatus.ACTIVE, role,
+               initiative_neighbourhood.c.neighbourhood_id == neighbourhood_id)
+    ) > 0
+
+
+def moderated_neighbourhood_ids(session, neighbour: Neighbour) -> list[int] | None:
+    """Neighbourhoods where this neighbour is broker or coordinator; None means all (site admin)."""
+    if neighbour.is_admin:
+        return None
+    return list(session.scalars(
+        sa.select(initiative_neighbourhood.c.neighbourhood_id.distinct())
+        .join(Membership, Membership.initiative_id == initiative_neighbourhood.c.initiative_id)
+        .where(Membership.neighbour_id == neighbour.id, Membership.status == MembershipStatus.ACTIVE,
+               sa.or_(Membership.is_broker, Membership.is_coordinator))
+    ))

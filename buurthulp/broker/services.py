@@ -113,7 +113,7 @@ def broker_match(session, broker: Neighbour, initiative: Initiative, ask: Post, 
         raise DomainError(_l("This ask is no longer open."))
     if helper.id == ask.author_id:
         raise DomainError(_l("Someone cannot help themselves. Choose another neighbour."))
-    if posts.is_blocked(session, helper.id, ask.author_id):
+    if access.is_blocked(session, helper.id, ask.author_id):
         raise DomainError(_l("These two neighbours cannot be matched."))
     existing = session.scalar(sa.select(Match).where(Match.ask_id == ask.id, Match.helper_id == helper.id))
     if existing is not None and existing.status != MatchStatus.SUGGESTED:

@@ -9,6 +9,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from buurthulp import access
 from buurthulp.categories import Category, Weekday
 from buurthulp.core.input import page_arg
 from buurthulp.db import utcnow
@@ -232,7 +233,7 @@ def review(place_id: int):
 @login_required
 def queue():
     """The reviewers' queue: new places, flagged ones, and ones not confirmed for six months."""
-    if not (current_user.is_admin or services.moderated_neighbourhood_ids(db.session, current_user)):
+    if not (current_user.is_admin or access.moderated_neighbourhood_ids(db.session, current_user)):
         abort(403)
     items = services.review_queue(db.session, current_user, utcnow())
     return render_template("places/queue.html", queue=items, review_form=ReviewForm(), KIND_LABELS=KIND_LABELS,

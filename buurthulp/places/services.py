@@ -9,13 +9,14 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
+from buurthulp import access
 from buurthulp.accounts.models import Neighbour
 from buurthulp.db import LIKE_ESCAPE, contains_pattern, utcnow
 from buurthulp.errors import DomainError, NotAllowed
 from buurthulp.neighbourhoods.models import Neighbourhood
 from buurthulp.neighbourhoods.services import nearby_neighbourhood_ids
 from buurthulp.places.models import Place, PlaceActivity, PlaceFlag, PlaceKind, PlaceStatus, Story
-from buurthulp.posts.services import moderated_neighbourhood_ids, moderates
+from buurthulp.posts.models import Post, PostStatus
 
 STALE_AFTER = timedelta(days=183)  # about six months
 UPCOMING_DAYS = 14
@@ -51,7 +52,7 @@ class PlaceInput:
 
 def reviews(session, neighbour: Neighbour, place: Place) -> bool:
     """A broker or coordinator of an initiative working in the place's neighbourhood, or a site admin."""
-    return moderates(session, neighbour, place.neighbourhood_id)
+    return access.moderates(session, neighbour, place.neighbourhood_id)
 
 
 def can_see(session, viewer: Neighbour, place: Place) -> bool:
@@ -283,10 +284,7 @@ def open_flags(session, place: Place) -> list[PlaceFlag]:
 
 def going_along(session, place: Place, viewer: Neighbour, now: datetime) -> list:
     """Open "ga mee" posts linked to the place (not those of people the viewer blocked or was blocked by)."""
-    from buurthulp.posts.models import Post, PostStatus
-    from buurthulp.posts.services import blocked_ids
-
-    blocked = blocked_ids(session, viewer.id)
+    blocked = access.blocked_ids(session, viewer.id)
     return list(session.scalars(sa.select(Post).where(
         Post.place_id == place.id, Post.status == PostStatus.OPEN, Post.hidden_at.is_(None), Post.expires_at > now,
         Post.author_id.not_in(blocked) if blocked else sa.true())
@@ -306,7 +304,7 @@ class ReviewQueue:
 
 def review_queue(session, reviewer: Neighbour, now: datetime, limit: int = 100) -> ReviewQueue:
     """What a reviewer has to check: new places, flagged ones, and ones not confirmed for six months."""
-    ids = moderated_neighbourhood_ids(session, reviewer)
+    ids = access.moderated_neighbourhood_ids(session, reviewer)
     scope = [] if ids is None else [Place.neighbourhood_id.in_(ids)]
     load = (so.joinedload(Place.neighbourhood), so.joinedload(Place.author))
     pending = session.scalars(sa.select(Place).where(Place.status == PlaceStatus.PENDING, *scope).options(*load)
@@ -324,7 +322,7 @@ def review_queue(session, reviewer: Neighbour, now: datetime, limit: int = 100) 
 
 def review_count(session, reviewer: Neighbour, now: datetime) -> int:
     """How many places wait for this reviewer (one query, for the broker's queue and the menu)."""
-    ids = moderated_neighbourhood_ids(session, reviewer)
+    ids = access.moderated_neighbourhood_ids(session, reviewer)
     scope = [] if ids is None else [Place.neighbourhood_id.in_(ids)]
     flagged = sa.exists().where(PlaceFlag.place_id == Place.id, PlaceFlag.resolved_at.is_(None))
     return session.scalar(sa.select(sa.func.count()).select_from(Place).where(*scope, sa.or_(

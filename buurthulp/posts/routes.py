@@ -180,7 +180,7 @@ def _detail_page(post: Post, error: DomainError | None = None, respond_form=None
         "posts/detail.html", post=post, is_author=is_author, responses=responses, suggestions=suggestions,
         my_match=None if suggested_to_me else my_match, suggested_to_me=suggested_to_me,
         can_respond=can_respond, show_private=services.can_see_private_details(db.session, viewer, post),
-        can_moderate=services.moderates(db.session, viewer, post.neighbourhood_id),
+        can_moderate=access.moderates(db.session, viewer, post.neighbourhood_id),
         author_profile=access.may_see_profile(db.session, viewer, post.author),
         respond_form=respond_form or RespondForm(), report_form=report_form or ReportForm(), form=EmptyForm(),
     ), status
@@ -544,7 +544,7 @@ def unblock(neighbour_id: int):
 @bp.route("/reports")
 @login_required
 def reports():
-    hood_ids = services.moderated_neighbourhood_ids(db.session, current_user)
+    hood_ids = access.moderated_neighbourhood_ids(db.session, current_user)
     if hood_ids is not None and not hood_ids:
         abort(403)
     stmt = (sa.select(Report).where(Report.resolved_at.is_(None))

@@ -15,11 +15,6 @@ from buurthulp.accounts.models import Neighbour
 from buurthulp.categories import Category, DayPart, slots_in
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError, NotAllowed
-from buurthulp.neighbourhoods.models import (
-    Membership,
-    MembershipStatus,
-    initiative_neighbourhood,
-)
 from buurthulp.neighbourhoods.services import nearby_neighbourhood_ids
 from buurthulp.posts.models import (
     AGREED_MATCH_STATUSES,
@@ -73,51 +68,6 @@ class PostInput:
 
 # --- who may see what ---------------------------------------------------------------------------
 
-def blocked_ids(session, neighbour_id: int) -> set[int]:
-    """Everyone this neighbour blocked or was blocked by, in one query."""
-    rows = session.execute(
-        sa.select(Block.blocker_id, Block.blocked_id)
-        .where(sa.or_(Block.blocker_id == neighbour_id, Block.blocked_id == neighbour_id))
-    ).all()
-    return {b if a == neighbour_id else a for a, b in rows}
-
-
-def is_blocked(session, a_id: int, b_id: int) -> bool:
-    return session.scalar(
-        sa.select(sa.func.count()).select_from(Block).where(sa.or_(
-            sa.and_(Block.blocker_id == a_id, Block.blocked_id == b_id),
-            sa.and_(Block.blocker_id == b_id, Block.blocked_id == a_id),
-        ))
-    ) > 0
-
-
-def moderates(session, neighbour: Neighbour, neighbourhood_id: int) -> bool:
-    """A broker (or coordinator) of an initiative working in this neighbourhood, or a site admin: who hides posts
-    and handles reports there. Private details and conversations are for the brokers who serve the post or match
-    (``access.brokers_post`` / ``access.brokers_match``), not for every moderator."""
-    if neighbour.is_admin:
-        return True
-    role = sa.or_(Membership.is_broker, Membership.is_coordinator)
-    return session.scalar(
-        sa.select(sa.func.count()).select_from(Membership)
-        .join(initiative_neighbourhood, initiative_neighbourhood.c.initiative_id == Membership.initiative_id)
-        .where(Membership.neighbour_id == neighbour.id, Membership.status == MembershipStatus.ACTIVE, role,
-               initiative_neighbourhood.c.neighbourhood_id == neighbourhood_id)
-    ) > 0
-
-
-def moderated_neighbourhood_ids(session, neighbour: Neighbour) -> list[int] | None:
-    """Neighbourhoods where this neighbour is broker or coordinator; None means all (site admin)."""
-    if neighbour.is_admin:
-        return None
-    return list(session.scalars(
-        sa.select(initiative_neighbourhood.c.neighbourhood_id.distinct())
-        .join(Membership, Membership.initiative_id == initiative_neighbourhood.c.initiative_id)
-        .where(Membership.neighbour_id == neighbour.id, Membership.status == MembershipStatus.ACTIVE,
-               sa.or_(Membership.is_broker, Membership.is_coordinator))
-    ))
-
-
 def in_reach(session, neighbour: Neighbour, post: Post) -> bool:
     """Is the post in the neighbour's own or an adjacent neighbourhood?"""
     if neighbour.neighbourhood_id is None:
@@ -137,9 +87,9 @@ def agreed_match_of(session, post: Post, neighbour_id: int) -> Match | None:
 
 
 def can_see_post(session, viewer: Neighbour, post: Post) -> bool:
-    if viewer.id == post.author_id or moderates(session, viewer, post.neighbourhood_id):
+    if viewer.id == post.author_id or access.moderates(session, viewer, post.neighbourhood_id):
         return True
-    if post.hidden_at is not None or is_blocked(session, viewer.id, post.author_id):
+    if post.hidden_at is not None or access.is_blocked(session, viewer.id, post.author_id):
         return False
     if session.scalar(sa.select(sa.func.count()).select_from(Match).where(
             sa.or_(Match.ask_id == post.id, Match.offer_id == post.id),
@@ -302,7 +252,7 @@ def respond(session, responder: Neighbour, post: Post, note: str = "", now: date
         raise NotAllowed(_l("Please confirm your e-mail address first: click the link in the e-mail we sent you."))
     if post.status != PostStatus.OPEN or post.hidden_at is not None or post.expires_at <= now:
         raise DomainError(_l("This post is no longer open."))
-    if is_blocked(session, responder.id, post.author_id) or not in_reach(session, responder, post):
+    if access.is_blocked(session, responder.id, post.author_id) or not in_reach(session, responder, post):
         raise NotAllowed(_l("You can respond to posts in your own neighbourhood and the ones next to it."))
     if post.is_ask:
         existing = session.scalar(sa.select(Match).where(Match.ask_id == post.id, Match.helper_id == responder.id))
@@ -351,7 +301,7 @@ def accept(session, actor: Neighbour, match: Match, now: datetime | None = None)
         return
     if match.status != MatchStatus.PROPOSED or actor.id not in waiting_for(match):
         raise DomainError(_l("This match does not wait for your answer (any more)."))
-    if is_blocked(session, match.asker_id, match.helper_id):
+    if access.is_blocked(session, match.asker_id, match.helper_id):
         raise DomainError(_l("This match is no longer possible."))
     if actor.id == match.asker_id:
         match.asker_accepted_at = now
@@ -426,7 +376,7 @@ def post_message(session, actor: Neighbour, match: Match, body: str, now: dateti
     now = now or utcnow()
     if not match.is_participant(actor.id):
         raise NotAllowed(_l("Only the two people of this match can write here."))
-    if match.status not in (MatchStatus.PROPOSED, *AGREED_MATCH_STATUSES) or is_blocked(
+    if match.status not in (MatchStatus.PROPOSED, *AGREED_MATCH_STATUSES) or access.is_blocked(
             session, match.asker_id, match.helper_id):
         raise DomainError(_l("This conversation is closed."))
     if not body.strip():
@@ -585,7 +535,7 @@ def report(session, reporter: Neighbour, reason: str, *, post: Post | None = Non
 def hide_post(session, moderator: Neighbour, post: Post, now: datetime | None = None) -> None:
     """A broker or coordinator of the neighbourhood hides a post; its open reports are resolved."""
     now = now or utcnow()
-    if not moderates(session, moderator, post.neighbourhood_id):
+    if not access.moderates(session, moderator, post.neighbourhood_id):
         raise NotAllowed(_l("Only brokers and coordinators of this neighbourhood can do this."))
     post.hidden_at = now
     post.hidden_by_id = moderator.id
@@ -599,7 +549,7 @@ def hide_post(session, moderator: Neighbour, post: Post, now: datetime | None = 
 
 def resolve_report(session, moderator: Neighbour, item: Report, now: datetime | None = None) -> None:
     """Mark a report as handled without hiding anything."""
-    if not moderates(session, moderator, item.neighbourhood_id):
+    if not access.moderates(session, moderator, item.neighbourhood_id):
         raise NotAllowed(_l("Only brokers and coordinators of this neighbourhood can do this."))
     if item.resolved_at is not None:
         raise DomainError(_l("This report has already been handled."))

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale, gettext
 from markupsafe import escape
 
+from buurthulp import access
 from buurthulp.extensions import db
 from buurthulp.neighbourhoods.models import Role
 from buurthulp.posts import services
@@ -500,7 +501,7 @@ def test_posts_without_the_csrf_token_are_refused(world, login, scene):
     assert count(Post) == 1 and ask.title == "Plank ophangen" and ask.status == PostStatus.OPEN
     assert count(Match) == 1 and match.status == MatchStatus.PROPOSED
     assert count(Message) == 1 and count(Report) == 0
-    assert not services.is_blocked(db.session, world.ria.id, world.ahmed.id)
+    assert not access.is_blocked(db.session, world.ria.id, world.ahmed.id)
 
 
 @pytest.mark.parametrize("url_part, data, message", [

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from buurthulp import access
 from buurthulp.categories import DayPart, Weekday, mask_of
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError, NotAllowed
@@ -678,10 +679,10 @@ def test_blocking_twice_or_yourself(world):
     services.block(db.session, world.ria, world.ahmed)
     services.block(db.session, world.ria, world.ahmed)
     db.session.commit()
-    assert services.blocked_ids(db.session, world.ahmed.id) == {world.ria.id}
+    assert access.blocked_ids(db.session, world.ahmed.id) == {world.ria.id}
     services.unblock(db.session, world.ria, world.ahmed.id)
     db.session.commit()
-    assert not services.is_blocked(db.session, world.ahmed.id, world.ria.id)
+    assert not access.is_blocked(db.session, world.ahmed.id, world.ria.id)
 
 
 def test_a_blocked_neighbour_cannot_keep_writing_in_an_old_conversation(world, done):
@@ -764,10 +765,10 @@ def test_only_moderators_of_that_neighbourhood_resolve_a_report(world, ask, othe
 
 
 def test_moderated_neighbourhoods(world, other_broker):
-    assert sorted(services.moderated_neighbourhood_ids(db.session, world.broker)) == sorted(
+    assert sorted(access.moderated_neighbourhood_ids(db.session, world.broker)) == sorted(
         [world.zuilen.id, world.ondiep.id])
-    assert services.moderated_neighbourhood_ids(db.session, other_broker) == [world.everdingen.id]
-    assert services.moderated_neighbourhood_ids(db.session, world.ria) == []
+    assert access.moderated_neighbourhood_ids(db.session, other_broker) == [world.everdingen.id]
+    assert access.moderated_neighbourhood_ids(db.session, world.ria) == []
 
 
 # --- who may see what ---------------------------------------------------------------------------
@@ -786,7 +787,7 @@ def test_private_details_for_the_author_the_agreed_neighbour_and_the_broker(worl
 
 def test_a_site_admin_who_is_no_broker_does_not_see_private_details(world, ask):
     admin = make_neighbour(world.everdingen, name="Beheer", is_admin=True)
-    assert services.moderates(db.session, admin, ask.neighbourhood_id)  # may moderate (hide, reports)
+    assert access.moderates(db.session, admin, ask.neighbourhood_id)  # may moderate (hide, reports)
     assert not services.can_see_private_details(db.session, admin, ask)
 
 
