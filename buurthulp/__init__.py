@@ -51,8 +51,8 @@ def create_app(config: object | str | None = None) -> Flask:
     login_manager.session_protection = "basic"
 
     from buurthulp import models  # noqa: F401  (every model registered before mappers configure)
-    from buurthulp.core.converters import init_converters
-    from buurthulp.core.input import init_input
+    from buurthulp.converters import init_converters
+    from buurthulp.input import init_input
     from buurthulp.jobs import JOBS_KEY
 
     init_converters(app)  # before any blueprint adds a rule

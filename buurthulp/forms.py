@@ -6,10 +6,11 @@ import re
 from datetime import date
 
 import wtforms
+from flask_wtf import FlaskForm
 from wtforms import DecimalField, HiddenField, IntegerField, SelectMultipleField, widgets
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from buurthulp.core.converters import MAX_ID
+from buurthulp.converters import MAX_ID
 
 # An idempotency key is stored in a String(100) column, a direct payment's pair with ":paid" added;
 # the forms' keys are 32 characters (uuid4().hex).
@@ -106,3 +107,7 @@ def valid_submission(form) -> bool:
     if any(isinstance(form[name].widget, widgets.HiddenInput) for name in form.errors if name in form):
         abort(400)
     return False
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for buttons that POST."""

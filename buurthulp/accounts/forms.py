@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
-from buurthulp.accounts.models import DigestPreference
+from buurthulp.accounts.models import DigestPreference, InvalidPostcode, normalise_postcode
 from buurthulp.categories import Category, DayPart, Weekday
 from buurthulp.forms import MultiCheckboxField, strip_filter
 
@@ -16,8 +16,6 @@ AUTO = 0
 
 class PostcodeMixin:
     def validate_postcode(self, field):
-        from buurthulp.accounts.services import InvalidPostcode, normalise_postcode
-
         try:
             field.data = normalise_postcode(field.data)
         except InvalidPostcode as exc:
@@ -135,5 +133,3 @@ class DeleteAccountForm(FlaskForm):
                            validators=[DataRequired(_l("Tick the box to confirm."))])
 
 
-class EmptyForm(FlaskForm):
-    """A form with only the CSRF token, for buttons that POST."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime
 from enum import StrEnum
@@ -10,11 +11,13 @@ from typing import Optional
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from buurthulp.categories import Category, slots_in
 from buurthulp.db import str_enum, utcnow
+from buurthulp.errors import DomainError
 from buurthulp.extensions import db
 from buurthulp.neighbourhoods.models import Neighbourhood
 
@@ -139,3 +142,31 @@ class NeighbourInterest(db.Model):
     category: so.Mapped[Category] = so.mapped_column(str_enum(Category), primary_key=True)
 
     neighbour: so.Mapped[Neighbour] = so.relationship(back_populates="interests")
+
+
+# --- postcodes and addresses, stored one way ----------------------------------------------------
+
+POSTCODE_RE = re.compile(r"^([1-9][0-9]{3})([A-Z]{2})$")
+FORBIDDEN_POSTCODE_LETTERS = {"SA", "SD", "SS"}
+
+
+class InvalidPostcode(DomainError):
+    pass
+
+
+def normalise_postcode(raw: str) -> str:
+    """A Dutch postcode as "1234 AB"; spaces and lower case are accepted."""
+    compact = re.sub(r"\s+", "", raw or "").upper()
+    match = POSTCODE_RE.match(compact)
+    if not match or match.group(2) in FORBIDDEN_POSTCODE_LETTERS:
+        raise InvalidPostcode(_l("Enter a Dutch postcode: four digits and two letters, like 3554 AB."))
+    return f"{match.group(1)} {match.group(2)}"
+
+
+def normalise_email(raw: str) -> str:
+    return (raw or "").strip().lower()
+
+
+def find_by_email(session, email: str) -> Neighbour | None:
+    """The neighbour with this e-mail address (as stored: trimmed, lower case)."""
+    return session.scalar(sa.select(Neighbour).where(Neighbour.email == normalise_email(email)))

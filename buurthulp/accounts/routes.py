@@ -10,11 +10,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from buurthulp import privacy
-from buurthulp.accounts import bp, services
+from buurthulp.accounts import bp, models, services
 from buurthulp.accounts.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
-    EmptyForm,
     ForgotPasswordForm,
     LoginForm,
     ProfileForm,
@@ -23,10 +22,11 @@ from buurthulp.accounts.forms import (
 )
 from buurthulp.accounts.models import DigestPreference, Neighbour
 from buurthulp.categories import Category, mask_of
-from buurthulp.core.web import redirect_back, safe_next
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db, limiter
+from buurthulp.forms import EmptyForm
 from buurthulp.neighbourhoods.services import covering_neighbourhoods, visible_categories
+from buurthulp.web import redirect_back, safe_next
 
 
 def _account_limit() -> str:
@@ -39,7 +39,7 @@ def _address_limit() -> str:
 
 def _account_key() -> str:
     """The account a form is about: the e-mail address filled in, hashed so the limiter's store holds none."""
-    email = services.normalise_email(request.form.get("email", ""))
+    email = models.normalise_email(request.form.get("email", ""))
     return "account:" + hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
@@ -78,7 +78,7 @@ def register():
         else:
             db.session.commit()
             # The same page whether the address was new or already had an account (its owner got a mail).
-            return render_template("accounts/register_sent.html", email=services.normalise_email(form.email.data))
+            return render_template("accounts/register_sent.html", email=models.normalise_email(form.email.data))
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/register.html", form=form), status
 
@@ -196,8 +196,8 @@ def profile():
     typed = []
     if request.method == "POST":
         try:
-            typed = covering_neighbourhoods(db.session, services.normalise_postcode(form.postcode.data))
-        except services.InvalidPostcode:
+            typed = covering_neighbourhoods(db.session, models.normalise_postcode(form.postcode.data))
+        except models.InvalidPostcode:
             pass  # the postcode field says so
     form.fill_choices(covering if len(covering) > 1 else [], [c for c in Category if c in offered or c in kept],
                       allowed=covering + typed + ([neighbour.neighbourhood] if neighbour.neighbourhood else []))

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import re
 from functools import lru_cache
 from pathlib import Path
 
-import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -18,7 +16,10 @@ from buurthulp.accounts.models import (
     InterestDirection,
     Neighbour,
     NeighbourInterest,
+    find_by_email,
     new_session_token,
+    normalise_email,
+    normalise_postcode,
 )
 from buurthulp.categories import Category
 from buurthulp.db import utcnow
@@ -27,30 +28,11 @@ from buurthulp.mail import external_url, queue_email
 from buurthulp.neighbourhoods.models import Neighbourhood
 from buurthulp.neighbourhoods.services import home_neighbourhood
 
-POSTCODE_RE = re.compile(r"^([1-9][0-9]{3})([A-Z]{2})$")
-FORBIDDEN_POSTCODE_LETTERS = {"SA", "SD", "SS"}
 DELETED_NAME = "—"
-
-
-class InvalidPostcode(DomainError):
-    pass
 
 
 class InvalidToken(DomainError):
     pass
-
-
-def normalise_postcode(raw: str) -> str:
-    """A Dutch postcode as "1234 AB"; spaces and lower case are accepted."""
-    compact = re.sub(r"\s+", "", raw or "").upper()
-    match = POSTCODE_RE.match(compact)
-    if not match or match.group(2) in FORBIDDEN_POSTCODE_LETTERS:
-        raise InvalidPostcode(_l("Enter a Dutch postcode: four digits and two letters, like 3554 AB."))
-    return f"{match.group(1)} {match.group(2)}"
-
-
-def normalise_email(raw: str) -> str:
-    return (raw or "").strip().lower()
 
 
 @lru_cache(maxsize=1)
@@ -73,10 +55,6 @@ def password_problem(password: str, *, email: str = "", name: str = ""):
     if name and lowered == name.lower():
         return _l("Your password should not be your name.")
     return None
-
-
-def find_by_email(session, email: str) -> Neighbour | None:
-    return session.scalar(sa.select(Neighbour).where(Neighbour.email == normalise_email(email)))
 
 
 def register(session, *, display_name: str, email: str, password: str, postcode: str,

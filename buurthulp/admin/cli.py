@@ -6,7 +6,7 @@ import click
 import sqlalchemy as sa
 
 from buurthulp.accounts import services as accounts
-from buurthulp.accounts.models import Neighbour
+from buurthulp.accounts.models import Neighbour, find_by_email, normalise_email
 from buurthulp.admin import bp
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError
@@ -36,12 +36,12 @@ def _neighbourhoods_by_slug(slugs: str) -> list[Neighbourhood]:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="Prompted when left out.")
 def create_admin(email: str, name: str, password: str) -> None:
     """Create a site admin, or make an existing neighbour one."""
-    neighbour = accounts.find_by_email(db.session, email)
+    neighbour = find_by_email(db.session, email)
     if neighbour is None:
         problem = accounts.password_problem(password, email=email, name=name)
         if problem:
             _fail(problem)
-        neighbour = Neighbour(display_name=name, email=accounts.normalise_email(email), email_confirmed_at=utcnow())
+        neighbour = Neighbour(display_name=name, email=normalise_email(email), email_confirmed_at=utcnow())
         neighbour.set_password(password)
         db.session.add(neighbour)
     neighbour.is_admin = True
@@ -100,7 +100,7 @@ def grant_role(initiative: str, email: str, role: str) -> None:
     ini = db.session.scalar(sa.select(Initiative).where(Initiative.slug == initiative))
     if ini is None:
         _fail(f"unknown initiative: {initiative}")
-    neighbour = accounts.find_by_email(db.session, email)
+    neighbour = find_by_email(db.session, email)
     if neighbour is None or neighbour.deleted_at is not None:
         _fail(f"no neighbour with e-mail {email}")
     services.grant_role(db.session, ini, neighbour, Role(role))

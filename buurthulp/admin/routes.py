@@ -8,14 +8,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from buurthulp.accounts.forms import EmptyForm
-from buurthulp.accounts.models import Neighbour
-from buurthulp.accounts.services import find_by_email
+from buurthulp.accounts.models import Neighbour, find_by_email
 from buurthulp.admin import bp
-from buurthulp.core.input import page_arg
 from buurthulp.db import LIKE_ESCAPE, contains_pattern
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db, login_manager
+from buurthulp.forms import EmptyForm
+from buurthulp.input import page_arg
 from buurthulp.neighbourhoods import services
 from buurthulp.neighbourhoods.forms import GrantRoleForm, InitiativeForm, NeighbourhoodForm
 from buurthulp.neighbourhoods.models import Initiative, Membership, MembershipStatus, Neighbourhood, Role

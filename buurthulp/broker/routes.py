@@ -19,7 +19,6 @@ from buurthulp.access import (
     require_broker_post,
     require_proxy_of,
 )
-from buurthulp.accounts.forms import EmptyForm
 from buurthulp.accounts.models import Neighbour
 from buurthulp.broker import bp, services
 from buurthulp.broker.forms import BrokerMatchForm, ConsentForm, FollowUpForm, NoteForm, ProxyForm, ReferralForm
@@ -28,7 +27,7 @@ from buurthulp.categories import mask_of
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db
-from buurthulp.forms import valid_submission
+from buurthulp.forms import EmptyForm, valid_submission
 from buurthulp.neighbourhoods.services import visible_categories
 from buurthulp.posts.forms import PostForm
 from buurthulp.posts.models import Match, MatchStatus, Post, PostStatus

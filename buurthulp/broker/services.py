@@ -9,8 +9,14 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from buurthulp import access, privacy
-from buurthulp.accounts.models import DigestPreference, InterestDirection, Neighbour, NeighbourInterest
-from buurthulp.accounts.services import normalise_postcode, set_interests
+from buurthulp.accounts.models import (
+    DigestPreference,
+    InterestDirection,
+    Neighbour,
+    NeighbourInterest,
+    normalise_postcode,
+)
+from buurthulp.accounts.services import set_interests
 from buurthulp.broker.models import BrokerNote, ConsentDecision, FollowUp, FollowUpOutcome, ProxyConsent, Referral
 from buurthulp.db import LIKE_ESCAPE, contains_pattern, utcnow
 from buurthulp.errors import DomainError, NotAllowed

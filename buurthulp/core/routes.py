@@ -13,12 +13,12 @@ from flask import abort, current_app, render_template, request, session
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from buurthulp.accounts.forms import EmptyForm
 from buurthulp.core import bp
-from buurthulp.core.web import redirect_back
 from buurthulp.extensions import db
+from buurthulp.forms import EmptyForm
 from buurthulp.neighbourhoods.models import Initiative, Neighbourhood
 from buurthulp.neighbourhoods.services import initiatives_near
+from buurthulp.web import redirect_back
 
 OUTBOX_LIMIT = 200
 

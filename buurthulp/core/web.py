@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import unicodedata
-from urllib.parse import unquote, urlsplit
-
 import sqlalchemy as sa
-from flask import Flask, g, has_request_context, redirect, render_template, request, url_for
+from flask import Flask, g, has_request_context, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,19 +12,7 @@ from flask_wtf.csrf import CSRFError
 from buurthulp.categories import Category, DayPart, Weekday
 from buurthulp.extensions import db, login_manager
 from buurthulp.mail import discard_unsent
-
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "form-action 'self'",
-    "base-uri 'self'",
-    "object-src 'none'",
-    "frame-ancestors 'none'",
-])
+from buurthulp.web import CONTENT_SECURITY_POLICY
 
 
 def init_web(app: Flask) -> None:
@@ -145,34 +130,5 @@ def navigation() -> dict:
     return nav
 
 
-NEXT_MAX_LENGTH = 1000
 
 
-def safe_next(target: str | None) -> str | None:
-    """``target`` when it is a path on this site, else None.
-
-    Browsers read ``//host``, ``/\\host`` and ``/<tab>/host`` as another site, and some
-    decode percent-escapes before they look, so the test is on the decoded text too.
-    """
-    if not target or len(target) > NEXT_MAX_LENGTH:
-        return None
-    seen = [target]
-    while len(seen) < 4 and unquote(seen[-1]) != seen[-1]:  # %2509 -> %09 -> tab
-        seen.append(unquote(seen[-1]))
-    if unquote(seen[-1]) != seen[-1]:
-        return None  # encoded over and over: no real link does that
-    for text in seen:
-        if any(unicodedata.category(c)[0] in "CZ" and c != " " for c in text):
-            return None  # control, format and line/paragraph separators; CR/LF would split the header
-        if "\\" in text or not text.startswith("/") or text.startswith("//"):
-            return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
-
-
-def redirect_back(default: str = "core.home"):
-    """Back to a same-site ``next`` URL, or to ``default``."""
-    target = safe_next(request.values.get("next"))
-    return redirect(target or url_for(default))

@@ -9,12 +9,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from buurthulp import access
-from buurthulp.accounts.forms import EmptyForm
-from buurthulp.accounts.models import Neighbour
-from buurthulp.accounts.services import InvalidPostcode, find_by_email, normalise_postcode
+from buurthulp.accounts.models import InvalidPostcode, Neighbour, find_by_email, normalise_postcode
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db
-from buurthulp.forms import valid_submission
+from buurthulp.forms import EmptyForm, valid_submission
 from buurthulp.neighbourhoods import bp, services
 from buurthulp.neighbourhoods.forms import HiddenCategoriesForm, PlaceForm, RolesForm
 from buurthulp.neighbourhoods.models import Initiative, Membership, MembershipStatus, Neighbourhood, Role

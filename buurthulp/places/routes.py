@@ -11,11 +11,11 @@ from flask_login import current_user, login_required
 
 from buurthulp import access
 from buurthulp.categories import Category, Weekday
-from buurthulp.core.input import page_arg
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db
 from buurthulp.forms import valid_submission
+from buurthulp.input import page_arg
 from buurthulp.neighbourhoods.services import all_neighbourhoods
 from buurthulp.places import bp, services
 from buurthulp.places.forms import FlagForm, PlaceForm, ReviewForm, SearchForm, StoryForm
@@ -79,7 +79,7 @@ def map_view():
     response = current_app.make_response((render_template(
         "places/map.html", form=form, places=places, page=page, has_next=has_next, KIND_LABELS=KIND_LABELS,
         tiles=tiles, attribution=current_app.config["PLACES_TILE_ATTRIBUTION"], map_on=True), status))
-    from buurthulp.core.web import CONTENT_SECURITY_POLICY
+    from buurthulp.web import CONTENT_SECURITY_POLICY
 
     parts = urlsplit(tiles)
     origin = f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"  # {s}: the tile server's subdomains

@@ -12,13 +12,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from buurthulp import access
-from buurthulp.accounts.forms import EmptyForm
 from buurthulp.categories import Category, slots_in
-from buurthulp.core.input import page_arg
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError, NotAllowed
 from buurthulp.extensions import db
-from buurthulp.forms import id_or_none, valid_submission
+from buurthulp.forms import EmptyForm, id_or_none, valid_submission
+from buurthulp.input import page_arg
 from buurthulp.neighbourhoods.services import visible_categories
 from buurthulp.posts import bp, services
 from buurthulp.posts.display import TEMPLATE_HELPERS

@@ -24,11 +24,11 @@ from sqlalchemy.exc import IntegrityError
 from buurthulp import access
 from buurthulp.accounts.models import Neighbour
 from buurthulp.categories import Category
-from buurthulp.core.input import page_arg
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db
 from buurthulp.forms import valid_submission
+from buurthulp.input import page_arg
 from buurthulp.money import for_input
 from buurthulp.neighbourhoods.models import Initiative, Membership, MembershipStatus
 from buurthulp.pot import allowance, books, bp, ledger, services, shares

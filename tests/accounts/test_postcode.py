@@ -2,7 +2,7 @@
 
 import pytest
 
-from buurthulp.accounts.services import InvalidPostcode, normalise_postcode
+from buurthulp.accounts.models import InvalidPostcode, normalise_postcode
 
 
 @pytest.mark.parametrize("raw, expected", [

@@ -20,10 +20,10 @@ from wtforms.fields.core import UnboundField
 from wtforms.validators import NumberRange
 
 import buurthulp
-from buurthulp.core.converters import MAX_ID, IdConverter
-from buurthulp.core.input import MAX_INPUT_LENGTH, MAX_PAGE, page_arg
+from buurthulp.converters import MAX_ID, IdConverter
 from buurthulp.extensions import db
 from buurthulp.forms import DateField, IdField, LocalDecimalField, id_or_none
+from buurthulp.input import MAX_INPUT_LENGTH, MAX_PAGE, page_arg
 from buurthulp.neighbourhoods.models import Membership, Role
 from buurthulp.posts.models import Post
 from buurthulp.posts.services import create_post

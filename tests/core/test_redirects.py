@@ -2,8 +2,8 @@
 
 import pytest
 
-from buurthulp.core.web import safe_next
 from buurthulp.extensions import db
+from buurthulp.web import safe_next
 from tests.factories import PASSWORD, make_neighbour, make_neighbourhood
 
 BAD = [
@@ -55,7 +55,7 @@ def resend(client, target):
 def test_next_off_the_site_goes_home(client, ria, send, target):
     response = send(client, target)
     if "\x00" in target and response.status_code == 400:
-        return  # a NUL is refused before any view (buurthulp.core.input)
+        return  # a NUL is refused before any view (buurthulp.input)
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
 

@@ -199,7 +199,7 @@ def test_25_posts_make_two_pages(world, login):
 
     assert titles(feed(ahmed, "?page=3")) == []
     assert titles(feed(ahmed, "?page=0")) == titles(first)
-    assert ahmed.get("/posts?page=abc").status_code == 400  # as on every list (buurthulp.core.input.page_arg)
+    assert ahmed.get("/posts?page=abc").status_code == 400  # as on every list (buurthulp.input.page_arg)
 
 
 def test_filters_are_kept_when_turning_the_page(world, login):
