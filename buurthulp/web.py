@@ -5,7 +5,10 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import unquote, urlsplit
 
-from flask import redirect, request, url_for
+from flask import flash, redirect, request, url_for
+
+from buurthulp.errors import DomainError
+from buurthulp.extensions import db
 
 NEXT_MAX_LENGTH = 1000
 
@@ -51,3 +54,18 @@ def redirect_back(default: str = "core.home"):
     """Back to a same-site ``next`` URL, or to ``default``."""
     target = safe_next(request.values.get("next"))
     return redirect(target or url_for(default))
+
+
+def refused(exc: DomainError) -> int:
+    """A rule said no: undo the request's changes, say why in the person's language, and give the status
+    for the page that shows the form again with what they typed (nothing is lost)."""
+    db.session.rollback()
+    flash(str(exc.message), "error")
+    return exc.status_code
+
+
+def refused_and_back(exc: DomainError):
+    """A rule said no to a button that has no form to show again: say why, and go back where they came from."""
+    refused(exc)
+    return redirect(safe_next(request.referrer and urlsplit(request.referrer)._replace(scheme="", netloc="").geturl())
+                    or url_for("core.home"))

@@ -32,12 +32,7 @@ from buurthulp.neighbourhoods.services import visible_categories
 from buurthulp.posts.forms import PostForm
 from buurthulp.posts.models import Match, MatchStatus, Post, PostStatus
 from buurthulp.timeutil import local_today, to_local
-
-
-def _error(exc: DomainError) -> int:
-    db.session.rollback()
-    flash(str(exc.message), "error")
-    return exc.status_code
+from buurthulp.web import refused
 
 
 @bp.route("/")
@@ -111,7 +106,7 @@ def make_match(slug: str, post_id: int):
     try:
         match = services.broker_match(db.session, current_user, initiative, post, helper, form.note.data or "")
     except DomainError as exc:
-        return _ask_page(initiative, post, _error(exc), match_form=form)
+        return _ask_page(initiative, post, refused(exc), match_form=form)
     db.session.commit()
     flash(_("The match is proposed to %(a)s and %(b)s. Both say yes or no.", a=post.author.display_name,
             b=helper.display_name), "success")
@@ -133,7 +128,7 @@ def referral(slug: str, post_id: int):
         services.refer(db.session, current_user, initiative, post, form.organisation.data or "",
                        form.along.data or "", place=place)
     except DomainError as exc:
-        return _ask_page(initiative, post, _error(exc), referral_form=form)
+        return _ask_page(initiative, post, refused(exc), referral_form=form)
     db.session.commit()
     flash(_("The referral is saved."), "success")
     return redirect(url_for("broker.ask", slug=slug, post_id=post.id))
@@ -175,7 +170,7 @@ def consent(slug: str, match_id: int, proxy_id: int):
         services.answer_for_proxy(db.session, current_user, initiative, m, proxy, ConsentDecision(form.decision.data),
                                   form.note.data)
     except DomainError as exc:
-        return _match_page(initiative, m, _error(exc), consent_form=form)
+        return _match_page(initiative, m, refused(exc), consent_form=form)
     db.session.commit()
     flash(_("The answer of %(name)s is recorded.", name=proxy.display_name), "success")
     return redirect(url_for("broker.match", slug=slug, match_id=m.id))
@@ -193,7 +188,7 @@ def follow_up(slug: str, match_id: int):
         services.record_follow_up(db.session, current_user, initiative, m, FollowUpOutcome(form.outcome.data),
                                   form.note.data or "")
     except DomainError as exc:
-        return _match_page(initiative, m, _error(exc), follow_up_form=form)
+        return _match_page(initiative, m, refused(exc), follow_up_form=form)
     db.session.commit()
     flash(_("The follow-up is recorded."), "success")
     return redirect(url_for("broker.queue", slug=slug))

@@ -10,9 +10,10 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from buurthulp.categories import Category, DayPart, Weekday
+from buurthulp.errors import DomainError
 from buurthulp.extensions import db, login_manager
 from buurthulp.mail import discard_unsent
-from buurthulp.web import CONTENT_SECURITY_POLICY
+from buurthulp.web import CONTENT_SECURITY_POLICY, refused_and_back
 
 
 def init_web(app: Flask) -> None:
@@ -98,6 +99,11 @@ def init_web(app: Flask) -> None:
         return error_page(429, _("Too many attempts"),
                           _("You tried too often in a short time. Wait a few minutes and try again. "
                             "Forgot your password? Use \u201cForgot your password?\u201d on the log-in page."))
+
+    @app.errorhandler(DomainError)
+    def domain_error(error):
+        """A rule said no and no route showed its form again: say why, and go back (never a 500)."""
+        return refused_and_back(error)
 
     @app.errorhandler(500)
     def server_error(error):

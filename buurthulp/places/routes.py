@@ -22,6 +22,7 @@ from buurthulp.places.forms import FlagForm, PlaceForm, ReviewForm, SearchForm, 
 from buurthulp.places.models import KIND_LABELS, Place, PlaceKind, PlaceStatus, Story
 from buurthulp.posts.models import PostKind
 from buurthulp.timeutil import local_today
+from buurthulp.web import CONTENT_SECURITY_POLICY, refused
 
 
 def _place_or_404(place_id: int) -> Place:
@@ -30,11 +31,6 @@ def _place_or_404(place_id: int) -> Place:
         abort(404)
     return place
 
-
-def _failed(exc: DomainError) -> int:
-    db.session.rollback()
-    flash(str(exc.message), "error")
-    return exc.status_code
 
 
 # --- the list and the map -----------------------------------------------------------------------
@@ -79,8 +75,6 @@ def map_view():
     response = current_app.make_response((render_template(
         "places/map.html", form=form, places=places, page=page, has_next=has_next, KIND_LABELS=KIND_LABELS,
         tiles=tiles, attribution=current_app.config["PLACES_TILE_ATTRIBUTION"], map_on=True), status))
-    from buurthulp.web import CONTENT_SECURITY_POLICY
-
     parts = urlsplit(tiles)
     origin = f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"  # {s}: the tile server's subdomains
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
@@ -124,7 +118,7 @@ def new():
                 place = services.add_place(db.session, current_user, form.to_input())
                 db.session.commit()
             except DomainError as exc:
-                status = _failed(exc)
+                status = refused(exc)
             else:
                 if place.is_public:
                     flash(_("The place is on the map."), "success")
@@ -155,7 +149,7 @@ def edit(place_id: int):
                 services.update_place(db.session, current_user, place, form.to_input())
                 db.session.commit()
             except DomainError as exc:
-                status = _failed(exc)
+                status = refused(exc)
             else:
                 flash(_("The changes are saved."), "success")
                 return redirect(url_for("places.detail", place_id=place.id))
@@ -171,7 +165,7 @@ def _place_form_action(place_id: int, form, form_name: str, act, message: str, a
         act(place, form)
         db.session.commit()
     except DomainError as exc:
-        return _detail_page(place, _failed(exc), **{form_name: form})
+        return _detail_page(place, refused(exc), **{form_name: form})
     flash(message, "success")
     return redirect(url_for("places.detail", place_id=place.id) + anchor)
 
@@ -196,7 +190,7 @@ def remove_story(place_id: int, story_id: int):
         services.remove_story(db.session, current_user, item, place)
         db.session.commit()
     except DomainError as exc:
-        return _detail_page(place, _failed(exc))
+        return _detail_page(place, refused(exc))
     flash(_("The story is removed."), "success")
     return redirect(url_for("places.detail", place_id=place.id) + "#stories")
 
@@ -221,7 +215,7 @@ def review(place_id: int):
         services.review(db.session, current_user, place, form.action.data)
         db.session.commit()
     except DomainError as exc:
-        return _detail_page(place, _failed(exc))
+        return _detail_page(place, refused(exc))
     messages = {"approve": _("The place is public now."), "confirm": _("Confirmed: the place is still right."),
                 "hide": _("The place is hidden.")}
     flash(messages[form.action.data], "success")

@@ -54,6 +54,7 @@ from buurthulp.pot.models import (
 )
 from buurthulp.sheets import cents_comma, csv_download, month_label, nice_top, parse_month, spreadsheet_safe
 from buurthulp.timeutil import add_months, local_today, month_start
+from buurthulp.web import refused
 
 
 @bp.context_processor
@@ -86,11 +87,6 @@ def _books(slug: str, write: bool = False) -> tuple[Initiative, Membership]:
         abort(403)
     return initiative, membership
 
-
-def _failed(exc: DomainError) -> int:
-    db.session.rollback()
-    flash(str(exc.message), "error")
-    return exc.status_code
 
 
 # --- my pot -------------------------------------------------------------------------------------
@@ -282,7 +278,7 @@ def _booking(slug: str, form, template: str, book, success: str, kind, check=Non
             outcome = book(initiative, form)
             db.session.commit()
         except DomainError as exc:
-            status = _failed(exc)
+            status = refused(exc)
         except IntegrityError:
             db.session.rollback()
             if _already_booked(form.key.data):  # the same form sent twice at once: the other one booked it
@@ -398,7 +394,7 @@ def reverse(slug: str, transaction_id: int):
             ledger.reverse(db.session, current_user, original, reason=form.reason.data, key=form.key.data)
             db.session.commit()
         except DomainError as exc:
-            status = _failed(exc)
+            status = refused(exc)
         except IntegrityError:
             db.session.rollback()
             flash(_("This booking has already been corrected."), "info")
@@ -444,7 +440,7 @@ def settings(slug: str):
                 month_end_day=form.month_end_day.data)
             db.session.commit()
         except DomainError as exc:
-            status = _failed(exc)
+            status = refused(exc)
         else:
             flash(_("The settings are saved. They apply to help that is done from now on."), "success")
             limit = allowance.limits_for(local_today().year).hourly_cents

@@ -103,3 +103,19 @@ def test_without_proxy_fix_x_forwarded_for_is_ignored(app):
     app.test_client().get("/test-whoami", headers={"X-Forwarded-For": "203.0.113.5", "X-Forwarded-Proto": "https"},
                           environ_base={"REMOTE_ADDR": "192.0.2.1"})
     assert seen == {"addr": "192.0.2.1", "scheme": "http"}
+
+
+def test_a_refusal_that_no_route_catches_is_a_message_and_a_way_back_not_a_500(app, client):
+    """One handler for DomainError (buurthulp.web.refused_and_back): the change is undone, the reason shown."""
+    from buurthulp.errors import DomainError
+
+    @app.route("/test-refusal", methods=["POST"])
+    def refusal():
+        raise DomainError("Not now, please.")
+
+    response = client.post("/test-refusal", headers={"Referer": "http://localhost/privacy"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/privacy")
+    assert "Not now, please." in client.get("/privacy").get_data(as_text=True)
+    away = client.post("/test-refusal", headers={"Referer": "https://evil.example/"})
+    assert away.status_code == 302 and "evil" not in away.headers["Location"]
