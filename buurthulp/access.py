@@ -265,29 +265,36 @@ def initiative_or_404(slug: str) -> Initiative:
     return initiative
 
 
-def require_broker(slug: str) -> Initiative:
-    """``may_use_workspace`` for the current neighbour: the initiative, else 401 / 404 (unknown) / 403."""
+def _initiative_if(slug: str, rule) -> Initiative:
+    """The initiative of ``slug`` if ``rule(session, actor, initiative)`` holds; else 401 / 404 (unknown) / 403."""
     actor = _logged_in()
     initiative = initiative_or_404(slug)
-    if not may_use_workspace(db.session, actor, initiative):
+    if not rule(db.session, actor, initiative):
         abort(403)
     return initiative
 
 
-def require_broker_for(initiative: Initiative, neighbour_id: int) -> Neighbour:
-    """``may_broker_for`` the person with this id: the person, else 404 (not someone this initiative serves)."""
+def _person_if(neighbour_id: int, rule, *context) -> Neighbour:
+    """The person with this id if ``rule(session, actor, *context, person)`` holds; else 404 (as if nobody)."""
     person = db.session.get(Neighbour, neighbour_id)
-    if person is None or not may_broker_for(db.session, _logged_in(), initiative, person):
+    if person is None or not rule(db.session, _logged_in(), *context, person):
         abort(404)
     return person
+
+
+def require_broker(slug: str) -> Initiative:
+    """``may_use_workspace`` for the current neighbour: the initiative, else 401 / 404 (unknown) / 403."""
+    return _initiative_if(slug, may_use_workspace)
+
+
+def require_broker_for(initiative: Initiative, neighbour_id: int) -> Neighbour:
+    """``may_broker_for`` the person with this id: the person, else 404 (not someone this initiative serves)."""
+    return _person_if(neighbour_id, may_broker_for, initiative)
 
 
 def require_proxy_of(initiative: Initiative, neighbour_id: int) -> Neighbour:
     """``may_act_for_proxy`` for the person with this id: the proxy neighbour, else 404."""
-    person = db.session.get(Neighbour, neighbour_id)
-    if person is None or not may_act_for_proxy(db.session, _logged_in(), initiative, person):
-        abort(404)
-    return person
+    return _person_if(neighbour_id, may_act_for_proxy, initiative)
 
 
 def require_broker_post(initiative: Initiative, post_id: int) -> Post:
@@ -310,19 +317,12 @@ def require_broker_match(initiative: Initiative, match_id: int) -> Match:
 
 def require_profile(neighbour_id: int) -> Neighbour:
     """``may_see_profile`` for the current neighbour: the person, else 404 (as if there were nobody)."""
-    person = db.session.get(Neighbour, neighbour_id)
-    if person is None or not may_see_profile(db.session, _logged_in(), person):
-        abort(404)
-    return person
+    return _person_if(neighbour_id, may_see_profile)
 
 
 def require_places_people(slug: str) -> Initiative:
     """``may_place_people`` for the current neighbour: the initiative, else 401 / 404 (unknown) / 403."""
-    actor = _logged_in()
-    initiative = initiative_or_404(slug)
-    if not may_place_people(db.session, actor, initiative):
-        abort(403)
-    return initiative
+    return _initiative_if(slug, may_place_people)
 
 
 # --- blocks and moderation ----------------------------------------------------------------------
