@@ -6,11 +6,14 @@ import importlib
 import importlib.util
 import os
 
-from flask import Flask, request, session
+from flask import Flask, current_app, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from buurthulp.converters import init_converters
 from buurthulp.extensions import babel, csrf, db, limiter, login_manager, migrate
+from buurthulp.input import init_input
+from buurthulp.jobs import JOBS_KEY
 
 # Each is a package with a blueprint ``bp`` and optional ``routes`` and ``cli`` modules.
 DOMAINS = ("core", "accounts", "neighbourhoods", "posts", "matching", "broker", "pot", "places", "digest", "admin")
@@ -18,7 +21,7 @@ DOMAINS = ("core", "accounts", "neighbourhoods", "posts", "matching", "broker", 
 
 def create_app(config: object | str | None = None) -> Flask:
     """Build the app from a config class (or its name); BUURTHULP_ENV picks the default."""
-    import config as config_module
+    import config as config_module  # inside: config.py reads the environment when imported, so not on import of buurthulp
 
     if config is None or isinstance(config, str):
         name = config or os.environ.get("BUURTHULP_ENV", "development")
@@ -50,10 +53,9 @@ def create_app(config: object | str | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
-    from buurthulp import models  # noqa: F401  (every model registered before mappers configure)
-    from buurthulp.converters import init_converters
-    from buurthulp.input import init_input
-    from buurthulp.jobs import JOBS_KEY
+    # inside: every domain imports this package, so it loads them only when an app is built; every model is
+    # registered before the mappers configure
+    from buurthulp import models  # noqa: F401
 
     init_converters(app)  # before any blueprint adds a rule
     init_input(app)
@@ -68,6 +70,7 @@ def create_app(config: object | str | None = None) -> Flask:
         app.register_blueprint(package.bp)
     app.extensions[JOBS_KEY] = jobs
 
+    # inside: these import the domains, which import this package
     from buurthulp.core.web import init_web
     from buurthulp.scheduler import init_cli, start_in_process
 
@@ -84,8 +87,6 @@ def select_locale() -> str:
     Dutch is the default whatever the browser says: the app is for Dutch
     neighbourhoods, and a shared tablet set to English should still open in Dutch.
     """
-    from flask import current_app
-
     languages = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from sqlalchemy.dialects import postgresql, sqlite
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -73,10 +74,7 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record):
 def upsert(session, model, values: dict, keys: list[str], add: tuple[str, ...] = (), lock: bool = False) -> None:
     """INSERT ... ON CONFLICT on PostgreSQL and SQLite: add ``add``'s amounts to the existing row; with
     ``lock``, touch it without change, which locks the row (PostgreSQL) or begins the write (SQLite)."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = insert(model).values(**values)
     if add:
         changes = {name: getattr(model, name) + getattr(statement.excluded, name) for name in add}

@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 import wtforms
+from flask import abort
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, HiddenField, IntegerField, SelectMultipleField, widgets
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -100,8 +101,6 @@ class LocalDecimalField(DecimalField):
 def valid_submission(form) -> bool:
     """Validate a posted form; other errors are the caller's to show, but a missing or stale CSRF token, or a
     hidden field that is not right (one the person can neither see nor correct), is a plain 400."""
-    from flask import abort
-
     if form.validate_on_submit():
         return True
     if any(isinstance(form[name].widget, widgets.HiddenInput) for name in form.errors if name in form):

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import traceback
 from datetime import datetime
 
+import click
 import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -98,8 +100,6 @@ def build_scheduler(app: Flask, blocking: bool = False):
 
 def start_in_process(app: Flask) -> None:
     """Development (``make run``): the scheduler inside the single web process."""
-    import os
-
     if app.debug and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
         return  # the reloader's watcher process: only the serving child runs jobs
     scheduler = build_scheduler(app)
@@ -109,8 +109,6 @@ def start_in_process(app: Flask) -> None:
 
 
 def init_cli(app: Flask) -> None:
-    import click
-
     group = click.Group("scheduler", help="Run scheduled jobs.")
 
     @group.command("run")

@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from buurthulp.accounts.models import (
     DigestPreference,
@@ -166,20 +167,14 @@ def authenticate(session, email: str, password: str) -> Neighbour | None:
 
 @lru_cache(maxsize=1)
 def _dummy_hash() -> str:
-    from werkzeug.security import generate_password_hash
-
     return generate_password_hash("not-a-real-password", method="scrypt")
 
 
 def _dummy_check(password: str) -> None:
-    from werkzeug.security import check_password_hash
-
     check_password_hash(_dummy_hash(), password)
 
 
 def _hash_anyway(password: str) -> None:
-    from werkzeug.security import generate_password_hash
-
     generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
 
 

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from buurthulp.accounts.models import Neighbour, find_by_email
 from buurthulp.admin import bp
+from buurthulp.core.models import JobRun, RunOutcome
 from buurthulp.db import LIKE_ESCAPE, contains_pattern
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db, login_manager
@@ -18,6 +19,7 @@ from buurthulp.input import page_arg
 from buurthulp.neighbourhoods import services
 from buurthulp.neighbourhoods.forms import GrantRoleForm, InitiativeForm, NeighbourhoodForm
 from buurthulp.neighbourhoods.models import Initiative, Membership, MembershipStatus, Neighbourhood, Role
+from buurthulp.scheduler import registered_jobs
 
 PAGE_SIZE = 50
 
@@ -171,9 +173,6 @@ def toggle_admin(neighbour_id: int):
 
 @bp.route("/jobs")
 def jobs():
-    from buurthulp.core.models import JobRun, RunOutcome
-    from buurthulp.scheduler import registered_jobs
-
     recent = db.session.scalars(sa.select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(100)).all()
     failures = db.session.scalars(
         sa.select(JobRun).where(JobRun.outcome == RunOutcome.FAILED).order_by(JobRun.started_at.desc()).limit(20)

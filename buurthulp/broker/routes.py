@@ -25,10 +25,13 @@ from buurthulp.broker.forms import BrokerMatchForm, ConsentForm, FollowUpForm, N
 from buurthulp.broker.models import BrokerNote, ConsentDecision, FollowUp, FollowUpOutcome, ProxyConsent, Referral
 from buurthulp.categories import mask_of
 from buurthulp.db import utcnow
+from buurthulp.digest.services import digest_for
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db
 from buurthulp.forms import EmptyForm, valid_submission
 from buurthulp.neighbourhoods.services import visible_categories
+from buurthulp.places.models import Place as LivingPlace
+from buurthulp.places.services import places_for_referral, review_count
 from buurthulp.posts.forms import PostForm
 from buurthulp.posts.models import Match, MatchStatus, Post, PostStatus
 from buurthulp.timeutil import local_today, to_local
@@ -53,8 +56,6 @@ def queue(slug: str):
     config = current_app.config
     items = services.queue(db.session, initiative, utcnow(), stale_days=config["BROKER_STALE_DAYS"],
                            follow_up_days=config["BROKER_FOLLOW_UP_DAYS"])
-    from buurthulp.places.services import review_count
-
     return render_template("broker/queue.html", initiative=initiative, now=utcnow(),
                            stale_days=config["BROKER_STALE_DAYS"],
                            places_waiting=review_count(db.session, current_user, utcnow()), **items)
@@ -82,8 +83,6 @@ def _ask_page(initiative, post: Post, status: int = 200, match_form=None, referr
 
 
 def _referral_places(initiative):
-    from buurthulp.places.services import places_for_referral
-
     return places_for_referral(db.session, [n.id for n in initiative.neighbourhoods])
 
 
@@ -122,8 +121,6 @@ def referral(slug: str, post_id: int):
     if not valid_submission(form):
         return _ask_page(initiative, post, 400, referral_form=form)
     try:
-        from buurthulp.places.models import Place as LivingPlace
-
         place = db.session.get(LivingPlace, form.place_id.data) if form.place_id.data else None
         services.refer(db.session, current_user, initiative, post, form.organisation.data or "",
                        form.along.data or "", place=place)
@@ -350,8 +347,6 @@ def print_overview(slug: str, neighbour_id: int):
             BrokerNote.initiative_id == initiative.id, BrokerNote.match_id.in_([m.id for m in matches]))
             .order_by(BrokerNote.created_at)):
         notes[note.match_id] = note
-    from buurthulp.digest.services import digest_for
-
     content = digest_for(db.session, person, local_today())  # the same as the monthly mail
     content.matches = []  # the print-out lists the coming help itself
     return render_template("broker/print.html", initiative=initiative, person=person, open_asks=open_asks,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import time as clock
+from datetime import timedelta
+
 import click
 import sqlalchemy as sa
 
@@ -16,6 +19,15 @@ from buurthulp.db import utcnow
 from buurthulp.extensions import db
 from buurthulp.neighbourhoods import services
 from buurthulp.neighbourhoods.models import Initiative, Neighbourhood, Role
+from buurthulp.places import services as places
+from buurthulp.places.models import Place, PlaceKind
+from buurthulp.posts.models import Post, PostKind, Timing
+from buurthulp.posts.services import PostInput, create_post
+from buurthulp.pot import ledger as pot_ledger
+from buurthulp.pot import services as pot
+from buurthulp.pot import shares as pot_shares
+from buurthulp.pot.models import AccountKind, CompensationMode, DistributionRule, PotTransaction, TransactionKind
+from buurthulp.timeutil import local_today
 
 DEMO_PASSWORD = "zuilen-demo-2026"
 
@@ -155,11 +167,6 @@ PLACES = [
 
 def _load_demo_places(now) -> int:
     """A few places of the living map: checked ones with a story, and one that waits for a check."""
-    from datetime import time as clock
-
-    from buurthulp.places import services as places
-    from buurthulp.places.models import Place, PlaceKind
-
     if db.session.scalar(sa.select(Place.id).limit(1)) is not None:
         return 0
     people = {n.email: n for n in db.session.scalars(sa.select(Neighbour))}
@@ -184,14 +191,6 @@ def _load_demo_places(now) -> int:
 
 def _load_demo_pot(now) -> int:
     """Kracht van Zuilen keeps a shared pot: a subsidy, compensation for last month's help, shares, a payout."""
-    from datetime import timedelta
-
-    from buurthulp.pot import ledger as pot_ledger
-    from buurthulp.pot import services as pot
-    from buurthulp.pot import shares as pot_shares
-    from buurthulp.pot.models import AccountKind, CompensationMode, DistributionRule, PotTransaction, TransactionKind
-    from buurthulp.timeutil import local_today
-
     initiative = db.session.scalar(sa.select(Initiative).where(Initiative.slug == "kracht-van-zuilen"))
     people = {n.email: n for n in db.session.scalars(sa.select(Neighbour))}
     if initiative is None or db.session.scalar(sa.select(PotTransaction.id).where(
@@ -228,12 +227,6 @@ def _load_demo_pot(now) -> int:
 
 
 def _load_demo_posts(now) -> int:
-    from datetime import timedelta
-
-    from buurthulp.posts.models import Post, PostKind, Timing
-    from buurthulp.posts.services import PostInput, create_post
-    from buurthulp.timeutil import local_today
-
     people = {n.email: n for n in db.session.scalars(sa.select(Neighbour))}
     titles = set(db.session.scalars(sa.select(Post.title)))
     today = local_today(now)

@@ -9,10 +9,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from buurthulp.accounts.models import Neighbour
 from buurthulp.categories import Category, DayPart, Weekday
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db, login_manager
 from buurthulp.mail import discard_unsent
+from buurthulp.neighbourhoods.models import ROLE_LABELS, MembershipStatus
+from buurthulp.neighbourhoods.services import memberships_of
+from buurthulp.posts.notifications import unread_count
+from buurthulp.timeutil import to_local
 from buurthulp.web import CONTENT_SECURITY_POLICY, refused_and_back
 
 
@@ -21,8 +26,6 @@ def init_web(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_neighbour(session_token: str):
-        from buurthulp.accounts.models import Neighbour
-
         return db.session.scalar(
             sa.select(Neighbour).where(Neighbour.session_token == session_token, Neighbour.deleted_at.is_(None))
         )
@@ -47,14 +50,10 @@ def init_web(app: Flask) -> None:
     def drop_uncommitted_mail(exc):
         discard_unsent(db.session)
 
-    from buurthulp.timeutil import to_local
-
     app.jinja_env.globals["to_local"] = to_local  # shows a UTC timestamp in Dutch local time
 
     @app.template_filter("role_names")
     def role_names(membership) -> str:
-        from buurthulp.neighbourhoods.models import ROLE_LABELS
-
         return ", ".join(str(ROLE_LABELS[r]) for r in membership.roles)
 
     @app.context_processor
@@ -120,10 +119,6 @@ def navigation() -> dict:
         return g.nav
     nav = {"coordinates": [], "is_admin": False, "unread": 0, "moderates": False, "brokers": False, "pot": False}
     if has_request_context() and current_user.is_authenticated:
-        from buurthulp.neighbourhoods.models import MembershipStatus
-        from buurthulp.neighbourhoods.services import memberships_of
-        from buurthulp.posts.notifications import unread_count
-
         nav["memberships"] = memberships_of(current_user)
         active = [m for m in nav["memberships"] if m.status == MembershipStatus.ACTIVE]
         nav["coordinates"] = [m.initiative for m in active if m.is_coordinator]

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
+from buurthulp.categories import Category
 from buurthulp.forms import HiddenIdField, LocalDecimalField, MultiCheckboxField, strip_filter
 from buurthulp.neighbourhoods.models import ROLE_LABELS, Role
 from buurthulp.neighbourhoods.services import EXTRA_ROLES
@@ -56,8 +57,6 @@ class HiddenCategoriesForm(FlaskForm):
 
 
 def category_choices():
-    from buurthulp.categories import Category
-
     return [(c.value, c.label) for c in Category]
 
 

@@ -11,8 +11,11 @@ from flask_babel import lazy_gettext as _l
 
 from buurthulp import access
 from buurthulp.accounts.models import Neighbour
+from buurthulp.categories import Category
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError, NotAllowed
+from buurthulp.extensions import db
+from buurthulp.mail import external_url, queue_email
 from buurthulp.neighbourhoods.models import (
     Initiative,
     Membership,
@@ -188,8 +191,6 @@ def save_initiative(session, initiative: Initiative | None, *, name: str, descri
 
 def memberships_of(neighbour: Neighbour) -> list[Membership]:
     """A neighbour's memberships (any status), with their initiatives, in one query."""
-    from buurthulp.extensions import db
-
     return list(db.session.scalars(
         sa.select(Membership)
         .where(Membership.neighbour_id == neighbour.id)
@@ -248,8 +249,6 @@ def request_membership(session, neighbour: Neighbour, initiative: Initiative) ->
 
 
 def _tell_coordinators(session, initiative: Initiative, requester: Neighbour) -> None:
-    from buurthulp.mail import external_url, queue_email
-
     coordinators = session.scalars(
         sa.select(Neighbour).join(Membership, Membership.neighbour_id == Neighbour.id)
         .where(Membership.initiative_id == initiative.id, Membership.is_coordinator,
@@ -272,8 +271,6 @@ def decide_membership(session, actor: Neighbour, m: Membership, approve: bool) -
     m.decided_at = utcnow()
     m.decided_by_id = actor.id
     if approve and m.neighbour.email and m.neighbour.email_confirmed_at:
-        from buurthulp.mail import external_url, queue_email
-
         queue_email(session, m.neighbour.email, "neighbourhoods/welcome", m.neighbour.locale,
                     neighbour=m.neighbour, initiative=m.initiative,
                     url=external_url("neighbourhoods.initiative", slug=m.initiative.slug))
@@ -327,8 +324,6 @@ def remove_member(session, actor: Neighbour, m: Membership) -> None:
 
 def visible_categories(session, neighbourhood_id: int | None) -> list:
     """The categories offered in a neighbourhood: all but those that every initiative working there hides."""
-    from buurthulp.categories import Category
-
     if neighbourhood_id is None:
         return list(Category)
     hidden_lists = session.scalars(
@@ -343,8 +338,6 @@ def visible_categories(session, neighbourhood_id: int | None) -> list:
 
 def set_hidden_categories(session, actor: Neighbour, initiative: Initiative, categories) -> None:
     """A coordinator (or site admin) chooses which categories the initiative does not take on."""
-    from buurthulp.categories import Category
-
     if not can_manage(session, actor, initiative):
         raise NotAllowed(_l("Only a coordinator of this initiative can do this."))
     wanted = {Category(c).value for c in categories}

@@ -20,6 +20,8 @@ from buurthulp.neighbourhoods.models import (
     MembershipStatus,
     initiative_neighbourhood,
 )
+from buurthulp.posts.models import NotificationKind
+from buurthulp.posts.notifications import notify
 from buurthulp.pot import allowance
 from buurthulp.pot.ledger import account, book, check_amount, check_date, require_treasurer
 from buurthulp.pot.models import (
@@ -130,9 +132,6 @@ def _tell_about_limits(session, initiative: Initiative, person: Neighbour, verdi
     """A booking crosses an allowance limit: tell the person and the treasurers (nobody is asked why)."""
     if not verdict.crosses:
         return
-    from buurthulp.posts.models import NotificationKind
-    from buurthulp.posts.notifications import notify
-
     kind = NotificationKind.ALLOWANCE_CAPPED if verdict.capped else NotificationKind.ALLOWANCE_WARNING
     notify(session, person.id, kind, now=now)
     for treasurer_id in treasurer_ids(session, initiative):
