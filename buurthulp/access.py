@@ -14,9 +14,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from buurthulp.accounts.models import Neighbour
+from buurthulp.errors import DomainError, NotAllowed
 from buurthulp.extensions import db
 from buurthulp.neighbourhoods.models import (
     Initiative,
@@ -26,7 +28,7 @@ from buurthulp.neighbourhoods.models import (
     initiative_neighbourhood,
     neighbourhood_adjacency,
 )
-from buurthulp.posts.models import Block, Match, Post
+from buurthulp.posts.models import AGREED_MATCH_STATUSES, Block, Match, Post, PostStatus
 from buurthulp.pot.models import PotAccount
 
 # --- roles in an initiative ---------------------------------------------------------------------
@@ -213,9 +215,47 @@ def may_preview_digest(session, viewer: Neighbour, person: Neighbour) -> bool:
 
 # --- the pot ------------------------------------------------------------------------------------
 
+# The treasurer keeps the books, a coordinator oversees them: both read them, only the treasurer books.
+_BOOK_READERS = (Membership.is_treasurer, Membership.is_coordinator)
+_BOOK_KEEPERS = (Membership.is_treasurer,)
+
+
 def may_read_books(session, actor: Neighbour, initiative: Initiative) -> bool:
-    """An initiative's books (accounts, months, members' statements): its active treasurers and coordinators."""
-    return _holds(session, actor, initiative.id, Membership.is_treasurer, Membership.is_coordinator)
+    """An initiative's books (money held, months, members' accounts and statements, the export): its active
+    treasurers, who keep them, and its active coordinators, who oversee them. Site admins get nothing from being
+    admin."""
+    return _holds(session, actor, initiative.id, *_BOOK_READERS)
+
+
+def may_keep_books(session, actor: Neighbour, initiative: Initiative) -> bool:
+    """Book in an initiative's pot (money in and out, payouts, direct payments, corrections): its active
+    treasurers only; a coordinator oversees the books and books nothing."""
+    return _holds(session, actor, initiative.id, *_BOOK_KEEPERS)
+
+
+def may_set_up_pot(session, actor: Neighbour, initiative: Initiative) -> bool:
+    """How an initiative's pot compensates help (mode, rates, rule, month end): whoever reads its books
+    (``may_read_books``), so its treasurers and coordinators."""
+    return may_read_books(session, actor, initiative)
+
+
+def books_read_by(session, actor: Neighbour) -> set[int]:
+    """The ids of the initiatives whose books ``actor`` reads (``may_read_books``), in one query."""
+    if actor is None or not getattr(actor, "is_authenticated", True) or actor.id is None:
+        return set()
+    return set(session.scalars(sa.select(Membership.initiative_id).where(
+        Membership.neighbour_id == actor.id, Membership.status == MembershipStatus.ACTIVE, sa.or_(*_BOOK_READERS))))
+
+
+def _has_pot_account(session, initiative: Initiative, person: Neighbour) -> bool:
+    return bool(session.scalar(sa.select(sa.exists().where(
+        PotAccount.initiative_id == initiative.id, PotAccount.key == f"member:{person.id}"))))
+
+
+def may_read_own_statement(session, actor: Neighbour, initiative: Initiative) -> bool:
+    """One's own statement in an initiative: an approved (active) member, or someone who left (or never was
+    approved) but whose account the books still hold."""
+    return is_member_of(session, actor, initiative) or _has_pot_account(session, initiative, actor)
 
 
 def may_read_member_statement(session, actor: Neighbour, initiative: Initiative, person: Neighbour) -> bool:
@@ -227,10 +267,7 @@ def may_read_member_statement(session, actor: Neighbour, initiative: Initiative,
     """
     if person is None or not may_read_books(session, actor, initiative):
         return False
-    if is_member_of(session, person, initiative):
-        return True
-    return bool(session.scalar(sa.select(sa.exists().where(
-        PotAccount.initiative_id == initiative.id, PotAccount.key == f"member:{person.id}"))))
+    return is_member_of(session, person, initiative) or _has_pot_account(session, initiative, person)
 
 
 # --- neighbourhoods -----------------------------------------------------------------------------
@@ -323,6 +360,103 @@ def require_profile(neighbour_id: int) -> Neighbour:
 def require_places_people(slug: str) -> Initiative:
     """``may_place_people`` for the current neighbour: the initiative, else 401 / 404 (unknown) / 403."""
     return _initiative_if(slug, may_place_people)
+
+
+def require_books(slug: str, write: bool = False) -> Initiative:
+    """``may_read_books`` (with ``write``: ``may_keep_books``) for the current neighbour: the initiative, else
+    401 / 404 (unknown) / 403."""
+    return _initiative_if(slug, may_keep_books if write else may_read_books)
+
+
+def require_pot_settings(slug: str) -> Initiative:
+    """``may_set_up_pot`` for the current neighbour: the initiative, else 401 / 404 (unknown) / 403."""
+    return _initiative_if(slug, may_set_up_pot)
+
+
+def require_own_statement(slug: str) -> Initiative:
+    """``may_read_own_statement`` for the current neighbour: the initiative, else 401 / 404 (unknown) / 403."""
+    return _initiative_if(slug, may_read_own_statement)
+
+
+def require_member_statement(initiative: Initiative, neighbour_id: int) -> Neighbour:
+    """``may_read_member_statement`` about the person with this id: the person, else 404 (an applicant, or not
+    someone of this initiative: their allowance is none of its business)."""
+    return _person_if(neighbour_id, may_read_member_statement, initiative)
+
+
+# --- posts and matches --------------------------------------------------------------------------
+
+def confirmed_email(person: Neighbour) -> bool:
+    """Someone with an e-mail address has clicked its confirmation link before they post or respond;
+    a proxy neighbour (no address: the broker acts for them) has nothing to confirm."""
+    return person.email is None or person.email_confirmed
+
+
+def require_confirmed_email(person: Neighbour) -> None:
+    """Refuse (403, with what to do) to someone who has not confirmed their e-mail address yet."""
+    if not confirmed_email(person):
+        raise NotAllowed(_l("Please confirm your e-mail address first: click the link in the e-mail we sent you."))
+
+
+def in_reach(session, neighbour: Neighbour, post: Post) -> bool:
+    """Is the post in the neighbour's own or an adjacent neighbourhood?"""
+    if neighbour.neighbourhood_id is None:
+        return False
+    return bool(session.scalar(sa.select(sa.literal(post.neighbourhood_id).in_(_nearby(neighbour.neighbourhood_id)))))
+
+
+def _on_post(post: Post):
+    return sa.or_(Match.ask_id == post.id, Match.offer_id == post.id)
+
+
+def _with(person_id: int):
+    return sa.or_(Match.asker_id == person_id, Match.helper_id == person_id)
+
+
+def agreed_match_of(session, post: Post, neighbour_id: int) -> Match | None:
+    """The agreed match of this neighbour on this post, if any."""
+    return session.scalar(sa.select(Match).where(_on_post(post), _with(neighbour_id),
+                                                 Match.status.in_(AGREED_MATCH_STATUSES)).limit(1))
+
+
+def may_see_post(session, viewer: Neighbour, post: Post) -> bool:
+    """A post's page: its author and the neighbourhood's moderators always; anyone with a match on it unless it
+    is hidden or one of the two blocked the other; otherwise only while it is open, to neighbours in reach."""
+    if viewer.id == post.author_id or moderates(session, viewer, post.neighbourhood_id):
+        return True
+    if post.hidden_at is not None or is_blocked(session, viewer.id, post.author_id):
+        return False
+    if session.scalar(sa.select(sa.exists().where(_on_post(post), _with(viewer.id)))):
+        return True
+    return post.status == PostStatus.OPEN and in_reach(session, viewer, post)
+
+
+def may_see_private_details(session, viewer: Neighbour, post: Post) -> bool:
+    """The post's private details (address, door code): the author, the neighbour of an agreed match, and the
+    brokers who serve the post (``brokers_post``: not those of another initiative, where the author is its
+    proxy neighbour)."""
+    return (viewer.id == post.author_id
+            or agreed_match_of(session, post, viewer.id) is not None
+            or brokers_post(session, viewer, post))
+
+
+def may_read_match(session, viewer: Neighbour, match: Match) -> bool:
+    """A match's page and conversation: the two people of the match, and the brokers who serve it
+    (``brokers_match``)."""
+    return match.is_participant(viewer.id) or brokers_match(session, viewer, match)
+
+
+def respond_refusal(session, person: Neighbour, post: Post, now) -> DomainError | None:
+    """Why this person may not answer "I can help" / "I would like this" on the post now, or None if they may:
+    not their own post, the post open, shown and not expired, nobody blocked, and the post in reach.
+    (Whether they answered before, and their e-mail confirmation, are checked where they respond.)"""
+    if post.author_id == person.id:
+        return DomainError(_l("This is your own post."))
+    if post.status != PostStatus.OPEN or post.hidden_at is not None or post.expires_at <= now:
+        return DomainError(_l("This post is no longer open."))
+    if is_blocked(session, person.id, post.author_id) or not in_reach(session, person, post):
+        return NotAllowed(_l("You can respond to posts in your own neighbourhood and the ones next to it."))
+    return None
 
 
 # --- blocks and moderation ----------------------------------------------------------------------

@@ -32,6 +32,7 @@ from buurthulp.forms import EmptyForm, valid_submission
 from buurthulp.neighbourhoods.services import visible_categories
 from buurthulp.places.models import Place as LivingPlace
 from buurthulp.places.services import places_for_referral, review_count
+from buurthulp.posts import matches as match_flow
 from buurthulp.posts.forms import PostForm
 from buurthulp.posts.models import Match, MatchStatus, Post, PostStatus
 from buurthulp.timeutil import local_today, to_local
@@ -141,7 +142,7 @@ def _match_page(initiative, match: Match, status: int = 200, **forms):
         "broker/match.html", initiative=initiative, match=match, post=match.post, consents=consents,
         follow_up=follow_up, notes=services.notes_for(db.session, initiative, match_id=match.id),
         served=services.served_ids(db.session, initiative, (match.asker_id, match.helper_id)),
-        waiting=services.posts.waiting_for(match), to_local=to_local,
+        waiting=match_flow.waiting_for(match), to_local=to_local,
         consent_form=forms.get("consent_form") or ConsentForm(), follow_up_form=forms.get("follow_up_form") or FollowUpForm(),
         note_form=forms.get("note_form") or NoteForm(),
     ), status
@@ -335,7 +336,7 @@ def print_overview(slug: str, neighbour_id: int):
     person = require_broker_for(initiative, neighbour_id)
     open_asks = db.session.scalars(sa.select(Post).where(Post.author_id == person.id, Post.status == PostStatus.OPEN)
                                    .order_by(Post.created_at)).all()
-    matches = services.posts.matches_of(db.session, person)
+    matches = match_flow.matches_of(db.session, person)
     suggestions = {}
     for m in matches:
         if m.status in (MatchStatus.SUGGESTED, MatchStatus.PROPOSED) and m.asker_id == person.id:

@@ -22,6 +22,7 @@ from buurthulp.db import LIKE_ESCAPE, contains_pattern, utcnow
 from buurthulp.errors import DomainError, NotAllowed
 from buurthulp.neighbourhoods.models import Initiative, Membership, MembershipStatus, initiative_neighbourhood
 from buurthulp.neighbourhoods.services import home_neighbourhood
+from buurthulp.posts import matches
 from buurthulp.posts import services as posts
 from buurthulp.posts.models import Match, MatchSource, MatchStatus, NotificationKind, Post, PostKind, PostStatus
 from buurthulp.posts.notifications import notify
@@ -147,9 +148,9 @@ def answer_for_proxy(session, broker: Neighbour, initiative: Initiative, match: 
     if len(note.strip()) < 3:
         raise DomainError(_l("Write down briefly how the neighbour gave their consent (for example: by phone today)."))
     if decision == ConsentDecision.ACCEPTED:
-        posts.accept(session, proxy, match, now=now)
+        matches.accept(session, proxy, match, now=now)
     else:
-        posts.decline(session, proxy, match, now=now)
+        matches.decline(session, proxy, match, now=now)
     match.broker_id = match.broker_id or broker.id
     consent = ProxyConsent(match_id=match.id, proxy_id=proxy.id, broker_id=broker.id, decision=decision,
                            note=note.strip(), recorded_at=now)

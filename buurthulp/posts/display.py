@@ -6,10 +6,9 @@ from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from buurthulp.categories import DayPart, Weekday
+from buurthulp.categories import DayPart, Weekday, slots_in
 from buurthulp.geo import distance_m, rounded_distance_m
-from buurthulp.posts.models import MatchStatus, Place, PostKind, PostStatus, Timing
-from buurthulp.posts.services import slot_labels
+from buurthulp.posts.models import MatchStatus, PostKind, PostLocation, PostStatus, Timing
 
 
 def metres_label(metres: float) -> str:
@@ -55,9 +54,9 @@ def duration_label(minutes: int) -> str:
 
 
 def place_label(post) -> str:
-    labels = {Place.HOME_AREA: _("Near the home of the person who posted"),
-              Place.THEIR_PLACE: _("At the other person's place"),
-              Place.ELSEWHERE: _("Somewhere else")}
+    labels = {PostLocation.HOME_AREA: _("Near the home of the person who posted"),
+              PostLocation.THEIR_PLACE: _("At the other person's place"),
+              PostLocation.ELSEWHERE: _("Somewhere else")}
     label = labels[post.place]
     return f"{label}: {post.place_note}" if post.place_note else label
 
@@ -115,3 +114,11 @@ TEMPLATE_HELPERS = {
     "place_label": place_label, "kind_label": kind_label, "post_status_label": post_status_label,
     "match_status_label": match_status_label, "hours_label": hours_label, "reason_text": reason_text,
 }
+
+
+def slot_labels(mask: int) -> list[str]:
+    """"Tuesday morning", ... for the slots in a mask; each name is translated once, not per slot."""
+    slots = slots_in(mask)
+    days = {d: d.label for d in {d for d, _ in slots}}
+    parts = {p: p.label.lower() for p in {p for _, p in slots}}
+    return [f"{days[d]} {parts[p]}" for d, p in slots]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from buurthulp.db import utcnow
+from buurthulp.posts.matches import end_live_matches, end_open_matches
 from buurthulp.posts.models import (
-    LIVE_MATCH_STATUSES,
     Block,
     Match,
     MatchStatus,
@@ -58,8 +58,6 @@ def posts_export(session, neighbour) -> dict:
 
 def forget_posts(session, neighbour) -> None:
     """On account deletion: remove what this neighbour wrote; keep matches (hours) without text."""
-    from buurthulp.posts.services import end_open_matches, reopen_ask
-
     now = utcnow()
     for post in session.scalars(sa.select(Post).where(Post.author_id == neighbour.id)):
         post.title = REMOVED
@@ -71,13 +69,7 @@ def forget_posts(session, neighbour) -> None:
         post.hidden_at = post.hidden_at or now
         end_open_matches(session, post, MatchStatus.CANCELLED, now)
     # Agreed or waiting matches with this person end; the other person's ask is open again.
-    for match in session.scalars(sa.select(Match).where(
-            sa.or_(Match.asker_id == neighbour.id, Match.helper_id == neighbour.id),
-            Match.status.in_(LIVE_MATCH_STATUSES))):
-        was_agreed = match.status == MatchStatus.ACCEPTED
-        match.status, match.closed_at, match.cancelled_by_id = MatchStatus.CANCELLED, now, neighbour.id
-        if was_agreed:
-            reopen_ask(session, match, now)
+    end_live_matches(session, sa.or_(Match.asker_id == neighbour.id, Match.helper_id == neighbour.id), neighbour.id, now)
     session.execute(sa.update(Match).where(Match.cancelled_by_id == neighbour.id).values(cancel_reason=""))
     session.execute(sa.update(Message).where(Message.author_id == neighbour.id).values(body=REMOVED))
     session.execute(sa.delete(ThankYou).where(ThankYou.author_id == neighbour.id))

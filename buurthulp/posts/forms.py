@@ -18,7 +18,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from buurthulp.categories import Category, DayPart, Weekday, mask_of
 from buurthulp.forms import DateField, LocalDecimalField, MultiCheckboxField, id_or_none, strip_filter
-from buurthulp.posts.models import Place, PostKind, Timing
+from buurthulp.posts.models import PostKind, PostLocation, Timing
+from buurthulp.posts.services import PostInput
 
 DURATIONS = [(30, _l("About half an hour")), (60, _l("About an hour")), (120, _l("About two hours")),
              (180, _l("About three hours")), (240, _l("Half a day")), (480, _l("A whole day"))]
@@ -63,10 +64,10 @@ class PostForm(FlaskForm):
                                                for d in Weekday for p in DayPart])
     weekly_until = DateField(_l("Until (optional)"), validators=[Optional()])
     duration_minutes = SelectField(_l("How long will it take?"), coerce=int, choices=DURATIONS, default=60)
-    place = RadioField(_l("Where?"), default=Place.HOME_AREA.value,
-                       choices=[(Place.HOME_AREA.value, _l("Near my home")),
-                                (Place.THEIR_PLACE.value, _l("At the other person's place")),
-                                (Place.ELSEWHERE.value, _l("Somewhere else"))])
+    place = RadioField(_l("Where?"), default=PostLocation.HOME_AREA.value,
+                       choices=[(PostLocation.HOME_AREA.value, _l("Near my home")),
+                                (PostLocation.THEIR_PLACE.value, _l("At the other person's place")),
+                                (PostLocation.ELSEWHERE.value, _l("Somewhere else"))])
     place_note = StringField(_l("Where exactly? (optional)"), filters=[strip_filter],
                              validators=[Optional(), Length(max=200, message=_l("Use at most 200 characters."))],
                              description=_l("For example: the library, the community centre. Not your address."))
@@ -79,8 +80,6 @@ class PostForm(FlaskForm):
 
     def to_input(self):
         """The validated form as the posts service's input."""
-        from buurthulp.posts.services import PostInput
-
         slots = [tuple(int(x) for x in v.split("-")) for v in self.weekly_slots.data or []]
         return PostInput(
             kind=PostKind(self.kind.data), category=Category(self.category.data), title=self.title.data,
@@ -89,7 +88,7 @@ class PostForm(FlaskForm):
             day_part=self.day_part.data if self.timing.data == Timing.ONCE else None,
             period_start=self.period_start.data, period_end=self.period_end.data, weekly_slots=mask_of(slots),
             weekly_until=self.weekly_until.data, duration_minutes=self.duration_minutes.data,
-            place=Place(self.place.data or Place.HOME_AREA), place_note=self.place_note.data or "",
+            place=PostLocation(self.place.data or PostLocation.HOME_AREA), place_note=self.place_note.data or "",
             expiry_days=self.expiry_days.data,
             place_id=id_or_none(self.place_id.data),
         )

@@ -1,8 +1,9 @@
 """The posts domain's scheduled jobs."""
 
 from buurthulp.jobs import Job
+from buurthulp.posts.matches import confirm_done_matches
 from buurthulp.posts.notifications import send_notification_mails
-from buurthulp.posts.services import confirm_done_matches, expire_posts, remind_expiring_posts
+from buurthulp.posts.services import expire_posts, remind_expiring_posts
 
 JOBS = [
     Job("expire_posts", lambda session, now: {"expired": expire_posts(session, now)}, every_minutes=60,

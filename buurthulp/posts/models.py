@@ -16,7 +16,7 @@ from buurthulp.extensions import db
 if TYPE_CHECKING:
     from buurthulp.accounts.models import Neighbour
     from buurthulp.neighbourhoods.models import Neighbourhood
-    from buurthulp.places.models import Place as LivingPlace
+    from buurthulp.places.models import Place
 
 
 class PostKind(StrEnum):
@@ -38,7 +38,7 @@ class Timing(StrEnum):
     WEEKLY = "weekly"      # on weekdays x parts of day, until a date
 
 
-class Place(StrEnum):
+class PostLocation(StrEnum):
     HOME_AREA = "home_area"  # near the author's home
     THEIR_PLACE = "their_place"  # at the other person's place
     ELSEWHERE = "elsewhere"
@@ -76,7 +76,7 @@ class Post(db.Model):
     weekly_slots: so.Mapped[int] = so.mapped_column(default=0)
     weekly_until: so.Mapped[Optional[date]]
     duration_minutes: so.Mapped[int] = so.mapped_column(default=60)
-    place: so.Mapped[Place] = so.mapped_column(str_enum(Place), default=Place.HOME_AREA)
+    place: so.Mapped[PostLocation] = so.mapped_column(str_enum(PostLocation), default=PostLocation.HOME_AREA)
     place_note: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
     # "ga mee": going along to a place or activity of the living map
     place_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("place.id", ondelete="SET NULL"), index=True)
@@ -94,7 +94,7 @@ class Post(db.Model):
 
     author: so.Mapped[Neighbour] = so.relationship(foreign_keys=[author_id])
     neighbourhood: so.Mapped[Neighbourhood] = so.relationship()
-    living_place: so.Mapped[Optional[LivingPlace]] = so.relationship("Place", foreign_keys=[place_id])
+    living_place: so.Mapped[Optional[Place]] = so.relationship("Place", foreign_keys=[place_id])
 
     @property
     def is_ask(self) -> bool:

@@ -21,6 +21,7 @@ from buurthulp.db import utcnow
 from buurthulp.errors import NotAllowed
 from buurthulp.extensions import db
 from buurthulp.neighbourhoods.models import Role
+from buurthulp.posts import matches as match_flow
 from buurthulp.posts import services as posts
 from buurthulp.posts.models import Match, Post
 from buurthulp.timeutil import local_today
@@ -74,12 +75,12 @@ def sw(app) -> Shared:
     bakker = services.add_proxy(db.session, people["other_broker"], samen, name="Meneer Bakker",
                                 contact_route="06 2", postcode="3554 CD", likes=["klussen"], needs=[])
     ask = posts.create_post(db.session, jansen, post_input(title="Boodschappen voor Jansen"))
-    match = posts.respond(db.session, people["joost"], ask, "Ik doe het graag")
+    match = match_flow.respond(db.session, people["joost"], ask, "Ik doe het graag")
     earlier = posts.create_post(db.session, jansen, post_input(title="Lamp voor Jansen"))
-    done = posts.respond(db.session, people["joost"], earlier)
-    posts.accept(db.session, jansen, done)
-    posts.mark_done(db.session, people["joost"], done, 60)
-    posts.confirm_done(db.session, jansen, done, now=utcnow() - timedelta(days=5))
+    done = match_flow.respond(db.session, people["joost"], earlier)
+    match_flow.accept(db.session, jansen, done)
+    match_flow.mark_done(db.session, people["joost"], done, 60)
+    match_flow.confirm_done(db.session, jansen, done, now=utcnow() - timedelta(days=5))
     their_ask = posts.create_post(db.session, bakker, post_input(title="Klusje voor Bakker"))
     services.add_note(db.session, people["broker"], kracht, NOTE, neighbour=jansen)
     services.add_note(db.session, people["broker"], kracht, NOTE, match=match)
@@ -263,7 +264,7 @@ def test_the_digest_preview_of_our_proxy_is_for_our_brokers(client, sw, role, st
 def test_our_proxys_conversation_and_private_details_are_for_our_brokers(client, sw):
     """Outside the workspace too: the match page and an ask's private details (post_input: "Kerkweg 12")."""
     ria_ask = posts.create_post(db.session, sw.ria, post_input(title="Plank voor Ria"))
-    ria_match = posts.respond(db.session, sw.joost, ria_ask)
+    ria_match = match_flow.respond(db.session, sw.joost, ria_ask)
     db.session.commit()
     client.login("other_broker@example.org")
     assert client.get(f"/matches/{sw.match.id}").status_code == 404
@@ -278,7 +279,7 @@ def test_our_proxys_conversation_and_private_details_are_for_our_brokers(client,
 
 
 def test_our_workspace_lists_and_links_only_whom_it_serves(client, sw):
-    their_match = posts.respond(db.session, sw.ria, sw.their_ask)  # Ria helps their proxy neighbour
+    their_match = match_flow.respond(db.session, sw.ria, sw.their_ask)  # Ria helps their proxy neighbour
     sw.joost.neighbourhood_id = None  # Joost, who answered our ask, has moved away: he is no longer ours to open
     db.session.commit()
     client.login("broker@example.org")

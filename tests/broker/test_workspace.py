@@ -10,6 +10,7 @@ from buurthulp.broker import services
 from buurthulp.broker.models import BrokerNote, ConsentDecision, FollowUp, ProxyConsent, Referral
 from buurthulp.db import utcnow
 from buurthulp.extensions import db
+from buurthulp.posts import matches as match_flow
 from buurthulp.posts import services as posts
 from buurthulp.posts.models import Match, MatchSource, MatchStatus, PostKind
 from tests.posts.conftest import post_input
@@ -129,7 +130,7 @@ def test_proxy_neighbour_ask_and_consent_by_phone(client, bw):
     })
     assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
     ask = db.session.scalar(sa.select(posts.Post).where(posts.Post.author_id == jansen.id))
-    match = posts.respond(db.session, bw.joost, ask, "Ik doe het graag")
+    match = match_flow.respond(db.session, bw.joost, ask, "Ik doe het graag")
     db.session.commit()
     # the broker sees at once that Mevrouw Jansen has an answer to give
     assert [m.id for m in services.queue(db.session, bw.kracht, utcnow())["for_proxies"]] == [match.id]
@@ -157,10 +158,10 @@ def test_proxy_with_postcode_outside_the_initiative_is_refused(client, bw):
 
 def test_follow_up_notes_and_referral(client, bw):
     ask = ask_of(bw.ria)
-    match = posts.respond(db.session, bw.joost, ask)
-    posts.accept(db.session, bw.ria, match)
-    posts.mark_done(db.session, bw.joost, match, 90)
-    posts.confirm_done(db.session, bw.ria, match, now=utcnow() - timedelta(days=5))
+    match = match_flow.respond(db.session, bw.joost, ask)
+    match_flow.accept(db.session, bw.ria, match)
+    match_flow.mark_done(db.session, bw.joost, match, 90)
+    match_flow.confirm_done(db.session, bw.ria, match, now=utcnow() - timedelta(days=5))
     db.session.commit()
     client.login("broker@example.org")
     page = client.get("/broker/kracht-van-zuilen").get_data(as_text=True)
@@ -220,7 +221,7 @@ def every_page(bw):
                                 postcode="3554 AB", likes=[], needs=["boodschappen"])
     db.session.commit()
     ask = ask_of(jansen)
-    match = posts.respond(db.session, bw.joost, ask)
+    match = match_flow.respond(db.session, bw.joost, ask)
     db.session.commit()
     base = "/broker/kracht-van-zuilen"
     gets = [base, f"{base}/neighbours", f"{base}/proxies/new", f"{base}/asks/{ask.id}", f"{base}/matches/{match.id}",

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from buurthulp.broker import services as broker
 from buurthulp.db import utcnow
 from buurthulp.extensions import db
+from buurthulp.posts import matches as match_flow
 from buurthulp.posts import services as posts
 from tests.browser.test_help_journey import log_in
 
@@ -38,10 +39,10 @@ def test_queue_broker_a_match_and_follow_up(browser, live_server, axe_check):
         from buurthulp.posts.models import Match
 
         match = db.session.scalars(db.select(Match).where(Match.note.like("Joost wandelt%"))).one()
-        posts.accept(db.session, match.asker, match)
-        posts.accept(db.session, match.helper, match)
-        posts.mark_done(db.session, match.helper, match, 60)
-        posts.confirm_done(db.session, match.asker, match, now=utcnow() - timedelta(days=4))
+        match_flow.accept(db.session, match.asker, match)
+        match_flow.accept(db.session, match.helper, match)
+        match_flow.mark_done(db.session, match.helper, match, 60)
+        match_flow.confirm_done(db.session, match.asker, match, now=utcnow() - timedelta(days=4))
         db.session.commit()
         match_id = match.id
         db.session.remove()

@@ -73,7 +73,8 @@ def config_overrides():
 def build_world() -> None:
     """The demo, and what it lacks: a far neighbour, matches in each state, messages, a report, a proxy."""
     from buurthulp.broker import services as broker
-    from buurthulp.posts import services as posts
+    from buurthulp.posts import matches as match_flow
+    from buurthulp.posts import moderation
 
     load_demo()
     people = {n.email: n for n in db.session.scalars(sa.select(Neighbour))}
@@ -88,18 +89,18 @@ def build_world() -> None:
     shelf = posts_by_title["Plank ophangen in de gang"]
     coffee = posts_by_title["Iemand voor een kop koffie en een praatje"]
     walk = posts_by_title["Samen wandelen langs de Vecht"]
-    done = posts.respond(db.session, people["ahmed@example.org"], shelf, "Ik heb een boormachine.")
-    posts.accept(db.session, people["els@example.org"], done)
-    message = posts.post_message(db.session, people["ahmed@example.org"], done, "Zaterdag om 10 uur?")
-    posts.post_message(db.session, people["els@example.org"], done, "Prima!")
-    posts.mark_done(db.session, people["ahmed@example.org"], done, 60)
-    posts.confirm_done(db.session, people["els@example.org"], done)
-    posts.thank(db.session, people["els@example.org"], done, "Dank je wel, de plank hangt recht.")
-    accepted = posts.respond(db.session, people["henk@example.org"], coffee, "Ik kom graag langs.")
-    posts.accept(db.session, people["mieke@example.org"], accepted)
-    posts.respond(db.session, people["henk@example.org"], walk)
-    posts.report(db.session, people["els@example.org"], "Dit bericht klopt niet.", message=message)
-    posts.report(db.session, people["henk@example.org"], "Dit is geen vraag.", post=walk)
+    done = match_flow.respond(db.session, people["ahmed@example.org"], shelf, "Ik heb een boormachine.")
+    match_flow.accept(db.session, people["els@example.org"], done)
+    message = match_flow.post_message(db.session, people["ahmed@example.org"], done, "Zaterdag om 10 uur?")
+    match_flow.post_message(db.session, people["els@example.org"], done, "Prima!")
+    match_flow.mark_done(db.session, people["ahmed@example.org"], done, 60)
+    match_flow.confirm_done(db.session, people["els@example.org"], done)
+    match_flow.thank(db.session, people["els@example.org"], done, "Dank je wel, de plank hangt recht.")
+    accepted = match_flow.respond(db.session, people["henk@example.org"], coffee, "Ik kom graag langs.")
+    match_flow.accept(db.session, people["mieke@example.org"], accepted)
+    match_flow.respond(db.session, people["henk@example.org"], walk)
+    moderation.report(db.session, people["els@example.org"], "Dit bericht klopt niet.", message=message)
+    moderation.report(db.session, people["henk@example.org"], "Dit is geen vraag.", post=walk)
     broker.add_proxy(db.session, people["ahmed@example.org"], kracht, name="Mevrouw Jansen",
                      contact_route="belt op dinsdag", postcode="3554 AB", likes=[], needs=[])
     db.session.commit()

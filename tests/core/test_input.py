@@ -192,10 +192,10 @@ def test_an_overlong_value_is_refused_with_a_message(client, world):
 # --- dates and numbers -------------------------------------------------------------------------
 
 def test_an_appointment_at_the_first_day_python_knows_is_a_400(client, world):
-    from buurthulp.posts import services as posts
+    from buurthulp.posts import matches as match_flow
 
-    match = posts.respond(db.session, world["ria"], world["ask"], "Ik help")
-    posts.accept(db.session, world["joost"], match)
+    match = match_flow.respond(db.session, world["ria"], world["ask"], "Ik help")
+    match_flow.accept(db.session, world["joost"], match)
     db.session.commit()
     client.login("joost@example.org")
     for day in ("0001-01-01", "9999-12-31"):  # 00:00 in Amsterdam is before the first UTC moment Python holds

@@ -28,6 +28,8 @@ from buurthulp.extensions import db
 from buurthulp.neighbourhoods.models import Role
 from buurthulp.places.models import PlaceKind
 from buurthulp.places.services import PlaceInput, add_place
+from buurthulp.posts import matches as match_flow
+from buurthulp.posts import moderation
 from buurthulp.posts import services as posts
 from buurthulp.posts.models import PostKind
 from buurthulp.pot import services as pot
@@ -170,12 +172,12 @@ def help_done(helper: Neighbour, asker: Neighbour, title: str, when: datetime, t
               minutes: int = 60):
     """``helper`` helped ``asker`` with a new ask: agreed, done and (maybe) thanked at ``when``."""
     ask = post(asker, title)
-    match = posts.respond(db.session, helper, ask, now=when)
-    posts.accept(db.session, asker, match, now=when)
-    posts.mark_done(db.session, helper, match, minutes, now=when)
-    posts.confirm_done(db.session, asker, match, now=when)
+    match = match_flow.respond(db.session, helper, ask, now=when)
+    match_flow.accept(db.session, asker, match, now=when)
+    match_flow.mark_done(db.session, helper, match, minutes, now=when)
+    match_flow.confirm_done(db.session, asker, match, now=when)
     if thanks:
-        posts.thank(db.session, asker, match, thanks, now=when)
+        match_flow.thank(db.session, asker, match, thanks, now=when)
     return match
 
 
@@ -256,7 +258,7 @@ def world(app) -> World:
     post(annie, "Boodschappen in Everdingen", Category.GROCERIES, PostKind.OFFER)
     post(bert, "Kast in elkaar zetten")                                 # blocked
     post(bert, "Bert doet boodschappen", Category.GROCERIES, PostKind.OFFER)
-    posts.block(db.session, ria, bert)
+    moderation.block(db.session, ria, bert)
 
     # help and thanks: last month, and two months ago
     help_done(ria, ahmed, "Lamp vervangen", in_month(1), thanks="Dank je wel voor de lamp!")

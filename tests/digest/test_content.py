@@ -17,7 +17,8 @@ from buurthulp.digest.services import count_recipients, digest_for, send_month
 from buurthulp.extensions import db
 from buurthulp.neighbourhoods.models import Role
 from buurthulp.places.services import review
-from buurthulp.posts import services as posts
+from buurthulp.posts import matches as match_flow
+from buurthulp.posts import moderation
 from buurthulp.posts.models import Post, PostKind
 from buurthulp.pot import services as pot
 from buurthulp.pot import shares as pot_shares
@@ -219,7 +220,7 @@ def test_building_a_batch_takes_the_same_queries_for_5_and_50(app, count_queries
     for helper, asker in ((0, 3), (10, 13), (21, 40), (44, 45)):
         add_member(kracht, people[helper])
         help_done(people[helper], people[asker], f"Hulp {helper}", in_month(1), thanks=f"Dank {helper}")
-    posts.block(db.session, people[1], people[4])
+    moderation.block(db.session, people[1], people[4])
     place(treasurer, ondiep, "Buurtkamer", in_month(1))
     pot_shares.distribute_month(db.session, kracht, month_start(1), now=in_month(0, day=1))
     db.session.commit()
@@ -243,7 +244,7 @@ def test_building_a_batch_takes_the_same_queries_for_5_and_50(app, count_queries
 
 def test_asks_she_already_answered_are_left_out(world):
     fiets = db.session.scalar(sa.select(Post).where(Post.title == "Fietsband plakken"))
-    posts.respond(db.session, world.get("ria"), fiets)
+    match_flow.respond(db.session, world.get("ria"), fiets)
     db.session.commit()
     assert [a.title for a in digest_for(db.session, world.get("ria"), edition()).asks] == ["Plank ophangen"]
 

@@ -11,6 +11,8 @@ from buurthulp.categories import Category, DayPart, Weekday, mask_of
 from buurthulp.db import utcnow
 from buurthulp.extensions import db
 from buurthulp.matching.services import run_matching
+from buurthulp.posts import matches as match_flow
+from buurthulp.posts import moderation
 from buurthulp.posts import services as posts
 from buurthulp.posts.models import Match, MatchSource, MatchStatus, PostKind, Timing
 from tests.factories import make_neighbour, make_neighbourhood
@@ -56,13 +58,13 @@ def test_suggests_near_helpers_with_reasons_and_a_rerun_adds_nothing(town):
 
 def test_never_a_blocked_or_declined_pair(town):
     people, ask = town
-    posts.block(db.session, people["ria"], people["ahmed"])
+    moderation.block(db.session, people["ria"], people["ahmed"])
     db.session.commit()
     run_matching(db.session, utcnow())
     db.session.commit()
     (only,) = suggestions(ask)
     assert only.helper_id == people["joost"].id
-    posts.decline(db.session, people["ria"], only)
+    match_flow.decline(db.session, people["ria"], only)
     db.session.commit()
     assert run_matching(db.session, utcnow() + timedelta(hours=1))["suggestions"] == 0
 

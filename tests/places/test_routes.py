@@ -18,9 +18,9 @@ from buurthulp.extensions import db
 from buurthulp.places import services
 from buurthulp.places.models import Place, PlaceActivity, PlaceFlag, PlaceKind, PlaceStatus, Story
 from buurthulp.places.services import ActivityInput
+from buurthulp.posts import moderation
 from buurthulp.posts import services as posts
-from buurthulp.posts.models import Place as PostPlace
-from buurthulp.posts.models import Post
+from buurthulp.posts.models import Post, PostLocation
 from buurthulp.timeutil import local_today
 from tests.places.conftest import nl, place_input, text, walking_group
 from tests.posts.conftest import post_input
@@ -418,7 +418,7 @@ def test_ga_mee_from_a_place(client, make_client, pw, make_place):
     post = db.session.scalar(sa.select(Post))
     assert goes_to(response, f"/posts/{post.id}")
     assert post.place_id == place.id and post.category == Category.COMPANY  # forced to company
-    assert post.place == PostPlace.ELSEWHERE and post.place_note == "Wandelgroep Zuilen"
+    assert post.place == PostLocation.ELSEWHERE and post.place_note == "Wandelgroep Zuilen"
     detail = text(client.get(f"/posts/{post.id}"))
     assert f'<a href="/places/{place.id}">Wandelgroep Zuilen</a>' in detail
     ria = make_client()
@@ -469,7 +469,7 @@ def test_editing_a_ga_mee_post_keeps_the_place_and_company(client, pw, make_plac
 def test_a_blocked_neighbour_does_not_see_the_ga_mee_post_on_the_place_page(client, pw, make_place):
     place = make_place()
     post = posts.create_post(db.session, pw.ria, post_input(place_id=place.id, title="Wie gaat mee met Ria?"))
-    posts.block(db.session, pw.ria, pw.ahmed)
+    moderation.block(db.session, pw.ria, pw.ahmed)
     db.session.commit()
     client.login("ahmed@example.org")
     assert client.get(f"/posts/{post.id}").status_code == 404

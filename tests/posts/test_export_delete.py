@@ -8,7 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from buurthulp.extensions import db
-from buurthulp.posts import services
+from buurthulp.posts import matches as match_flow
+from buurthulp.posts import moderation
 from buurthulp.posts.export import REMOVED
 from buurthulp.posts.models import (
     Match,
@@ -46,13 +47,13 @@ def history(world, make_post):
     """Ria asked, Ahmed helped (90 minutes) and was thanked; Ria also offers soup, and Ahmed blocked nobody."""
     shelf = make_post(world.ria, title="Plank ophangen", description="In de gang", private_details="Kerkweg 12")
     soup = make_post(world.ria, kind=PostKind.OFFER, title="Soep koken", description="Erwtensoep")
-    match = services.respond(db.session, world.ahmed, shelf, "Ik heb een boormachine")
-    services.accept(db.session, world.ria, match)
-    services.post_message(db.session, world.ria, match, "Kom maar dinsdag")
-    services.mark_done(db.session, world.ahmed, match, 90)
-    services.confirm_done(db.session, world.ria, match)
-    services.thank(db.session, world.ria, match, "Dank je wel, Ahmed!")
-    services.block(db.session, world.ria, world.annie)
+    match = match_flow.respond(db.session, world.ahmed, shelf, "Ik heb een boormachine")
+    match_flow.accept(db.session, world.ria, match)
+    match_flow.post_message(db.session, world.ria, match, "Kom maar dinsdag")
+    match_flow.mark_done(db.session, world.ahmed, match, 90)
+    match_flow.confirm_done(db.session, world.ria, match)
+    match_flow.thank(db.session, world.ria, match, "Dank je wel, Ahmed!")
+    moderation.block(db.session, world.ria, world.annie)
     db.session.commit()
     return shelf, soup, match
 
@@ -159,9 +160,9 @@ def test_a_deleted_neighbours_posts_are_gone_for_neighbours_and_the_profile_too(
 
 def test_deleting_removes_the_reason_written_when_cancelling(world, login, make_post):
     post = make_post(world.ahmed, title="Boodschappen doen")
-    match = services.respond(db.session, world.ria, post)
-    services.accept(db.session, world.ahmed, match)
-    services.cancel(db.session, world.ria, match, "Ik ben opgenomen in het ziekenhuis")
+    match = match_flow.respond(db.session, world.ria, post)
+    match_flow.accept(db.session, world.ahmed, match)
+    match_flow.cancel(db.session, world.ria, match, "Ik ben opgenomen in het ziekenhuis")
     db.session.commit()
     delete_account(login(world.ria))
     assert "ziekenhuis" not in (match.cancel_reason or "")
@@ -169,7 +170,7 @@ def test_deleting_removes_the_reason_written_when_cancelling(world, login, make_
 
 def test_unanswered_responses_to_a_deleted_neighbours_post_do_not_keep_waiting(world, login, make_post):
     post = make_post(world.ria, title="Plank ophangen")
-    match = services.respond(db.session, world.ahmed, post, "Ik kan zaterdag")
+    match = match_flow.respond(db.session, world.ahmed, post, "Ik kan zaterdag")
     db.session.commit()
     delete_account(login(world.ria))
     assert match.status != MatchStatus.PROPOSED

@@ -13,7 +13,8 @@ from buurthulp.accounts.models import Neighbour
 from buurthulp.categories import Category, DayPart, Weekday, mask_of
 from buurthulp.db import utcnow
 from buurthulp.extensions import db
-from buurthulp.posts import services
+from buurthulp.posts import matches as match_flow
+from buurthulp.posts import moderation, services
 from buurthulp.posts.models import PostKind, Timing
 from buurthulp.timeutil import local_today
 from tests.factories import make_neighbour
@@ -89,13 +90,13 @@ def test_posts_that_are_not_open_are_not_shown(world, login, make_post):
     closed = post(world.ria, "Gesloten vraag")
     services.close_post(db.session, world.ria, closed)
     hidden = post(world.ria, "Verborgen vraag")
-    services.hide_post(db.session, world.broker, hidden)
+    moderation.hide_post(db.session, world.broker, hidden)
     expired = post(world.ria, "Verlopen vraag", expiry_days=7)
     services.expire_posts(db.session, expired.expires_at)
     past_date = post(world.ria, "Over datum, job nog niet gedraaid")
     past_date.expires_at = utcnow() - timedelta(minutes=1)
     matched = post(world.ria, "Vraag met afspraak")
-    services.accept(db.session, world.ria, services.respond(db.session, world.joost, matched))
+    match_flow.accept(db.session, world.ria, match_flow.respond(db.session, world.joost, matched))
     db.session.commit()
 
     assert titles(feed(login(world.ahmed))) == ["Open vraag"]
@@ -104,7 +105,7 @@ def test_posts_that_are_not_open_are_not_shown(world, login, make_post):
 def test_blocked_people_do_not_see_each_others_posts(world, login):
     post(world.ria, "Vraag van Ria")
     post(world.ahmed, "Aanbod van Ahmed", kind=PostKind.OFFER)
-    services.block(db.session, world.ahmed, world.ria)
+    moderation.block(db.session, world.ahmed, world.ria)
     db.session.commit()
     assert titles(feed(login(world.ria))) == ["Vraag van Ria"]
     assert titles(feed(login(world.ahmed))) == ["Aanbod van Ahmed"]

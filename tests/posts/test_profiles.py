@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from buurthulp.broker import services as broker
 from buurthulp.extensions import db
 from buurthulp.neighbourhoods.models import Role
+from buurthulp.posts import matches as match_flow
 from buurthulp.posts import services as posts
 from buurthulp.posts.models import Block
 from tests.factories import add_member, make_initiative, make_neighbour, make_neighbourhood
@@ -37,7 +38,7 @@ def people(app) -> dict:
                                    postcode="3554 AB", likes=[], needs=["boodschappen"])
     # Piet answered Ria's ask from Ondiep, then moved far away: the match still links them
     ask = posts.create_post(db.session, p["ria"], post_input(title="Plank"))
-    posts.respond(db.session, p["piet"], ask)
+    match_flow.respond(db.session, p["piet"], ask)
     p["piet"].neighbourhood = everdingen
     p["gone"].deleted_at = p["gone"].created_at
     db.session.commit()

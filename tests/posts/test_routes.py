@@ -12,7 +12,8 @@ from markupsafe import escape
 from buurthulp import access
 from buurthulp.extensions import db
 from buurthulp.neighbourhoods.models import Role
-from buurthulp.posts import services
+from buurthulp.posts import matches as match_flow
+from buurthulp.posts import moderation
 from buurthulp.posts.models import (
     Match,
     MatchStatus,
@@ -96,15 +97,15 @@ def admin(world):
 def scene(world, make_post):
     """Ria asks (private details: Kerkweg 12); Ahmed responded with a note; Ria has not answered yet."""
     ask = make_post(world.ria, title="Plank ophangen", private_details="Kerkweg 12, bel twee keer")
-    match = services.respond(db.session, world.ahmed, ask, "Ik heb een boormachine")
+    match = match_flow.respond(db.session, world.ahmed, ask, "Ik heb een boormachine")
     db.session.commit()
     return ask, match
 
 
 def agree(world, match, start=True):
-    services.accept(db.session, world.ria, match)
+    match_flow.accept(db.session, world.ria, match)
     if start:
-        services.set_agreed_start(db.session, world.ria, match, local_to_utc(local_today() + timedelta(days=3),
+        match_flow.set_agreed_start(db.session, world.ria, match, local_to_utc(local_today() + timedelta(days=3),
                                                                              time(14, 30)))
     db.session.commit()
 
@@ -275,7 +276,7 @@ def test_a_neighbour_of_the_same_neighbourhood_outside_the_match(world, login, s
     other = login(henk)
     page = other.get(f"/posts/{ask.id}")
     assert page.status_code == 404  # matched: no longer open for others
-    services.cancel(db.session, world.ria, match, "Toch niet")
+    match_flow.cancel(db.session, world.ria, match, "Toch niet")
     db.session.commit()
     page = other.get(f"/posts/{ask.id}")
     assert page.status_code == 200 and "Kerkweg 12" not in text(page)
@@ -313,7 +314,7 @@ def test_the_broker_of_the_neighbourhood(world, login, scene):
     assert broker.post(f"/matches/{match.id}/messages", {"body": "Hallo"}).status_code == 403
     assert broker.get(f"/matches/{match.id}/calendar.ics").status_code == 403
 
-    services.report(db.session, world.ahmed, "Dit is reclame", post=ask)
+    moderation.report(db.session, world.ahmed, "Dit is reclame", post=ask)
     db.session.commit()
     reports = broker.get("/reports")
     assert reports.status_code == 200 and "Dit is reclame" in text(reports)
@@ -328,7 +329,7 @@ def test_the_broker_of_the_neighbourhood(world, login, scene):
 
 def test_a_broker_of_another_initiative(world, login, scene, bram):
     ask, match = scene
-    report = services.report(db.session, world.ahmed, "Dit is reclame", post=ask)
+    report = moderation.report(db.session, world.ahmed, "Dit is reclame", post=ask)
     db.session.commit()
     other = login(bram)
     assert other.get(f"/posts/{ask.id}").status_code == 404
@@ -359,7 +360,7 @@ def test_a_broker_of_another_initiative_living_next_door(world, login, scene):
 
 def test_a_site_admin(world, login, scene, admin):
     ask, match = scene
-    services.report(db.session, world.ahmed, "Dit is reclame", post=ask)
+    moderation.report(db.session, world.ahmed, "Dit is reclame", post=ask)
     db.session.commit()
     boss = login(admin)
     assert boss.get(f"/posts/{ask.id}").status_code == 200
@@ -460,7 +461,7 @@ def test_an_unconfirmed_neighbour_cannot_post(world, login):
 def test_tampered_ids(world, login, scene, make_post):
     ask, match = scene
     joost_offer = make_post(world.joost, kind=PostKind.OFFER, title="Samen wandelen")
-    their_match = services.respond(db.session, world.ria, joost_offer)
+    their_match = match_flow.respond(db.session, world.ria, joost_offer)
     db.session.commit()
     ahmed = login(world.ahmed)
     for url in ["/posts/abc", "/posts/-1", "/posts/99999", "/posts/1e3", "/matches/abc", "/matches/99999",

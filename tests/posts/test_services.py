@@ -13,7 +13,8 @@ from buurthulp.db import utcnow
 from buurthulp.errors import DomainError, NotAllowed
 from buurthulp.extensions import db
 from buurthulp.neighbourhoods.models import Role
-from buurthulp.posts import services
+from buurthulp.posts import matches as match_flow
+from buurthulp.posts import moderation, services
 from buurthulp.posts.models import (
     Match,
     MatchSource,
@@ -71,7 +72,7 @@ def offer(world, make_post):
 @pytest.fixture
 def proposed(world, ask):
     """Ahmed responded to Ria's ask; Ria has not answered yet."""
-    match = services.respond(db.session, world.ahmed, ask, "Ik heb een boormachine")
+    match = match_flow.respond(db.session, world.ahmed, ask, "Ik heb een boormachine")
     db.session.commit()
     return match
 
@@ -79,7 +80,7 @@ def proposed(world, ask):
 @pytest.fixture
 def agreed(world, proposed):
     """Ria said yes to Ahmed."""
-    services.accept(db.session, world.ria, proposed)
+    match_flow.accept(db.session, world.ria, proposed)
     db.session.commit()
     return proposed
 
@@ -87,8 +88,8 @@ def agreed(world, proposed):
 @pytest.fixture
 def done(world, agreed):
     """Ahmed said it is done; Ria confirmed."""
-    services.mark_done(db.session, world.ahmed, agreed, 90)
-    services.confirm_done(db.session, world.ria, agreed)
+    match_flow.mark_done(db.session, world.ahmed, agreed, 90)
+    match_flow.confirm_done(db.session, world.ria, agreed)
     db.session.commit()
     return agreed
 
@@ -202,9 +203,9 @@ def test_a_closed_post_cannot_be_changed(world, ask):
 
 
 def test_closing_ends_unanswered_responses_but_not_agreed_matches(world, ask):
-    waiting = services.respond(db.session, world.joost, ask)
-    agreed = services.respond(db.session, world.ahmed, ask)
-    services.accept(db.session, world.ria, agreed)
+    waiting = match_flow.respond(db.session, world.joost, ask)
+    agreed = match_flow.respond(db.session, world.ahmed, ask)
+    match_flow.accept(db.session, world.ria, agreed)
     db.session.commit()
     with pytest.raises(NotAllowed):
         services.close_post(db.session, world.ahmed, ask)
@@ -233,7 +234,7 @@ def test_renewing_an_expired_post_shows_it_again(world, ask):
 
 
 def test_a_hidden_post_cannot_be_renewed(world, ask):
-    services.hide_post(db.session, world.broker, ask)
+    moderation.hide_post(db.session, world.broker, ask)
     with pytest.raises(DomainError):
         services.renew_post(db.session, world.ria, ask)
     assert ask.status == PostStatus.CLOSED
@@ -249,11 +250,11 @@ def test_a_done_post_cannot_be_renewed(world, ask, done):
 # --- respond ------------------------------------------------------------------------------------
 
 def test_responding_to_an_ask_waits_for_the_asker(world, ask, outbox):
-    match = services.respond(db.session, world.ahmed, ask, "  Ik heb een boormachine  ")
+    match = match_flow.respond(db.session, world.ahmed, ask, "  Ik heb een boormachine  ")
     db.session.commit()
     assert (match.asker_id, match.helper_id) == (world.ria.id, world.ahmed.id)
     assert match.status == MatchStatus.PROPOSED and match.source == MatchSource.RESPONSE
-    assert services.waiting_for(match) == {world.ria.id}
+    assert match_flow.waiting_for(match) == {world.ria.id}
     assert db.session.scalars(sa.select(Message.body).where(Message.match_id == match.id)).all() == [
         "Ik heb een boormachine"]
     assert [n.kind for n in notifications_of(world.ria)] == [NotificationKind.RESPONSE]
@@ -261,30 +262,30 @@ def test_responding_to_an_ask_waits_for_the_asker(world, ask, outbox):
 
 
 def test_responding_to_an_offer_waits_for_the_one_who_offers(world, offer):
-    match = services.respond(db.session, world.ria, offer)
+    match = match_flow.respond(db.session, world.ria, offer)
     assert (match.asker_id, match.helper_id) == (world.ria.id, world.joost.id)
     assert match.offer_id == offer.id and match.ask_id is None
-    assert services.waiting_for(match) == {world.joost.id}
+    assert match_flow.waiting_for(match) == {world.joost.id}
     assert count(Message) == 0  # no note, no empty message
 
 
 def test_nobody_responds_to_their_own_post(world, ask):
     with pytest.raises(DomainError):
-        services.respond(db.session, world.ria, ask)
+        match_flow.respond(db.session, world.ria, ask)
     assert count(Match) == 0
 
 
 def test_nobody_responds_twice(world, ask, proposed):
     with pytest.raises(DomainError):
-        services.respond(db.session, world.ahmed, ask, "nog een keer")
+        match_flow.respond(db.session, world.ahmed, ask, "nog een keer")
     assert count(Match) == 1
 
 
 def test_nobody_responds_again_after_being_declined(world, ask, proposed):
-    services.decline(db.session, world.ria, proposed)
+    match_flow.decline(db.session, world.ria, proposed)
     db.session.commit()
     with pytest.raises(DomainError):
-        services.respond(db.session, world.ahmed, ask)
+        match_flow.respond(db.session, world.ahmed, ask)
     assert count(Match) == 1
 
 
@@ -301,11 +302,11 @@ def _past_expiry_not_yet_expired(world, post):
 
 
 def _hide(world, post):
-    services.hide_post(db.session, world.broker, post)
+    moderation.hide_post(db.session, world.broker, post)
 
 
 def _hidden_but_still_open(world, post):
-    services.hide_post(db.session, world.broker, post)
+    moderation.hide_post(db.session, world.broker, post)
     post.status = PostStatus.OPEN  # hidden is hidden, whatever the status
 
 
@@ -314,44 +315,44 @@ def test_no_response_to_a_post_that_is_no_longer_open(world, ask, make_unavailab
     make_unavailable(world, ask)
     db.session.commit()
     with pytest.raises(DomainError):
-        services.respond(db.session, world.ahmed, ask)
+        match_flow.respond(db.session, world.ahmed, ask)
     assert count(Match) == 0
 
 
 def test_a_neighbour_next_door_may_respond_but_not_one_far_away(world, ask):
     with pytest.raises(NotAllowed):
-        services.respond(db.session, world.annie, ask)
-    assert services.respond(db.session, world.joost, ask).helper_id == world.joost.id
+        match_flow.respond(db.session, world.annie, ask)
+    assert match_flow.respond(db.session, world.joost, ask).helper_id == world.joost.id
 
 
 @pytest.mark.parametrize("ria_blocks", [True, False])
 def test_blocked_people_cannot_respond_to_each_other(world, ask, ria_blocks):
     if ria_blocks:
-        services.block(db.session, world.ria, world.ahmed)
+        moderation.block(db.session, world.ria, world.ahmed)
     else:
-        services.block(db.session, world.ahmed, world.ria)
+        moderation.block(db.session, world.ahmed, world.ria)
     db.session.commit()
     with pytest.raises(NotAllowed):
-        services.respond(db.session, world.ahmed, ask)
+        match_flow.respond(db.session, world.ahmed, ask)
     assert count(Match) == 0
 
 
 def test_an_unconfirmed_email_is_not_allowed_to_respond(world, ask):
     newbie = make_neighbour(world.zuilen, confirmed=False)
     with pytest.raises(NotAllowed):
-        services.respond(db.session, newbie, ask)
+        match_flow.respond(db.session, newbie, ask)
 
 
 # --- accept, decline, cancel --------------------------------------------------------------------
 
 def test_the_helper_who_responded_cannot_accept_their_own_response(world, ask, proposed):
     with pytest.raises(DomainError):
-        services.accept(db.session, world.ahmed, proposed)
+        match_flow.accept(db.session, world.ahmed, proposed)
     assert proposed.status == MatchStatus.PROPOSED and ask.status == PostStatus.OPEN
 
 
 def test_the_asker_accepts_a_response_and_the_ask_is_matched(world, ask, proposed):
-    services.accept(db.session, world.ria, proposed)
+    match_flow.accept(db.session, world.ria, proposed)
     db.session.commit()
     assert proposed.status == MatchStatus.ACCEPTED and proposed.accepted_at is not None
     assert proposed.asker_accepted_at is not None and proposed.helper_accepted_at is not None
@@ -360,10 +361,10 @@ def test_the_asker_accepts_a_response_and_the_ask_is_matched(world, ask, propose
 
 
 def test_on_an_offer_only_the_one_who_offers_accepts(world, offer):
-    match = services.respond(db.session, world.ria, offer)
+    match = match_flow.respond(db.session, world.ria, offer)
     with pytest.raises(DomainError):
-        services.accept(db.session, world.ria, match)
-    services.accept(db.session, world.joost, match)
+        match_flow.accept(db.session, world.ria, match)
+    match_flow.accept(db.session, world.joost, match)
     assert match.status == MatchStatus.ACCEPTED
     assert offer.status == PostStatus.OPEN  # an offer stays open for more neighbours
 
@@ -371,20 +372,20 @@ def test_on_an_offer_only_the_one_who_offers_accepts(world, offer):
 def test_someone_outside_the_match_cannot_answer_it(world, proposed):
     for outsider in (world.joost, world.broker):
         with pytest.raises(NotAllowed):
-            services.accept(db.session, outsider, proposed)
+            match_flow.accept(db.session, outsider, proposed)
         with pytest.raises(NotAllowed):
-            services.decline(db.session, outsider, proposed)
+            match_flow.decline(db.session, outsider, proposed)
         with pytest.raises(NotAllowed):
-            services.cancel(db.session, outsider, proposed, "zomaar")
+            match_flow.cancel(db.session, outsider, proposed, "zomaar")
     assert proposed.status == MatchStatus.PROPOSED
 
 
 def _declined(world, match):
-    services.decline(db.session, world.ria, match)
+    match_flow.decline(db.session, world.ria, match)
 
 
 def _cancelled(world, match):
-    services.cancel(db.session, world.ahmed, match, "Ik ben toch op vakantie")
+    match_flow.cancel(db.session, world.ahmed, match, "Ik ben toch op vakantie")
 
 
 @pytest.mark.parametrize("end", [_declined, _cancelled])
@@ -393,14 +394,14 @@ def test_an_ended_match_cannot_be_accepted(world, ask, proposed, end):
     db.session.commit()
     ended = proposed.status
     with pytest.raises(DomainError):
-        services.accept(db.session, world.ria, proposed)
+        match_flow.accept(db.session, world.ria, proposed)
     assert proposed.status == ended and ask.status == PostStatus.OPEN
 
 
 def test_only_the_side_that_is_waited_for_declines(world, proposed):
     with pytest.raises(DomainError):
-        services.decline(db.session, world.ahmed, proposed)
-    services.decline(db.session, world.ria, proposed)
+        match_flow.decline(db.session, world.ahmed, proposed)
+    match_flow.decline(db.session, world.ria, proposed)
     db.session.commit()
     assert proposed.status == MatchStatus.DECLINED and proposed.declined_by_id == world.ria.id
     assert [n.kind for n in notifications_of(world.ahmed)] == [NotificationKind.DECLINED]
@@ -409,13 +410,13 @@ def test_only_the_side_that_is_waited_for_declines(world, proposed):
 @pytest.mark.parametrize("reason", ["", "   ", "ok"])
 def test_cancelling_needs_a_reason(world, agreed, reason):
     with pytest.raises(DomainError):
-        services.cancel(db.session, world.ahmed, agreed, reason)
+        match_flow.cancel(db.session, world.ahmed, agreed, reason)
     assert agreed.status == MatchStatus.ACCEPTED
 
 
 def test_cancelling_an_agreed_match_reopens_the_ask(world, ask, agreed):
     assert ask.status == PostStatus.MATCHED
-    services.cancel(db.session, world.ahmed, agreed, "  Ik ben ziek geworden  ")
+    match_flow.cancel(db.session, world.ahmed, agreed, "  Ik ben ziek geworden  ")
     db.session.commit()
     assert agreed.status == MatchStatus.CANCELLED
     assert agreed.cancel_reason == "Ik ben ziek geworden" and agreed.cancelled_by_id == world.ahmed.id
@@ -425,26 +426,26 @@ def test_cancelling_an_agreed_match_reopens_the_ask(world, ask, agreed):
 
 def test_cancelling_after_the_ask_expired_leaves_it_expired(world, ask, agreed):
     later = ask.expires_at + timedelta(days=1)
-    services.cancel(db.session, world.ria, agreed, "Niet meer nodig", now=later)
+    match_flow.cancel(db.session, world.ria, agreed, "Niet meer nodig", now=later)
     assert ask.status == PostStatus.EXPIRED
 
 
 def test_the_ask_stays_matched_while_another_helper_is_agreed(world, ask):
-    first = services.respond(db.session, world.ahmed, ask)
-    second = services.respond(db.session, world.joost, ask)
-    services.accept(db.session, world.ria, first)
-    services.accept(db.session, world.ria, second)
+    first = match_flow.respond(db.session, world.ahmed, ask)
+    second = match_flow.respond(db.session, world.joost, ask)
+    match_flow.accept(db.session, world.ria, first)
+    match_flow.accept(db.session, world.ria, second)
     with pytest.raises(DomainError):
-        services.respond(db.session, world.broker, ask)  # a matched ask takes no new responses
-    services.cancel(db.session, world.ria, first, "Joost komt al")
+        match_flow.respond(db.session, world.broker, ask)  # a matched ask takes no new responses
+    match_flow.cancel(db.session, world.ria, first, "Joost komt al")
     assert ask.status == PostStatus.MATCHED
-    services.cancel(db.session, world.joost, second, "Toch geen tijd")
+    match_flow.cancel(db.session, world.joost, second, "Toch geen tijd")
     assert ask.status == PostStatus.OPEN
 
 
 def test_a_done_match_cannot_be_cancelled(world, done):
     with pytest.raises(DomainError):
-        services.cancel(db.session, world.ria, done, "Toch niet")
+        match_flow.cancel(db.session, world.ria, done, "Toch niet")
     assert done.status == MatchStatus.DONE
 
 
@@ -452,28 +453,28 @@ def test_a_done_match_cannot_be_cancelled(world, done):
 
 def test_only_the_two_people_write_in_the_conversation(world, proposed):
     with pytest.raises(NotAllowed):
-        services.post_message(db.session, world.broker, proposed, "Hallo")
+        match_flow.post_message(db.session, world.broker, proposed, "Hallo")
     with pytest.raises(DomainError):
-        services.post_message(db.session, world.ria, proposed, "   ")
-    message = services.post_message(db.session, world.ria, proposed, " Welkom! ")
+        match_flow.post_message(db.session, world.ria, proposed, "   ")
+    message = match_flow.post_message(db.session, world.ria, proposed, " Welkom! ")
     assert message.body == "Welkom!"
     assert NotificationKind.MESSAGE in [n.kind for n in notifications_of(world.ahmed)]
 
 
 def test_a_declined_conversation_is_closed(world, proposed):
-    services.decline(db.session, world.ria, proposed)
+    match_flow.decline(db.session, world.ria, proposed)
     with pytest.raises(DomainError):
-        services.post_message(db.session, world.ahmed, proposed, "Waarom niet?")
+        match_flow.post_message(db.session, world.ahmed, proposed, "Waarom niet?")
 
 
 def test_an_appointment_needs_an_agreed_match(world, proposed):
     start = utcnow() + timedelta(days=2)
     with pytest.raises(DomainError):
-        services.set_agreed_start(db.session, world.ria, proposed, start)
-    services.accept(db.session, world.ria, proposed)
+        match_flow.set_agreed_start(db.session, world.ria, proposed, start)
+    match_flow.accept(db.session, world.ria, proposed)
     with pytest.raises(NotAllowed):
-        services.set_agreed_start(db.session, world.joost, proposed, start)
-    services.set_agreed_start(db.session, world.ahmed, proposed, start)
+        match_flow.set_agreed_start(db.session, world.joost, proposed, start)
+    match_flow.set_agreed_start(db.session, world.ahmed, proposed, start)
     assert proposed.agreed_start == start
 
 
@@ -481,31 +482,31 @@ def test_an_appointment_needs_an_agreed_match(world, proposed):
 
 def test_only_agreed_help_can_be_marked_done(world, proposed):
     with pytest.raises(DomainError):
-        services.mark_done(db.session, world.ahmed, proposed, 60)
+        match_flow.mark_done(db.session, world.ahmed, proposed, 60)
     assert proposed.done_marked_at is None
 
 
 @pytest.mark.parametrize("minutes, ok", [(0, False), (-5, False), (24 * 60 + 1, False), (1, True), (24 * 60, True)])
 def test_hours_stay_within_a_day(world, agreed, minutes, ok):
     if ok:
-        services.mark_done(db.session, world.ahmed, agreed, minutes)
+        match_flow.mark_done(db.session, world.ahmed, agreed, minutes)
         assert agreed.minutes == minutes
     else:
         with pytest.raises(DomainError):
-            services.mark_done(db.session, world.ahmed, agreed, minutes)
+            match_flow.mark_done(db.session, world.ahmed, agreed, minutes)
         assert agreed.done_marked_at is None and agreed.minutes is None
 
 
 def test_the_one_who_marked_done_cannot_confirm(world, ask, agreed):
-    services.mark_done(db.session, world.ahmed, agreed, 90)
+    match_flow.mark_done(db.session, world.ahmed, agreed, 90)
     with pytest.raises(DomainError):
-        services.mark_done(db.session, world.ria, agreed, 60)  # already marked; Ria confirms instead
+        match_flow.mark_done(db.session, world.ria, agreed, 60)  # already marked; Ria confirms instead
     with pytest.raises(DomainError):
-        services.confirm_done(db.session, world.ahmed, agreed)
+        match_flow.confirm_done(db.session, world.ahmed, agreed)
     with pytest.raises(NotAllowed):
-        services.confirm_done(db.session, world.joost, agreed)
+        match_flow.confirm_done(db.session, world.joost, agreed)
     assert agreed.status == MatchStatus.ACCEPTED
-    services.confirm_done(db.session, world.ria, agreed, minutes=120)
+    match_flow.confirm_done(db.session, world.ria, agreed, minutes=120)
     db.session.commit()
     assert agreed.status == MatchStatus.DONE and agreed.done_at is not None
     assert agreed.minutes == 120
@@ -515,36 +516,36 @@ def test_the_one_who_marked_done_cannot_confirm(world, ask, agreed):
 
 @pytest.mark.parametrize("minutes", [0, 24 * 60 + 1])
 def test_confirming_with_hours_out_of_bounds_is_refused(world, agreed, minutes):
-    services.mark_done(db.session, world.ria, agreed, 60)
+    match_flow.mark_done(db.session, world.ria, agreed, 60)
     with pytest.raises(DomainError):
-        services.confirm_done(db.session, world.ahmed, agreed, minutes=minutes)
+        match_flow.confirm_done(db.session, world.ahmed, agreed, minutes=minutes)
     assert agreed.status == MatchStatus.ACCEPTED and agreed.minutes == 60
 
 
 def test_nothing_to_confirm_before_it_is_marked(world, agreed):
     with pytest.raises(DomainError):
-        services.confirm_done(db.session, world.ria, agreed)
+        match_flow.confirm_done(db.session, world.ria, agreed)
 
 
 def test_done_is_confirmed_by_itself_after_seven_days_and_only_once(world, ask, agreed):
     marked = utcnow()
-    services.mark_done(db.session, world.ahmed, agreed, 45, now=marked)
+    match_flow.mark_done(db.session, world.ahmed, agreed, 45, now=marked)
     db.session.commit()
 
-    assert services.confirm_done_matches(db.session, marked + timedelta(days=7) - timedelta(minutes=1)) == 0
+    assert match_flow.confirm_done_matches(db.session, marked + timedelta(days=7) - timedelta(minutes=1)) == 0
     db.session.commit()
     assert agreed.status == MatchStatus.ACCEPTED
 
     week_later = marked + timedelta(days=7)
-    assert services.confirm_done_matches(db.session, week_later) == 1
+    assert match_flow.confirm_done_matches(db.session, week_later) == 1
     db.session.commit()
     assert agreed.status == MatchStatus.DONE and agreed.done_at == week_later and agreed.minutes == 45
     assert ask.status == PostStatus.DONE
     done_notes = count(Notification, Notification.kind == NotificationKind.DONE)
     assert done_notes == 2  # both are told
 
-    assert services.confirm_done_matches(db.session, week_later) == 0
-    assert services.confirm_done_matches(db.session, week_later + timedelta(days=1)) == 0
+    assert match_flow.confirm_done_matches(db.session, week_later) == 0
+    assert match_flow.confirm_done_matches(db.session, week_later + timedelta(days=1)) == 0
     db.session.commit()
     assert agreed.done_at == week_later
     assert count(Notification, Notification.kind == NotificationKind.DONE) == done_notes
@@ -554,35 +555,35 @@ def test_done_is_confirmed_by_itself_after_seven_days_and_only_once(world, ask, 
 
 def test_only_the_asker_thanks_and_only_when_done(world, agreed):
     with pytest.raises(DomainError):
-        services.thank(db.session, world.ria, agreed, "Dank je wel!")
-    services.mark_done(db.session, world.ria, agreed, 60)
-    services.confirm_done(db.session, world.ahmed, agreed)
+        match_flow.thank(db.session, world.ria, agreed, "Dank je wel!")
+    match_flow.mark_done(db.session, world.ria, agreed, 60)
+    match_flow.confirm_done(db.session, world.ahmed, agreed)
     for not_the_asker in (world.ahmed, world.joost, world.broker):
         with pytest.raises(NotAllowed):
-            services.thank(db.session, not_the_asker, agreed, "Dank je wel!")
+            match_flow.thank(db.session, not_the_asker, agreed, "Dank je wel!")
     with pytest.raises(DomainError):
-        services.thank(db.session, world.ria, agreed, "   ")
+        match_flow.thank(db.session, world.ria, agreed, "   ")
     assert count(ThankYou) == 0
 
-    note = services.thank(db.session, world.ria, agreed, " Dank je wel, Ahmed! ")
+    note = match_flow.thank(db.session, world.ria, agreed, " Dank je wel, Ahmed! ")
     db.session.commit()
     assert note.body == "Dank je wel, Ahmed!" and note.helper_id == world.ahmed.id
     assert note.public is False
     assert agreed.status == MatchStatus.THANKED
     assert [n.kind for n in notifications_of(world.ahmed)][-1] == NotificationKind.THANKED
     with pytest.raises(DomainError):
-        services.thank(db.session, world.ria, agreed, "Nog eens bedankt")
+        match_flow.thank(db.session, world.ria, agreed, "Nog eens bedankt")
     assert count(ThankYou) == 1
 
 
 def test_the_helper_decides_whether_the_note_is_public(world, done):
-    note = services.thank(db.session, world.ria, done, "Top!")
+    note = match_flow.thank(db.session, world.ria, done, "Top!")
     with pytest.raises(NotAllowed):
-        services.set_thanks_public(db.session, world.ria, note, True)
+        match_flow.set_thanks_public(db.session, world.ria, note, True)
     assert note.public is False
-    services.set_thanks_public(db.session, world.ahmed, note, True)
+    match_flow.set_thanks_public(db.session, world.ahmed, note, True)
     assert note.public is True
-    services.set_thanks_public(db.session, world.ahmed, note, False)
+    match_flow.set_thanks_public(db.session, world.ahmed, note, False)
     assert note.public is False
 
 
@@ -593,7 +594,7 @@ def test_expiring_is_idempotent(world, make_post):
     later = make_post(world.ria, expiry_days=60)
     suggestion = Match(ask=post, asker_id=world.ria.id, helper_id=world.joost.id, source=MatchSource.SCHEDULER,
                        status=MatchStatus.SUGGESTED)
-    waiting = services.respond(db.session, world.ahmed, post)
+    waiting = match_flow.respond(db.session, world.ahmed, post)
     db.session.add(suggestion)
     db.session.commit()
     now = post.expires_at
@@ -646,14 +647,14 @@ def test_blocking_ends_live_matches_both_ways_and_hides_posts_both_ways(world, m
     ria_ask = make_post(world.ria, title="Plank ophangen")
     ahmed_ask = make_post(world.ahmed, title="Boodschappen")
     ahmed_offer = make_post(world.ahmed, kind=PostKind.OFFER, title="Koffie drinken")
-    agreed = services.respond(db.session, world.ahmed, ria_ask)
-    services.accept(db.session, world.ria, agreed)
-    waiting = services.respond(db.session, world.ria, ahmed_ask)
-    asked = services.respond(db.session, world.ria, ahmed_offer)
+    agreed = match_flow.respond(db.session, world.ahmed, ria_ask)
+    match_flow.accept(db.session, world.ria, agreed)
+    waiting = match_flow.respond(db.session, world.ria, ahmed_ask)
+    asked = match_flow.respond(db.session, world.ria, ahmed_offer)
     db.session.commit()
     assert ria_ask.status == PostStatus.MATCHED
 
-    services.block(db.session, world.ria, world.ahmed)
+    moderation.block(db.session, world.ria, world.ahmed)
     db.session.commit()
     for match in (agreed, waiting, asked):
         assert match.status == MatchStatus.CANCELLED and match.cancelled_by_id == world.ria.id
@@ -664,66 +665,66 @@ def test_blocking_ends_live_matches_both_ways_and_hides_posts_both_ways(world, m
     assert ria_ask not in feed_of(world.ahmed)
     assert ahmed_ask not in feed_of(world.ria) and ahmed_offer not in feed_of(world.ria)
     assert ria_ask in feed_of(world.joost)
-    assert not services.can_see_post(db.session, world.ahmed, ria_ask)
-    assert not services.can_see_post(db.session, world.ria, ahmed_ask)
+    assert not access.may_see_post(db.session, world.ahmed, ria_ask)
+    assert not access.may_see_post(db.session, world.ria, ahmed_ask)
 
 
 def test_blocking_keeps_finished_matches(world, done):
-    services.block(db.session, world.ahmed, world.ria)
+    moderation.block(db.session, world.ahmed, world.ria)
     assert done.status == MatchStatus.DONE
 
 
 def test_blocking_twice_or_yourself(world):
     with pytest.raises(DomainError):
-        services.block(db.session, world.ria, world.ria)
-    services.block(db.session, world.ria, world.ahmed)
-    services.block(db.session, world.ria, world.ahmed)
+        moderation.block(db.session, world.ria, world.ria)
+    moderation.block(db.session, world.ria, world.ahmed)
+    moderation.block(db.session, world.ria, world.ahmed)
     db.session.commit()
     assert access.blocked_ids(db.session, world.ahmed.id) == {world.ria.id}
-    services.unblock(db.session, world.ria, world.ahmed.id)
+    moderation.unblock(db.session, world.ria, world.ahmed.id)
     db.session.commit()
     assert not access.is_blocked(db.session, world.ahmed.id, world.ria.id)
 
 
 def test_a_blocked_neighbour_cannot_keep_writing_in_an_old_conversation(world, done):
-    services.block(db.session, world.ria, world.ahmed)
+    moderation.block(db.session, world.ria, world.ahmed)
     db.session.commit()
     with pytest.raises(DomainError):
-        services.post_message(db.session, world.ahmed, done, "Waarom blokkeer je mij?")
+        match_flow.post_message(db.session, world.ahmed, done, "Waarom blokkeer je mij?")
 
 
 # --- reports and moderation ---------------------------------------------------------------------
 
 def test_reporting_a_post(world, ask):
     with pytest.raises(DomainError):
-        services.report(db.session, world.ahmed, "  x ", post=ask)
+        moderation.report(db.session, world.ahmed, "  x ", post=ask)
     with pytest.raises(NotAllowed):
-        services.report(db.session, world.annie, "Niet netjes", post=ask)  # cannot see it
-    item = services.report(db.session, world.ahmed, "Niet netjes", post=ask)
+        moderation.report(db.session, world.annie, "Niet netjes", post=ask)  # cannot see it
+    item = moderation.report(db.session, world.ahmed, "Niet netjes", post=ask)
     assert item.neighbourhood_id == world.zuilen.id and item.reporter_id == world.ahmed.id
     with pytest.raises(DomainError):
-        services.report(db.session, world.ahmed, "Nog steeds niet netjes", post=ask)
+        moderation.report(db.session, world.ahmed, "Nog steeds niet netjes", post=ask)
     assert count(Report) == 1
 
 
 def test_only_people_in_the_conversation_report_a_message(world, proposed):
     message = db.session.scalar(sa.select(Message).where(Message.match_id == proposed.id))
     with pytest.raises(NotAllowed):
-        services.report(db.session, world.joost, "Onaardig", message=message)
-    item = services.report(db.session, world.ria, "Onaardig", message=message)
+        moderation.report(db.session, world.joost, "Onaardig", message=message)
+    item = moderation.report(db.session, world.ria, "Onaardig", message=message)
     assert item.message_id == message.id and item.neighbourhood_id == world.zuilen.id
 
 
 def test_a_broker_of_the_neighbourhood_hides_a_post_and_its_reports_are_resolved(world, ask, proposed,
                                                                                    other_broker):
-    item = services.report(db.session, world.joost, "Dit is reclame", post=ask)
+    item = moderation.report(db.session, world.joost, "Dit is reclame", post=ask)
     db.session.commit()
     for not_moderator in (world.ahmed, world.ria, other_broker):
         with pytest.raises(NotAllowed):
-            services.hide_post(db.session, not_moderator, ask)
+            moderation.hide_post(db.session, not_moderator, ask)
     assert ask.hidden_at is None
 
-    services.hide_post(db.session, world.broker, ask)
+    moderation.hide_post(db.session, world.broker, ask)
     db.session.commit()
     assert ask.hidden_at is not None and ask.hidden_by_id == world.broker.id
     assert ask.status == PostStatus.CLOSED
@@ -738,8 +739,8 @@ def test_coordinators_and_site_admins_moderate_too(world, make_post):
     add_member(world.initiative, coordinator, Role.COORDINATOR)
     admin = make_neighbour(world.everdingen, name="Admin", is_admin=True)
     first, second = make_post(world.ria), make_post(world.joost)
-    services.hide_post(db.session, coordinator, first)
-    services.hide_post(db.session, admin, second)
+    moderation.hide_post(db.session, coordinator, first)
+    moderation.hide_post(db.session, admin, second)
     assert first.hidden_by_id == coordinator.id and second.hidden_by_id == admin.id
 
 
@@ -747,21 +748,21 @@ def test_a_member_without_a_role_does_not_moderate(world, ask):
     member = make_neighbour(world.zuilen)
     add_member(world.initiative, member)
     with pytest.raises(NotAllowed):
-        services.hide_post(db.session, member, ask)
+        moderation.hide_post(db.session, member, ask)
 
 
 def test_only_moderators_of_that_neighbourhood_resolve_a_report(world, ask, other_broker):
-    item = services.report(db.session, world.ahmed, "Niet netjes", post=ask)
+    item = moderation.report(db.session, world.ahmed, "Niet netjes", post=ask)
     db.session.commit()
     for not_moderator in (world.ahmed, world.ria, other_broker):
         with pytest.raises(NotAllowed):
-            services.resolve_report(db.session, not_moderator, item)
+            moderation.resolve_report(db.session, not_moderator, item)
     assert item.resolved_at is None
-    services.resolve_report(db.session, world.broker, item)
+    moderation.resolve_report(db.session, world.broker, item)
     assert (item.resolved_by_id, item.outcome) == (world.broker.id, "kept")
     assert ask.hidden_at is None
     with pytest.raises(DomainError):
-        services.resolve_report(db.session, world.broker, item)
+        moderation.resolve_report(db.session, world.broker, item)
 
 
 def test_moderated_neighbourhoods(world, other_broker):
@@ -774,21 +775,21 @@ def test_moderated_neighbourhoods(world, other_broker):
 # --- who may see what ---------------------------------------------------------------------------
 
 def test_private_details_for_the_author_the_agreed_neighbour_and_the_broker(world, ask, proposed, other_broker):
-    assert services.can_see_private_details(db.session, world.ria, ask)
-    assert services.can_see_private_details(db.session, world.broker, ask)
-    assert not services.can_see_private_details(db.session, world.ahmed, ask)  # not agreed yet
-    assert not services.can_see_private_details(db.session, world.joost, ask)
-    assert not services.can_see_private_details(db.session, other_broker, ask)
-    services.accept(db.session, world.ria, proposed)
-    assert services.can_see_private_details(db.session, world.ahmed, ask)
-    services.cancel(db.session, world.ahmed, proposed, "Gaat niet door")
-    assert not services.can_see_private_details(db.session, world.ahmed, ask)
+    assert access.may_see_private_details(db.session, world.ria, ask)
+    assert access.may_see_private_details(db.session, world.broker, ask)
+    assert not access.may_see_private_details(db.session, world.ahmed, ask)  # not agreed yet
+    assert not access.may_see_private_details(db.session, world.joost, ask)
+    assert not access.may_see_private_details(db.session, other_broker, ask)
+    match_flow.accept(db.session, world.ria, proposed)
+    assert access.may_see_private_details(db.session, world.ahmed, ask)
+    match_flow.cancel(db.session, world.ahmed, proposed, "Gaat niet door")
+    assert not access.may_see_private_details(db.session, world.ahmed, ask)
 
 
 def test_a_site_admin_who_is_no_broker_does_not_see_private_details(world, ask):
     admin = make_neighbour(world.everdingen, name="Beheer", is_admin=True)
     assert access.moderates(db.session, admin, ask.neighbourhood_id)  # may moderate (hide, reports)
-    assert not services.can_see_private_details(db.session, admin, ask)
+    assert not access.may_see_private_details(db.session, admin, ask)
 
 
 # --- notification mail --------------------------------------------------------------------------
@@ -798,14 +799,14 @@ def test_notification_mail_is_batched_to_one_an_hour(world, make_post, outbox):
     lamp = make_post(world.ria, title="Lamp vervangen")
     t0 = utcnow()
 
-    match = services.respond(db.session, world.ahmed, shelf, now=t0)
+    match = match_flow.respond(db.session, world.ahmed, shelf, now=t0)
     db.session.commit()
     first = mails_to(outbox, "ria@example.org")
     assert len(first) == 1
     assert "Ahmed" in mail_text(first[0]) and "Plank ophangen" in mail_text(first[0])
 
-    services.respond(db.session, world.joost, lamp, now=t0 + timedelta(minutes=10))
-    services.post_message(db.session, world.ahmed, match, "Wanneer schikt het?", now=t0 + timedelta(minutes=20))
+    match_flow.respond(db.session, world.joost, lamp, now=t0 + timedelta(minutes=10))
+    match_flow.post_message(db.session, world.ahmed, match, "Wanneer schikt het?", now=t0 + timedelta(minutes=20))
     db.session.commit()
     assert len(mails_to(outbox, "ria@example.org")) == 1
     assert count(Notification, Notification.neighbour_id == world.ria.id, Notification.mailed_at.is_(None)) == 2
@@ -831,7 +832,7 @@ def test_notification_mail_is_batched_to_one_an_hour(world, make_post, outbox):
 
 
 def test_a_rolled_back_notification_mails_nobody(world, ask, outbox):
-    services.respond(db.session, world.ahmed, ask)
+    match_flow.respond(db.session, world.ahmed, ask)
     db.session.rollback()
     assert outbox() == []
 
@@ -854,8 +855,8 @@ def test_nobody_gets_mail_who_does_not_want_it_or_cannot_get_it(world, ask, outb
     no_mail(world.ria)
     db.session.commit()
     t0 = utcnow()
-    services.respond(db.session, world.ahmed, ask, now=t0)
-    services.respond(db.session, world.joost, ask, now=t0 + timedelta(minutes=5))
+    match_flow.respond(db.session, world.ahmed, ask, now=t0)
+    match_flow.respond(db.session, world.joost, ask, now=t0 + timedelta(minutes=5))
     db.session.commit()
     assert len(notifications_of(world.ria, NotificationKind.RESPONSE)) == 2  # still shown in the app
     assert send_notification_mails(db.session, t0 + timedelta(hours=2)) == 0
@@ -866,7 +867,7 @@ def test_nobody_gets_mail_who_does_not_want_it_or_cannot_get_it(world, ask, outb
 def test_notification_mail_is_in_the_recipients_language(world, ask, outbox):
     world.ria.locale = "en"
     db.session.commit()
-    services.respond(db.session, world.ahmed, ask)
+    match_flow.respond(db.session, world.ahmed, ask)
     db.session.commit()
     [mail] = mails_to(outbox, "ria@example.org")
     assert "Ahmed responded to “Plank ophangen”." in mail_text(mail)

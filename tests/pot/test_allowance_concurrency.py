@@ -20,6 +20,7 @@ from buurthulp.errors import DomainError
 from buurthulp.extensions import db
 from buurthulp.neighbourhoods.models import Initiative, Role
 from buurthulp.neighbourhoods.services import set_hidden_categories
+from buurthulp.posts import matches as match_flow
 from buurthulp.posts import services as posts
 from buurthulp.posts.models import Match
 from buurthulp.pot import allowance, ledger, services, shares
@@ -72,9 +73,9 @@ def world(pw):
     matches = []
     for i in range(THREADS // 3 + 1):
         post = posts.create_post(db.session, pw.outsider, post_input(category=Category.ODD_JOBS, title=f"Klus {i}"))
-        match = posts.respond(db.session, person, post)
-        posts.accept(db.session, pw.outsider, match)
-        posts.mark_done(db.session, person, match, 120, now=MARKED_AT)  # done on the month's last day
+        match = match_flow.respond(db.session, person, post)
+        match_flow.accept(db.session, pw.outsider, match)
+        match_flow.mark_done(db.session, person, match, 120, now=MARKED_AT)  # done on the month's last day
         matches.append(match.id)
     db.session.commit()
     return {"person": person.id, "pot_initiative": pw.initiative.id, "direct_initiative": direct.id,
@@ -96,7 +97,7 @@ def book_at_once(app, w) -> list[str]:
                 shares.distribute_month(db.session, db.session.get(Initiative, w["pot_initiative"]), MONTH)
             else:
                 match = db.session.get(Match, w["matches"][i // 3])
-                posts.confirm_done(db.session, db.session.get(Neighbour, w["asker"]), match)
+                match_flow.confirm_done(db.session, db.session.get(Neighbour, w["asker"]), match)
             db.session.commit()
         except (IntegrityError, DomainError):
             db.session.rollback()  # the same month's shares booked by another thread at the same moment

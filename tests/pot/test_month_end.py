@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from buurthulp.digest import services as digest
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db
+from buurthulp.posts import matches as match_flow
 from buurthulp.posts import services as posts
 from buurthulp.pot import allowance, ledger, services, shares
 from buurthulp.pot.models import (
@@ -93,10 +94,10 @@ def test_help_confirmed_after_the_round_is_shared_in_a_follow_up(pw):
     post = posts.create_post(db.session, pw.outsider, post_input(period_start=date(2026, 10, 20),
                                                                 period_end=date(2026, 11, 20)),
                              now=at(date(2026, 10, 20)))
-    match = posts.respond(db.session, pw.other_member, post, now=at(date(2026, 10, 21)))
-    posts.accept(db.session, pw.outsider, match, now=at(date(2026, 10, 22)))
-    posts.mark_done(db.session, pw.other_member, match, 90, now=at(date(2026, 10, 31)))
-    posts.confirm_done(db.session, pw.outsider, match, now=at(date(2026, 11, 4)))
+    match = match_flow.respond(db.session, pw.other_member, post, now=at(date(2026, 10, 21)))
+    match_flow.accept(db.session, pw.outsider, match, now=at(date(2026, 10, 22)))
+    match_flow.mark_done(db.session, pw.other_member, match, 90, now=at(date(2026, 10, 31)))
+    match_flow.confirm_done(db.session, pw.outsider, match, now=at(date(2026, 11, 4)))
     db.session.commit()
     late = db.session.scalar(sa.select(PotTransaction).where(PotTransaction.match_id == match.id))
     assert late.value_date == date(2026, 10, 31)

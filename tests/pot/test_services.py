@@ -12,6 +12,7 @@ from buurthulp.categories import Category
 from buurthulp.errors import DomainError, NotAllowed
 from buurthulp.extensions import db
 from buurthulp.neighbourhoods.services import set_hidden_categories
+from buurthulp.posts import matches as match_flow
 from buurthulp.posts import services as posts
 from buurthulp.posts.models import Notification, NotificationKind
 from buurthulp.pot import allowance, ledger, services, shares
@@ -34,10 +35,10 @@ from tests.posts.conftest import post_input
 def done_match(asker, helper, minutes=90, km=None, category=Category.ODD_JOBS):
     """An ask by ``asker`` that ``helper`` responded to, agreed on, and both confirmed as done."""
     post = posts.create_post(db.session, asker, post_input(category=category))
-    match = posts.respond(db.session, helper, post)
-    posts.accept(db.session, asker, match)
-    posts.mark_done(db.session, helper, match, minutes, km=km)
-    posts.confirm_done(db.session, asker, match)
+    match = match_flow.respond(db.session, helper, post)
+    match_flow.accept(db.session, asker, match)
+    match_flow.mark_done(db.session, helper, match, minutes, km=km)
+    match_flow.confirm_done(db.session, asker, match)
     db.session.commit()
     return match
 
