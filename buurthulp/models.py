@@ -1,6 +1,6 @@
 """Imports every domain's models so that SQLAlchemy and Alembic see them all."""
 
-from buurthulp.accounts.models import Neighbour, NeighbourInterest  # noqa: F401
+from buurthulp.accounts.models import Neighbour, NeighbourInterest, NeighbourPhoto  # noqa: F401
 from buurthulp.broker.models import BrokerNote, FollowUp, ProxyConsent, Referral  # noqa: F401
 from buurthulp.core.models import JobRun  # noqa: F401
 from buurthulp.digest.models import DigestDelivery  # noqa: F401

@@ -150,6 +150,21 @@ POSTCODE_RE = re.compile(r"^([1-9][0-9]{3})([A-Z]{2})$")
 FORBIDDEN_POSTCODE_LETTERS = {"SA", "SD", "SS"}
 
 
+class NeighbourPhoto(db.Model):
+    """A neighbour's optional profile photo: a square JPEG re-encoded from the upload (no EXIF, no location).
+
+    Shown only where the profile may be seen. A broker may add one for a proxy neighbour with their consent,
+    which ``consent_note`` records (how and when they said yes).
+    """
+
+    neighbour_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("neighbour.id", ondelete="CASCADE"), primary_key=True)
+    image: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary)
+    added_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("neighbour.id", ondelete="SET NULL"),
+                                                              index=True)
+    consent_note: so.Mapped[str] = so.mapped_column(sa.String(300), default="", server_default="")
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
 class InvalidPostcode(DomainError):
     pass
 

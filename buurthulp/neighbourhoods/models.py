@@ -79,6 +79,25 @@ class NeighbourhoodPostcode(db.Model):
     neighbourhood: so.Mapped[Neighbourhood] = so.relationship(back_populates="postcodes")
 
 
+class BrokerTitle(StrEnum):
+    """What an initiative calls its broker: a village's dorpsondersteuner, a city's buurtmakelaar, a wijkverbinder."""
+
+    DORPSONDERSTEUNER = "dorpsondersteuner"
+    BUURTMAKELAAR = "buurtmakelaar"
+    WIJKVERBINDER = "wijkverbinder"
+
+    @property
+    def label(self) -> str:
+        return str(BROKER_TITLE_LABELS[self])
+
+
+BROKER_TITLE_LABELS = {
+    BrokerTitle.DORPSONDERSTEUNER: _l("village supporter (dorpsondersteuner)"),
+    BrokerTitle.BUURTMAKELAAR: _l("neighbourhood broker (buurtmakelaar)"),
+    BrokerTitle.WIJKVERBINDER: _l("community connector (wijkverbinder)"),
+}
+
+
 class Initiative(db.Model):
     """A resident initiative working in one or more neighbourhoods."""
 
@@ -89,6 +108,9 @@ class Initiative(db.Model):
     contact_email: so.Mapped[Optional[str]] = so.mapped_column(sa.String(254))
     # Categories this initiative does not take on, comma-separated ("oppassen,vervoer").
     hidden_categories: so.Mapped[str] = so.mapped_column(sa.String(200), default="", server_default="")
+    # What its broker is called on the residents' pages; a city's buurtmakelaar unless the initiative says otherwise.
+    broker_title: so.Mapped[BrokerTitle] = so.mapped_column(
+        str_enum(BrokerTitle), default=BrokerTitle.BUURTMAKELAAR, server_default=BrokerTitle.BUURTMAKELAAR.value)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     neighbourhoods: so.Mapped[list[Neighbourhood]] = so.relationship(

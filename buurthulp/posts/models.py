@@ -287,6 +287,8 @@ class Report(db.Model):
     post_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("post.id", ondelete="CASCADE"), index=True)
     message_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("message.id", ondelete="CASCADE"), index=True)
     reason: so.Mapped[str] = so.mapped_column(sa.String(1000))
+    # The reported text as it was when reported, so a moderator can still act after its author deleted it.
+    snapshot: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     resolved_at: so.Mapped[Optional[datetime]]
     resolved_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("neighbour.id", ondelete="SET NULL"))
