@@ -15,14 +15,11 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from buurthulp import access
 from buurthulp.accounts.models import Neighbour
 from buurthulp.db import upsert, utcnow
 from buurthulp.errors import DomainError, NotAllowed
-from buurthulp.neighbourhoods.models import (
-    Initiative,
-    Role,
-)
-from buurthulp.neighbourhoods.services import has_role
+from buurthulp.neighbourhoods.models import Initiative
 from buurthulp.pot import allowance
 from buurthulp.pot.models import (
     EARNING_KINDS,
@@ -38,9 +35,6 @@ from buurthulp.pot.models import (
 from buurthulp.timeutil import local_today
 
 MAX_AMOUNT_CENTS = 100_000_00  # one booking of more than a hundred thousand euros is a typo
-
-def is_treasurer(session, neighbour: Neighbour, initiative: Initiative) -> bool:
-    return has_role(session, neighbour, initiative, Role.TREASURER)
 
 
 # --- accounts and the one way to book -----------------------------------------------------------
@@ -140,8 +134,9 @@ def book(session, initiative_id: int, kind: TransactionKind, lines: list[tuple[P
     return transaction
 
 
-def require_treasurer(session, actor: Neighbour, initiative: Initiative) -> None:
-    if not is_treasurer(session, actor, initiative):
+def require_keeper(session, actor: Neighbour, initiative: Initiative) -> None:
+    """Before a booking: ``access.may_keep_books``, refused (NotAllowed) for anyone else."""
+    if not access.may_keep_books(session, actor, initiative):
         raise NotAllowed(_l("Only the treasurer can book in the pot."))
 
 
@@ -180,7 +175,7 @@ def reverse(session, actor: Neighbour | None, original: PotTransaction, *, reaso
     A direct payment is corrected as a pair: what was paid directly, then what was earned, in one step."""
     initiative = session.get(Initiative, original.initiative_id)
     if actor is not None:
-        require_treasurer(session, actor, initiative)
+        require_keeper(session, actor, initiative)
     if original.kind == TransactionKind.REVERSAL:
         raise DomainError(_l("A correction cannot be corrected. Book the right amount again instead."))
     already = session.scalar(sa.select(PotTransaction).where(PotTransaction.reverses_id == original.id))

@@ -30,7 +30,7 @@ from buurthulp.extensions import db
 from buurthulp.forms import valid_submission
 from buurthulp.input import page_arg
 from buurthulp.money import for_input
-from buurthulp.neighbourhoods.models import Initiative, Membership, MembershipStatus
+from buurthulp.neighbourhoods.models import Initiative
 from buurthulp.pot import allowance, books, bp, ledger, services, shares
 from buurthulp.pot.forms import (
     AllowanceForm,
@@ -68,25 +68,11 @@ def money(cents: int | None) -> str:
     return format_currency(Decimal(cents or 0) / 100, "EUR")
 
 
-# --- who may see what ---------------------------------------------------------------------------
+# --- who may see what: asked of buurthulp.access ------------------------------------------------
 
-def _initiative(slug: str) -> tuple[Initiative, Membership | None]:
-    initiative = db.session.scalar(sa.select(Initiative).where(Initiative.slug == slug))
-    if initiative is None:
-        abort(404)
-    membership = db.session.scalar(sa.select(Membership).where(
-        Membership.initiative_id == initiative.id, Membership.neighbour_id == current_user.id,
-        Membership.status == MembershipStatus.ACTIVE))
-    return initiative, membership
-
-
-def _books(slug: str, write: bool = False) -> tuple[Initiative, Membership]:
-    """The initiative if the current neighbour keeps (treasurer) or oversees (coordinator) its books."""
-    initiative, membership = _initiative(slug)
-    if membership is None or not (membership.is_treasurer or (membership.is_coordinator and not write)):
-        abort(403)
-    return initiative, membership
-
+def _keeps(initiative) -> bool:
+    """Whether the reader of these books keeps them too (``access.may_keep_books``): the booking links."""
+    return access.may_keep_books(db.session, current_user, initiative)
 
 
 # --- my pot -------------------------------------------------------------------------------------
@@ -108,6 +94,7 @@ def index():
         status = 400
     today = local_today()
     return render_template("pot/index.html", pots=books.my_pots(db.session, current_user),
+                           reads_books=access.books_read_by(db.session, current_user),
                            room=books.room(db.session, current_user.id, today), form=form,
                            preference=preference, today=today, CompensationMode=CompensationMode), status
 
@@ -126,10 +113,8 @@ def _year_arg() -> int:
 @bp.route("/<slug>/statement")
 @login_required
 def my_statement(slug: str):
-    """My own statement in one initiative for a year."""
-    initiative, membership = _initiative(slug)
-    if membership is None and books.member_account(db.session, initiative.id, current_user.id) is None:
-        abort(403)
+    """My own statement in one initiative for a year (``access.may_read_own_statement``)."""
+    initiative = access.require_own_statement(slug)
     return _statement_page(initiative, current_user, own=True)
 
 
@@ -137,10 +122,8 @@ def my_statement(slug: str):
 @login_required
 def member_statement(slug: str, neighbour_id: int):
     """A member's statement, for the treasurer and coordinators (``access.may_read_member_statement``)."""
-    initiative, _membership = _books(slug)
-    person = db.session.get(Neighbour, neighbour_id)
-    if not access.may_read_member_statement(db.session, current_user, initiative, person):
-        abort(404)  # an applicant, or not someone of this initiative: their allowance is none of its business
+    initiative = access.require_books(slug)
+    person = access.require_member_statement(initiative, neighbour_id)
     return _statement_page(initiative, person, own=False)
 
 
@@ -179,10 +162,10 @@ def balance_chart(months: list[books.MonthFigures]) -> dict:
 @login_required
 def books_page(slug: str):
     """The treasurer's overview: money held, the last twelve months, every member's account."""
-    initiative, membership = _books(slug)
+    initiative = access.require_books(slug)
     this_month = month_start(local_today())
     view = books.overview(db.session, initiative, this_month)
-    return render_template("pot/books.html", initiative=initiative, membership=membership, view=view,
+    return render_template("pot/books.html", initiative=initiative, keeps_books=_keeps(initiative), view=view,
                            chart=balance_chart(view.months), settings=services.settings_of(db.session, initiative),
                            month_label=month_label, MODE_LABELS=MODE_LABELS, RULE_LABELS=RULE_LABELS,
                            limits=allowance.limits_for(this_month.year))
@@ -192,7 +175,7 @@ def books_page(slug: str):
 @login_required
 def month_page(slug: str, month: str):
     """A monthly statement: the figures of the month and its bookings, a page at a time."""
-    initiative, membership = _books(slug)
+    initiative = access.require_books(slug)
     try:
         first = parse_month(month)
     except ValueError:
@@ -201,7 +184,7 @@ def month_page(slug: str, month: str):
     figures = books.monthly(db.session, initiative.id, first, first)[0]
     opening = books.monthly(db.session, initiative.id, add_months(first, -1), add_months(first, -1))[0].closing
     listing = books.month_transactions(db.session, initiative.id, first, page)
-    return render_template("pot/month.html", initiative=initiative, membership=membership, month=first,
+    return render_template("pot/month.html", initiative=initiative, keeps_books=_keeps(initiative), month=first,
                            figures=figures, opening=opening, listing=listing, month_label=month_label,
                            previous=add_months(first, -1), next=add_months(first, 1),
                            this_month=month_start(local_today()), ACCOUNT_LABELS=ACCOUNT_LABELS)
@@ -211,7 +194,7 @@ def month_page(slug: str, month: str):
 @login_required
 def export_csv(slug: str):
     """Every ledger line of the initiative as a spreadsheet, streamed so that a large ledger fits."""
-    initiative, _membership = _books(slug)
+    initiative = access.require_books(slug)
     header = [_("Booking"), _("Date"), _("Booked at"), _("Kind"), _("Description"), _("Corrects booking"),
               _("Account"), _("Member"), _("Amount (EUR)"), _("Booked by")]
     labels = {kind: str(label) for kind, label in ACCOUNT_LABELS.items()}
@@ -248,7 +231,7 @@ def _booking(slug: str, form, template: str, book, success: str, kind, check=Non
 
     ``kind(form)`` is the kind of booking; ``check(initiative, form)`` is True while a question of the
     form itself (the direct payment's tax-free limit) still waits for an answer."""
-    initiative, _membership = _books(slug, write=True)
+    initiative = access.require_books(slug, write=True)
     context = {key: (value(initiative) if callable(value) else value) for key, value in context.items()}
     if hasattr(form, "member"):
         form.member.choices = context.pop("choices")
@@ -380,7 +363,7 @@ def book_direct(slug: str):
 @login_required
 def reverse(slug: str, transaction_id: int):
     """Correct a booking with a reversing one; the original stays in the books."""
-    initiative, _membership = _books(slug, write=True)
+    initiative = access.require_books(slug, write=True)
     original = db.session.scalar(
         sa.select(PotTransaction).where(PotTransaction.id == transaction_id,
                                         PotTransaction.initiative_id == initiative.id)
@@ -413,10 +396,8 @@ def reverse(slug: str, transaction_id: int):
 @bp.route("/<slug>/settings", methods=["GET", "POST"])
 @login_required
 def settings(slug: str):
-    """The coordinator or treasurer chooses how help is compensated."""
-    initiative, _membership = _initiative(slug)
-    if not services.can_read_books(db.session, current_user, initiative):
-        abort(403)
+    """The coordinator or treasurer chooses how help is compensated (``access.may_set_up_pot``)."""
+    initiative = access.require_pot_settings(slug)
     current = services.settings_of(db.session, initiative)
     form = SettingsForm()
     status = 200
@@ -451,5 +432,4 @@ def settings(slug: str):
     else:
         status = 400
     return render_template("pot/settings.html", initiative=initiative, form=form, Category=Category,
-                           can_read=services.can_read_books(db.session, current_user, initiative),
-                           is_treasurer=ledger.is_treasurer(db.session, current_user, initiative)), status
+                           keeps_books=_keeps(initiative)), status

@@ -8,15 +8,12 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from buurthulp import access
 from buurthulp.accounts.models import Neighbour
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError, NotAllowed
-from buurthulp.neighbourhoods.models import (
-    Initiative,
-    Role,
-)
-from buurthulp.neighbourhoods.services import membership
-from buurthulp.pot.ledger import account, book, check_amount, check_date, require_treasurer
+from buurthulp.neighbourhoods.models import Initiative
+from buurthulp.pot.ledger import account, book, check_amount, check_date, require_keeper
 from buurthulp.pot.models import (
     AccountKind,
     AllowancePreference,
@@ -36,7 +33,7 @@ INCOME_ACCOUNTS = {
 }
 
 
-# --- settings and roles -------------------------------------------------------------------------
+# --- settings --------------------------------------------------------------------------------------
 
 def settings_of(session, initiative: Initiative) -> PotSettings:
     """The initiative's settings; a new, unsaved "no compensation" row when it has none."""
@@ -45,17 +42,11 @@ def settings_of(session, initiative: Initiative) -> PotSettings:
         category_rates={}, rule=DistributionRule.BY_HOURS, month_end_day=1)
 
 
-def can_read_books(session, neighbour: Neighbour, initiative: Initiative) -> bool:
-    """Treasurers and coordinators see the whole pot, and set it up; coordinators only read the books."""
-    m = membership(session, initiative, neighbour)
-    return m is not None and (m.has_role(Role.TREASURER) or m.has_role(Role.COORDINATOR))
-
-
 def save_settings(session, actor: Neighbour, initiative: Initiative, *, mode: CompensationMode,
                   rate_per_hour_cents: int, category_rates: dict[str, int], rate_per_km_cents: int,
                   rule: DistributionRule, month_end_day: int) -> PotSettings:
     """A coordinator or treasurer sets how help is compensated; it applies to bookings from now on."""
-    if not can_read_books(session, actor, initiative):
+    if not access.may_set_up_pot(session, actor, initiative):
         raise NotAllowed(_l("Only the treasurer or a coordinator can change this."))
     if not 1 <= month_end_day <= 28:
         raise DomainError(_l("Choose a day between 1 and 28, so that every month has it."))
@@ -82,7 +73,7 @@ def save_settings(session, actor: Neighbour, initiative: Initiative, *, mode: Co
 def book_income(session, actor: Neighbour, initiative: Initiative, kind: TransactionKind, cents: int, *,
                 description: str, value_date: date, key: str, now: datetime | None = None) -> PotTransaction:
     """A contribution, subsidy or gift comes into the pot."""
-    require_treasurer(session, actor, initiative)
+    require_keeper(session, actor, initiative)
     if kind not in INCOME_ACCOUNTS:
         raise DomainError(_l("Choose where the money comes from."))
     check_amount(cents)
@@ -96,7 +87,7 @@ def book_income(session, actor: Neighbour, initiative: Initiative, kind: Transac
 def book_spending(session, actor: Neighbour, initiative: Initiative, cents: int, *, description: str,
                   value_date: date, key: str, now: datetime | None = None) -> PotTransaction:
     """Money from the pot is spent on a common purpose; never more than the pot holds."""
-    require_treasurer(session, actor, initiative)
+    require_keeper(session, actor, initiative)
     check_amount(cents)
     check_date(value_date, now)
     if not description.strip():
@@ -110,7 +101,7 @@ def book_spending(session, actor: Neighbour, initiative: Initiative, cents: int,
 def book_payout(session, actor: Neighbour, initiative: Initiative, member: Neighbour, cents: int, *,
                 description: str, value_date: date, key: str, now: datetime | None = None) -> PotTransaction:
     """The treasurer records a bank transfer to a member; never more than the pot owes them."""
-    require_treasurer(session, actor, initiative)
+    require_keeper(session, actor, initiative)
     check_amount(cents)
     check_date(value_date, now)
     owed = account(session, initiative.id, AccountKind.MEMBER, member.id)

@@ -23,7 +23,7 @@ from buurthulp.neighbourhoods.models import (
 from buurthulp.posts.models import NotificationKind
 from buurthulp.posts.notifications import notify
 from buurthulp.pot import allowance
-from buurthulp.pot.ledger import account, book, check_amount, check_date, require_treasurer
+from buurthulp.pot.ledger import account, book, check_amount, check_date, require_keeper
 from buurthulp.pot.models import (
     PAID_SUFFIX,
     AccountKind,
@@ -102,7 +102,7 @@ def record_direct(session, actor: Neighbour | None, initiative: Initiative, help
     Someone who keeps under the tax-free limit has it recorded up to the limit, and both they and
     the treasurer are told to pay no more."""
     if actor is not None:
-        require_treasurer(session, actor, initiative)
+        require_keeper(session, actor, initiative)
         check_date(value_date, now)
     check_amount(cents)
     allowance.lock(session, [(helper.id, value_date.year)])  # the check and the booking are one step
