@@ -118,10 +118,10 @@ def objects(side, make):
     from buurthulp.matching.rules import Window
 
     return [make(post, person, hood, str(category), None if lat != lat else lat, None if lon != lon else lon,
-                 Window(mask, date.fromordinal(start), date.fromordinal(end)))
-            for person, hood, category, lat, lon, mask, start, end, post in zip(
+                 Window(mask, date.fromordinal(start), date.fromordinal(end), free))
+            for person, hood, category, lat, lon, mask, start, end, post, free in zip(
                 *(getattr(side, name).tolist() for name in ("person", "hood", "category", "lat", "lon", "mask",
-                                                               "start", "end", "post")), strict=True)]
+                                                               "start", "end", "post", "free")), strict=True)]
 
 
 def naive(asks, helpers, ctx):
@@ -139,9 +139,9 @@ def naive(asks, helpers, ctx):
                 continue
             if pair(ask.asker, helper.person) in ctx.blocked or (ask.asker, helper.person) in ctx.declined:
                 continue
-            overlap = ask.window.overlap(helper.window)
-            if not overlap:
+            if not ask.window.overlap(helper.window):
                 continue
+            overlap = ask.window.free_overlap(helper.window)  # scored and named, as in the engine
             distance = None
             if ask.lat is not None and helper.lat is not None:
                 distance = distance_m(ask.lat, ask.lon, helper.lat, helper.lon)

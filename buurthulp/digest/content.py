@@ -16,7 +16,7 @@ import sqlalchemy.orm as so
 
 from buurthulp.accounts.models import InterestDirection, Neighbour, NeighbourInterest
 from buurthulp.geo import distance_m
-from buurthulp.matching.load import POST_COLUMNS, post_window
+from buurthulp.matching.load import AUTHOR_AVAILABILITY, POST_COLUMNS, post_window
 from buurthulp.matching.rules import FULL_WEEK, Ask, Context, Helper, Window, explain, pair, score
 from buurthulp.neighbourhoods.models import Initiative, Neighbourhood, neighbourhood_adjacency
 from buurthulp.places.models import Place, PlaceStatus
@@ -142,14 +142,15 @@ def build(session, neighbours: list[Neighbour], edition: date, now: datetime) ->
     _matches(session, ids, ctx, out, since, until)
     _thanks(session, ids, out, since, until)
 
-    own_asks = session.execute(sa.select(*POST_COLUMNS, Post.title).where(
+    own_asks = session.execute(sa.select(*POST_COLUMNS, AUTHOR_AVAILABILITY, Post.title)
+                               .join(Neighbour, Neighbour.id == Post.author_id).where(
         Post.author_id.in_(ids), Post.kind == PostKind.ASK, Post.status == PostStatus.OPEN,
         Post.hidden_at.is_(None), Post.expires_at > now)).all()
     ctx.reciprocal = asks_help | {r.author_id for r in own_asks}
     categories = set().union(*likes.values()) if likes else set()
     categories |= {str(r.category) for r in own_asks}
     nearby_posts = session.execute(
-        sa.select(*POST_COLUMNS, Post.title, Post.kind)
+        sa.select(*POST_COLUMNS, AUTHOR_AVAILABILITY, Post.title, Post.kind)
         .join(Neighbour, Neighbour.id == Post.author_id)
         .where(Post.status == PostStatus.OPEN, Post.hidden_at.is_(None), Post.expires_at > now,
                Post.neighbourhood_id.in_(all_near), Post.category.in_(categories), Neighbour.deleted_at.is_(None))
@@ -202,9 +203,9 @@ def build(session, neighbours: list[Neighbour], edition: date, now: datetime) ->
 
 
 def _scored(ask: Ask, helper: Helper, title: str, ctx: Context, for_ask: str = "", item_id: int | None = None):
-    overlap = ask.window.overlap(helper.window)
-    if not overlap:
+    if not ask.window.overlap(helper.window):
         return None
+    overlap = ask.window.free_overlap(helper.window)  # what the score and the reasons go by, as in the matcher
     distance = None
     if ask.lat is not None and helper.lat is not None:
         distance = distance_m(ask.lat, ask.lon, helper.lat, helper.lon)

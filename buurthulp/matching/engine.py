@@ -27,8 +27,11 @@ import numpy as np
 
 from buurthulp.geo import METRES_PER_DEGREE
 from buurthulp.matching.rules import (
+    ALL_PARTS,
     FAR_FUTURE,
     FAR_PAST,
+    FULL_WEEK,
+    PARTS,
     Ask,
     Context,
     Helper,
@@ -50,7 +53,8 @@ class Side:
 
     ``person`` is the asker or the helper, ``post`` the ask or offer (0 for a
     helper who comes from their profile), ``category`` a small integer code,
-    ``lat``/``lon`` NaN when unknown, ``start``/``end`` day ordinals.
+    ``lat``/``lon`` NaN when unknown, ``start``/``end`` day ordinals,
+    ``mask`` and ``free`` as in ``rules.Window``.
     """
 
     person: np.ndarray
@@ -62,6 +66,7 @@ class Side:
     start: np.ndarray
     end: np.ndarray
     post: np.ndarray
+    free: np.ndarray
 
     def __len__(self) -> int:
         return len(self.person)
@@ -74,12 +79,12 @@ class Side:
         return Side(*(np.concatenate([getattr(s, f.name) for s in sides]) for f in fields(Side)))
 
     @staticmethod
-    def build(person, hood, category, lat, lon, mask, start, end, post) -> Side:
-        """A side from sequences (lists or arrays); None in lat/lon becomes NaN."""
+    def build(person, hood, category, lat, lon, mask, start, end, post, free=None) -> Side:
+        """A side from sequences (lists or arrays); None in lat/lon becomes NaN, no ``free`` is ``mask``."""
         ints = lambda values: np.asarray(values, dtype=np.int64)  # noqa: E731
         floats = lambda values: np.asarray(values, dtype=np.float64)  # noqa: E731
         return Side(ints(person), ints(hood), ints(category), floats(lat), floats(lon), ints(mask), ints(start),
-                    ints(end), ints(post))
+                    ints(end), ints(post), ints(mask if free is None else free))
 
 
 class Codes(dict):
@@ -103,7 +108,8 @@ def _side_of(items: list, codes: Codes, person: list[int], post: list[int]) -> S
     """Asks or helpers (objects) as columns; ``person`` and ``post`` are what differs between the two."""
     return Side.build(person, [x.hood for x in items], codes.column([x.category for x in items]),
                       [x.lat for x in items], [x.lon for x in items], [x.window.mask for x in items],
-                      [x.window.start.toordinal() for x in items], [x.window.end.toordinal() for x in items], post)
+                      [x.window.start.toordinal() for x in items], [x.window.end.toordinal() for x in items], post,
+                      [x.window.mask if x.window.free is None else x.window.free for x in items])
 
 
 def asks_side(asks: list[Ask], codes: Codes) -> Side:
@@ -126,7 +132,7 @@ class Chosen:
     score: np.ndarray      # millionths
     distance: np.ndarray   # metres, NaN when one side has no location
     same_hood: np.ndarray
-    overlap: np.ndarray
+    overlap: np.ndarray    # when both are really free (``free``): scored and named in the reasons
     warm: np.ndarray
     reciprocal: np.ndarray
     load: np.ndarray
@@ -197,6 +203,20 @@ def _isin(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
     return sorted_keys[at] == keys
 
 
+def shared_days(first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """As ``rules.days_mask`` on columns: all parts of the weekdays from day ordinal ``first`` to ``last``."""
+    span = last - first
+    out = np.where(span >= 6, FULL_WEEK, 0).astype(np.int64)
+    short = np.flatnonzero((span >= 0) & (span < 6))  # most pairs share weeks: only the few short ones are worked out
+    if len(short):
+        begin, length = first[short], span[short]
+        bits = np.zeros(len(short), dtype=np.int64)
+        for day in range(6):
+            bits |= np.where(day <= length, ALL_PARTS << ((begin - 1 + day) % 7 * PARTS), 0)
+        out[short] = bits
+    return out
+
+
 def _ramp(counts: np.ndarray) -> np.ndarray:
     """0..n-1 for each count in turn: [2, 3] -> [0, 1, 0, 1, 2]."""
     total = int(counts.sum())
@@ -253,6 +273,7 @@ class Pool:
         self.h_person, self.h_hood = helpers.person[by_bucket], helpers.hood[by_bucket]
         self.h_lat, self.h_lon, self.h_mask = helpers.lat[by_bucket], helpers.lon[by_bucket], helpers.mask[by_bucket]
         self.h_start, self.h_end = helpers.start[by_bucket], helpers.end[by_bucket]
+        self.h_free = helpers.free[by_bucket]
         self.static = (np.where(helpers.post != 0, 1.0, 0.5)
                        + np.where(np.isin(helpers.person, np.fromiter(ctx.reciprocal, dtype=np.int64)), 0.3, 0.0)
                        - 0.6 * np.minimum(_by_person(ctx.load, helpers.person), 5))[by_bucket]
@@ -284,6 +305,7 @@ class Pool:
         near_len, near_ptr, near_flat, categories = self.near_len, self.near_ptr, self.near_flat, self.categories
         keys, by_bucket, h_person, h_hood = self.keys, self.by_bucket, self.h_person, self.h_hood
         h_lat, h_lon, h_mask, h_start, h_end = self.h_lat, self.h_lon, self.h_mask, self.h_start, self.h_end
+        h_free = self.h_free
         static, twin, excluded, taken, warm = self.static, self.twin, self.excluded, self.taken, self.warm
         a_code, a_kx, person_code, base = self.a_code, self.a_kx, self.person_code, self.base
         usable = (_by_person(state.proposals_this_week, self.helpers.person) < ctx.m)[by_bucket]
@@ -306,11 +328,11 @@ class Pool:
             ph = np.repeat(low, counts) + _ramp(counts)
             # the cheap rules first, on all pairs
             asker = asks.person[pa]
-            overlap = asks.mask[pa] & h_mask[ph]
-            ok = (h_person[ph] != asker) & (overlap != 0) & (h_start[ph] <= asks.end[pa]) & (asks.start[pa] <= h_end[ph]) \
-                & usable[ph]
+            days = shared_days(np.maximum(asks.start[pa], h_start[ph]), np.minimum(asks.end[pa], h_end[ph]))
+            ok = (h_person[ph] != asker) & ((asks.mask[pa] & h_mask[ph] & days) != 0) & usable[ph]
             keep = np.flatnonzero(ok)
-            pa, ph, asker, overlap = pa[keep], ph[keep], asker[keep], overlap[keep]
+            pa, ph, asker = pa[keep], ph[keep], asker[keep]
+            overlap = asks.free[pa] & h_free[ph] & days[keep]  # what the score and the reasons go by
             person = h_person[ph]
             dx = (h_lon[ph] - asks.lon[pa]) * a_kx[pa]
             dy = (h_lat[ph] - asks.lat[pa]) * METRES_PER_DEGREE
@@ -399,8 +421,8 @@ def assign(found: _Candidates, pool: Pool, state: Context) -> Chosen:
 def canonical(asks: Side, helpers: Side) -> tuple[Side, Side]:
     """Asks by id, helpers by person and then every other column: the result cannot depend on input order."""
     helpers = helpers.take(np.flatnonzero(helpers.mask != 0))
-    order = np.lexsort((helpers.lon, helpers.lat, helpers.category, helpers.hood, helpers.end, helpers.start,
-                        helpers.mask, helpers.post, helpers.person))
+    order = np.lexsort((helpers.free, helpers.lon, helpers.lat, helpers.category, helpers.hood, helpers.end,
+                        helpers.start, helpers.mask, helpers.post, helpers.person))
     return asks.take(np.argsort(asks.post, kind="stable")), helpers.take(order)
 
 

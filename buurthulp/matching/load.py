@@ -41,19 +41,24 @@ POST_COLUMNS = (Post.id, Post.author_id, Post.neighbourhood_id, Post.category, P
                 Post.weekly_until)
 
 
+# after POST_COLUMNS: a period post is really free on the days of its author's profile (needs the author joined)
+AUTHOR_AVAILABILITY = Neighbour.availability.label("availability")
+
+
 def post_window(row, today) -> Window:
+    """When a post (a row of POST_COLUMNS and AUTHOR_AVAILABILITY) can happen."""
     timing = row.timing
     if timing == Timing.ONCE:
         return window_once(row.on_date, row.day_part)
     if timing == Timing.FLEXIBLE:
-        return window_period(max(row.period_start, today), row.period_end)
+        return window_period(max(row.period_start, today), row.period_end, row.availability or 0)
     return window_weekly(row.weekly_slots, today, row.weekly_until)
 
 
 def open_posts(session, now: datetime, kind: PostKind):
     # on the connection, not the session: plain rows without the ORM's per-row work (three times faster here)
     return session.connection().execute(
-        sa.select(*POST_COLUMNS)
+        sa.select(*POST_COLUMNS, AUTHOR_AVAILABILITY)
         .join(Neighbour, Neighbour.id == Post.author_id)
         .where(Post.status == PostStatus.OPEN, Post.kind == kind, Post.hidden_at.is_(None), Post.expires_at > now,
                Neighbour.deleted_at.is_(None))
@@ -70,11 +75,12 @@ def _days(values, missing: int) -> np.ndarray:
 
 
 def post_side(rows, today: int, codes: Codes) -> Side:
-    """Open posts as columns, with their windows worked out on the columns (as ``post_window`` does per row)."""
+    """Open posts (rows of POST_COLUMNS and AUTHOR_AVAILABILITY) as columns, with their windows worked out on the
+    columns (as ``post_window`` does per row)."""
     if not rows:
         return Side.build(*([] for _ in range(9)))
     (ids, authors, hoods, categories, lats, lons, timings, on_dates, day_parts, period_starts, period_ends, slots,
-     untils) = zip(*rows, strict=True)
+     untils, availability) = zip(*rows, strict=True)
     timing = np.fromiter(map(TIMING_CODES.__getitem__, timings), dtype=np.int64, count=len(rows))
     once, flexible = timing == 0, timing == 1
     on = _days(on_dates, today)
@@ -89,7 +95,9 @@ def post_side(rows, today: int, codes: Codes) -> Side:
     mask = np.where(once, once_mask, np.where(flexible, flexible_mask, np.asarray(slots, dtype=np.int64)))
     start = np.where(once, on, np.where(flexible, begin, today))
     end = np.where(once, on, np.where(flexible, finish, _days(untils, FAR_FUTURE_DAY)))
-    return Side.build(authors, hoods, codes.column(categories), lats, lons, mask, start, end, ids)
+    profile = np.fromiter((a or 0 for a in availability), dtype=np.int64, count=len(rows))
+    free = np.where(flexible & (profile != 0), mask & profile, mask)
+    return Side.build(authors, hoods, codes.column(categories), lats, lons, mask, start, end, ids, free)
 
 
 def load(session, now: datetime, *, max_metres: float, k: int, m: int) -> tuple[Side, Side, Context]:

@@ -19,16 +19,45 @@ FAR_PAST = date.min
 
 @dataclass(slots=True)
 class Window:
-    """When something can happen: weekday x part-of-day bits, between two dates."""
+    """When something can happen: weekday x part-of-day bits, between two dates.
+
+    ``mask`` is what the post (or profile) allows, and decides whether two
+    can be matched at all; ``free`` is when the person is really free within
+    it (a period post: its days that the person's profile lists), and is what
+    a reason may name. ``None``: the same as ``mask``.
+    """
 
     mask: int
     start: date = FAR_PAST
     end: date = FAR_FUTURE
+    free: int | None = None
 
     def overlap(self, other: Window) -> int:
-        if self.start > other.end or other.start > self.end:
-            return 0
-        return self.mask & other.mask
+        """The weekday parts both allow on the days both windows share."""
+        return self.mask & other.mask & shared_days(self, other)
+
+    def free_overlap(self, other: Window) -> int:
+        """The weekday parts both people are really free on the days both windows share."""
+        mine = self.mask if self.free is None else self.free
+        theirs = other.mask if other.free is None else other.free
+        return mine & theirs & shared_days(self, other)
+
+
+def days_mask(start: date, end: date) -> int:
+    """All parts of the weekdays from start to end (every weekday for a week or more, none when end < start)."""
+    if end < start:
+        return 0
+    if (end - start).days >= 6:
+        return FULL_WEEK
+    mask = 0
+    for i in range((end - start).days + 1):
+        mask |= day_mask((start + timedelta(days=i)).weekday(), None)
+    return mask
+
+
+def shared_days(a: Window, b: Window) -> int:
+    """The weekdays of the dates both windows cover: two periods that share only a Tuesday share only Tuesday."""
+    return days_mask(max(a.start, b.start), min(a.end, b.end))
 
 
 def day_mask(weekday: int, part: int | None) -> int:
@@ -40,13 +69,10 @@ def window_once(day: date, part: int | None) -> Window:
     return Window(day_mask(day.weekday(), part), day, day)
 
 
-def window_period(start: date, end: date) -> Window:
-    if (end - start).days >= 6:
-        return Window(FULL_WEEK, start, end)
-    mask = 0
-    for i in range((end - start).days + 1):
-        mask |= day_mask((start + timedelta(days=i)).weekday(), None)
-    return Window(mask, start, end)
+def window_period(start: date, end: date, availability: int = 0) -> Window:
+    """A post "within a period": any day of it, and really free on the days its author's profile lists (if any)."""
+    mask = days_mask(start, end)
+    return Window(mask, start, end, mask & availability if availability else mask)
 
 
 def window_weekly(slots: int, today: date, until: date | None) -> Window:
@@ -116,7 +142,10 @@ def first_slot(mask: int) -> int | None:
 
 
 def score(ask: Ask, helper: Helper, overlap: int, distance: float | None, ctx: Context) -> float:
-    """The score of one pair: near, free at the same time, warm, offering now, reciprocal, not overloaded."""
+    """The score of one pair: near, free at the same time, warm, offering now, reciprocal, not overloaded.
+
+    ``overlap`` is when both are really free (``Window.free_overlap``), as in ``explain``.
+    """
     total = 3.0 * (1.0 - distance / ctx.max_metres) if distance is not None else (
         1.5 if helper.hood == ask.hood else 1.0)
     if helper.hood == ask.hood:
@@ -139,7 +168,11 @@ def explain(ask: Ask, helper: Helper, overlap: int, distance: float | None, ctx:
 
 def reasons(distance: float | None, same_hood: bool, overlap: int, warm: bool, offer: bool, reciprocal: bool,
             load: int) -> tuple:
-    """The reasons as codes with their numbers; templates and mails turn them into sentences."""
+    """The reasons as codes with their numbers; templates and mails turn them into sentences.
+
+    The time reason names the first weekday part in ``overlap``, when both
+    are really free; with nothing in it, no day is named.
+    """
     out = []
     if distance is not None:
         out.append({"code": "distance", "metres": int(round(distance / 100.0)) * 100})

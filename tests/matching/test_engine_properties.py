@@ -13,12 +13,40 @@ from hypothesis import strategies as st
 from buurthulp.geo import distance_m
 from buurthulp.matching.engine import Codes, asks_side, helpers_side, match, match_sides
 from buurthulp.matching.load import post_side, post_window
-from buurthulp.matching.rules import Ask, Context, Helper, Window, pair, score
+from buurthulp.matching.rules import (
+    PARTS,
+    Ask,
+    Context,
+    Helper,
+    Window,
+    pair,
+    score,
+    window_once,
+    window_period,
+    window_weekly,
+)
 from buurthulp.posts.models import Timing
 from tests.examples import examples
 
 TODAY = date(2026, 12, 1)
 CATEGORIES = ["klussen", "vervoer", "gezelschap"]
+
+
+@st.composite
+def windows(draw, min_mask: int = 1):
+    """Any window a post or profile makes: once, within a period (with or without the author's profile), weekly."""
+    day = st.dates(TODAY - timedelta(days=3), TODAY + timedelta(days=20))
+    kind = draw(st.sampled_from(["profile", "once", "period", "weekly"]))
+    if kind == "once":
+        return window_once(draw(day), draw(st.one_of(st.none(), st.integers(0, 2))))
+    if kind == "period":
+        start = draw(day)
+        return window_period(start, start + timedelta(days=draw(st.integers(0, 12))),
+                             draw(st.integers(0, (1 << 21) - 1)))
+    mask = draw(st.integers(min_mask, (1 << 21) - 1))
+    if kind == "weekly":
+        return window_weekly(mask, TODAY, draw(st.one_of(st.none(), day)))
+    return Window(mask)
 
 
 @st.composite
@@ -40,16 +68,15 @@ def worlds(draw):
     asks = []
     for i in range(draw(st.integers(0, 10))):
         p = draw(st.integers(0, people - 1))
-        asks.append(Ask(100 + i, p, home[p], draw(st.sampled_from(CATEGORIES)), *loc(p),
-                        Window(draw(st.integers(1, (1 << 21) - 1)))))
+        asks.append(Ask(100 + i, p, home[p], draw(st.sampled_from(CATEGORIES)), *loc(p), draw(windows())))
     helpers = []
     for i in range(draw(st.integers(0, 15))):
         p = draw(st.integers(0, people - 1))
         offer = 500 + i if draw(st.booleans()) else None
         # an offer may be posted in another neighbourhood than the profile's (after a move, say)
         hood = home[p] if offer is None or draw(st.booleans()) else draw(st.integers(0, hoods - 1))
-        helpers.append(Helper(p, hood, draw(st.sampled_from(CATEGORIES)), *loc(p),
-                              Window(draw(st.integers(0, (1 << 21) - 1))), offer=offer))
+        helpers.append(Helper(p, hood, draw(st.sampled_from(CATEGORIES)), *loc(p), draw(windows(min_mask=0)),
+                              offer=offer))
     pairs = st.tuples(st.integers(0, people - 1), st.integers(0, people - 1))
     blocked = {pair(a, b) for a, b in draw(st.lists(pairs, max_size=4)) if a != b}
     declined = {(a, b) for a, b in draw(st.lists(pairs, max_size=4)) if a != b}
@@ -83,7 +110,7 @@ def test_matches_respect_every_rule(world):
         for h in fitting:
             if h.lat is not None and ask.lat is not None:
                 assert distance_m(ask.lat, ask.lon, h.lat, h.lon) <= ctx.max_metres, "no pair beyond the distance"
-        best = max(score(ask, h, h.window.overlap(ask.window),
+        best = max(score(ask, h, ask.window.free_overlap(h.window),
                          distance_m(ask.lat, ask.lon, h.lat, h.lon) if h.lat is not None and ask.lat is not None else None,
                          ctx) for h in fitting)
         assert abs(best - s.score) < 1e-5, "the hot loop scores as score() does"
@@ -103,6 +130,22 @@ def test_stored_reasons_are_the_reasons_shown(world):
     codes = Codes()
     chosen = match_sides(asks_side(asks, codes), helpers_side(helpers, codes), ctx)
     assert [json.loads(text) for text in chosen.reasons_json()] == [list(s.reasons) for s in chosen.suggestions()]
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(worlds())
+def test_every_day_named_in_a_reason_is_free_for_both(world):
+    asks, helpers, ctx, _ = world
+    by_id = {a.id: a for a in asks}
+    for s in match(asks, helpers, ctx):
+        ask = by_id[s.ask]
+        for reason in s.reasons:
+            if reason["code"] != "time":
+                continue
+            bit = 1 << (reason["weekday"] * PARTS + reason["part"])
+            # some way this helper could help (an offer, their profile) is really free then, and so is the asker
+            assert any(ask.window.free_overlap(h.window) & bit for h in helpers
+                       if h.person == s.helper and h.category == ask.category), (reason, ask, s)
 
 
 @settings(max_examples=examples(150), deadline=None)
@@ -165,7 +208,7 @@ def test_near_and_warm_rank_higher_and_say_why():
 
 
 PostRow = namedtuple("PostRow", "id author_id neighbourhood_id category latitude longitude timing on_date day_part "
-                                "period_start period_end weekly_slots weekly_until")
+                                "period_start period_end weekly_slots weekly_until availability")
 
 
 @st.composite
@@ -174,7 +217,8 @@ def post_rows(draw):
     timing = draw(st.sampled_from(list(Timing)))
     row = dict(id=draw(st.integers(1, 10**6)), author_id=1, neighbourhood_id=1, category="klussen", latitude=None,
                longitude=None, timing=timing, on_date=None, day_part=None, period_start=None, period_end=None,
-               weekly_slots=0, weekly_until=None)
+               weekly_slots=0, weekly_until=None,
+               availability=draw(st.one_of(st.none(), st.integers(0, (1 << 21) - 1))))
     if timing == Timing.ONCE:
         row.update(on_date=draw(day), day_part=draw(st.one_of(st.none(), st.integers(0, 2))))
     elif timing == Timing.FLEXIBLE:
@@ -191,5 +235,6 @@ def test_windows_on_columns_are_the_windows_of_each_post(rows):
     side = post_side(rows, TODAY.toordinal(), Codes())
     for i, row in enumerate(rows):
         window = post_window(row, TODAY)
-        assert (side.mask[i], side.start[i], side.end[i]) == (
-            window.mask, window.start.toordinal(), window.end.toordinal()), row
+        free = window.mask if window.free is None else window.free
+        assert (side.mask[i], side.start[i], side.end[i], side.free[i]) == (
+            window.mask, window.start.toordinal(), window.end.toordinal(), free), row

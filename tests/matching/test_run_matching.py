@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale, gettext
 
 from buurthulp.accounts.models import InterestDirection
 from buurthulp.accounts.services import set_interests
@@ -14,7 +15,9 @@ from buurthulp.matching.services import run_matching
 from buurthulp.posts import matches as match_flow
 from buurthulp.posts import moderation
 from buurthulp.posts import services as posts
+from buurthulp.posts.display import reason_text
 from buurthulp.posts.models import Match, MatchSource, MatchStatus, PostKind, Timing
+from buurthulp.timeutil import local_today
 from tests.factories import make_neighbour, make_neighbourhood
 from tests.posts.conftest import post_input
 
@@ -183,3 +186,63 @@ def test_one_offer_fits_two_asks_of_the_same_person(town):
     db.session.commit()
     linked = db.session.scalars(sa.select(Match.ask_id).where(Match.offer_id == offer.id)).all()
     assert len(linked) == 1 and linked[0] in (ask.id, second.id)
+
+
+TUESDAY_AND_THURSDAY_MORNING = mask_of([(Weekday.TUESDAY, DayPart.MORNING), (Weekday.THURSDAY, DayPart.MORNING)])
+
+
+def test_two_period_posts_name_the_morning_both_profiles_list_not_monday(app, client):
+    """Issue 16: "both free on Monday morning" for two people free only on Tuesday and Thursday mornings."""
+    hood = make_neighbourhood("Zuilen", ["3554"], centre=(52.1105, 5.0935))
+    ria, joost = (make_neighbour(hood, email=f"{name}@example.org", name=name.capitalize(), latitude=52.1105,
+                                 longitude=5.0935, availability=TUESDAY_AND_THURSDAY_MORNING)
+                  for name in ("ria", "joost"))
+    db.session.commit()
+    # both "within a period" of two weeks: every weekday is in it, Monday first
+    ask = posts.create_post(db.session, ria, post_input())
+    offer = posts.create_post(db.session, joost, post_input(kind=PostKind.OFFER, title="Klusjes"))
+    db.session.commit()
+    run_matching(db.session, utcnow())
+    db.session.commit()
+    (only,) = suggestions(ask)
+    assert only.offer_id == offer.id
+    times = [r for r in only.reasons if r["code"] == "time"]
+    assert times == [{"code": "time", "weekday": Weekday.TUESDAY, "part": DayPart.MORNING}]
+    with app.test_request_context(), force_locale("en"):
+        texts = [reason_text(r) for r in only.reasons]
+    assert "Both free on Tuesday morning" in texts
+    assert not any("Monday" in text for text in texts)
+    client.login("ria@example.org")
+    page = client.get(f"/posts/{ask.id}").get_data(as_text=True)
+    with app.test_request_context(), force_locale("nl"):
+        assert reason_text(times[0]) in page and gettext("Monday morning") not in page
+
+
+def test_period_posts_of_people_without_a_shared_day_match_but_name_no_day(app):
+    hood = make_neighbourhood("Zuilen", ["3554"], centre=(52.1105, 5.0935))
+    ria = make_neighbour(hood, email="ria@example.org", availability=TUESDAY_MORNING)
+    joost = make_neighbour(hood, email="joost@example.org",
+                           availability=mask_of([(Weekday.FRIDAY, DayPart.EVENING)]))
+    db.session.commit()
+    ask = posts.create_post(db.session, ria, post_input())
+    posts.create_post(db.session, joost, post_input(kind=PostKind.OFFER, title="Klusjes"))
+    db.session.commit()
+    run_matching(db.session, utcnow())
+    (only,) = suggestions(ask)  # both said "any day in these two weeks": they can still work it out
+    assert not [r for r in only.reasons if r["code"] == "time"]
+
+
+def test_two_periods_that_share_one_day_name_that_day(app):
+    hood = make_neighbourhood("Zuilen", ["3554"], centre=(52.1105, 5.0935))
+    ria, joost = make_neighbour(hood, email="ria@example.org"), make_neighbour(hood, email="joost@example.org")
+    db.session.commit()
+    today = local_today()
+    ask = posts.create_post(db.session, ria, post_input(period_start=today, period_end=today + timedelta(days=3)))
+    posts.create_post(db.session, joost, post_input(kind=PostKind.OFFER, title="Klusjes",
+                                                    period_start=today + timedelta(days=3),
+                                                    period_end=today + timedelta(days=10)))
+    db.session.commit()
+    run_matching(db.session, utcnow())
+    (only,) = suggestions(ask)
+    shared = (today + timedelta(days=3)).weekday()
+    assert [r for r in only.reasons if r["code"] == "time"] == [{"code": "time", "weekday": shared, "part": 0}]
