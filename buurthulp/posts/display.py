@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from buurthulp.categories import DayPart, Weekday, slots_in
 from buurthulp.geo import distance_m, rounded_distance_m
+from buurthulp.posts.matches import waiting_for
 from buurthulp.posts.models import MatchStatus, PostKind, PostLocation, PostStatus, Timing
 
 
@@ -77,6 +78,28 @@ def match_status_label(status) -> str:
             MatchStatus.EXPIRED: _("expired")}[status]
 
 
+def my_turn(match, viewer_id: int | None) -> bool:
+    """The match waits for this person's yes or no."""
+    return viewer_id in waiting_for(match)
+
+
+def match_status_for(match, viewer_id: int | None) -> str:
+    """The status as one of the two people reads it: whose turn it is while it waits for someone, else the status."""
+    if viewer_id not in (match.asker_id, match.helper_id):
+        return match_status_label(match.status)
+    other = match.helper if viewer_id == match.asker_id else match.asker
+    waiting = waiting_for(match)
+    if viewer_id in waiting:
+        return _("Your turn: say yes or no")
+    if other.id in waiting:
+        return _("Waiting for %(name)s", name=other.display_name)
+    if match.status == MatchStatus.ACCEPTED and match.done_marked_at is not None:
+        if match.done_marked_by_id == viewer_id:
+            return _("Waiting for %(name)s to confirm it is done", name=other.display_name)
+        return _("Your turn: say whether it is done")
+    return match_status_label(match.status)
+
+
 def hours_label(minutes: int | None) -> str:
     if not minutes:
         return ""
@@ -112,7 +135,8 @@ def reason_text(reason: dict) -> str:
 TEMPLATE_HELPERS = {
     "where_label": where_label, "when_label": when_label, "duration_label": duration_label,
     "place_label": place_label, "kind_label": kind_label, "post_status_label": post_status_label,
-    "match_status_label": match_status_label, "hours_label": hours_label, "reason_text": reason_text,
+    "match_status_label": match_status_label, "match_status_for": match_status_for, "my_turn": my_turn,
+    "hours_label": hours_label, "reason_text": reason_text,
 }
 
 
