@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 
 from buurthulp.accounts.models import Neighbour
 from buurthulp.categories import Category, DayPart, Weekday
+from buurthulp.core.icons import icon_shapes
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db, login_manager
 from buurthulp.mail import discard_unsent
@@ -51,6 +52,7 @@ def init_web(app: Flask) -> None:
         discard_unsent(db.session)
 
     app.jinja_env.globals["to_local"] = to_local  # shows a UTC timestamp in Dutch local time
+    app.jinja_env.globals["icon_shapes"] = icon_shapes  # for the icon() macro
 
     @app.template_filter("role_names")
     def role_names(membership) -> str:

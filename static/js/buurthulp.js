@@ -56,3 +56,37 @@
     update();
   });
 })();
+
+// The header's "More" menu is a <details> that works without JavaScript; here it also closes
+// on Escape (focus back on its button) and on a click or tap outside it.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var menus = document.querySelectorAll("details[data-menu]");
+    if (!menus.length) { return; }
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape") { return; }
+      for (var i = 0; i < menus.length; i++) {
+        if (menus[i].open) {
+          menus[i].open = false;
+          menus[i].querySelector("summary").focus();
+        }
+      }
+    });
+    document.addEventListener("click", function (event) {
+      for (var i = 0; i < menus.length; i++) {
+        if (menus[i].open && !menus[i].contains(event.target)) { menus[i].open = false; }
+      }
+    });
+  });
+})();
+
+// The feed's filters are folded on a phone; on a wide screen there is room, so they start open.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!window.matchMedia || !window.matchMedia("(min-width: 48rem)").matches) { return; }
+    var boxes = document.querySelectorAll("details[data-open-wide]");
+    for (var i = 0; i < boxes.length; i++) { boxes[i].open = true; }
+  });
+})();

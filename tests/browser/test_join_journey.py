@@ -42,6 +42,7 @@ def test_join_journey(page, live_server, axe_check):
     expect(page).to_have_url(re.compile(r"/profile\?welcome=1"))
 
     # log out and in again
+    page.locator("details.menu summary").click()  # log out is under "Meer"
     page.get_by_role("button", name="Uitloggen").click()
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Inloggen").click()
     axe_check(page)
@@ -52,6 +53,7 @@ def test_join_journey(page, live_server, axe_check):
     expect(page.get_by_text("Zuilen").first).to_be_visible()
 
     # the profile: what I like to do and what I could use help with, when I am free
+    page.locator("details.menu summary").click()
     page.get_by_role("link", name="Mijn profiel", exact=True).click()
     axe_check(page)
     page.get_by_role("group", name=re.compile("Wat ik graag voor anderen doe")).get_by_label("Klussen").check()
@@ -64,9 +66,10 @@ def test_join_journey(page, live_server, axe_check):
     axe_check(page)
 
     # the language switch, remembered on the next page
+    page.locator("details.menu summary").click()
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    page.get_by_role("link", name="Home").click()
+    page.get_by_role("link", name="buurthulp", exact=True).click()  # the name at the top leads home
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
 
