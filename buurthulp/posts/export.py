@@ -57,7 +57,12 @@ def posts_export(session, neighbour) -> dict:
 
 
 def forget_posts(session, neighbour) -> None:
-    """On account deletion: remove what this neighbour wrote; keep matches (hours) without text."""
+    """On account deletion: remove what this neighbour wrote; keep matches (hours) without text.
+
+    Open reports about their posts or messages keep their snapshot of the reported text, so the moderators can
+    still read what was reported and act; a snapshot is cleared when its report is handled
+    (``moderation.close_report``), and any left on handled reports are cleared here.
+    """
     now = utcnow()
     for post in session.scalars(sa.select(Post).where(Post.author_id == neighbour.id)):
         post.title = REMOVED
@@ -77,3 +82,6 @@ def forget_posts(session, neighbour) -> None:
         sa.or_(Notification.neighbour_id == neighbour.id, Notification.actor_id == neighbour.id)))
     session.execute(sa.delete(Block).where(sa.or_(Block.blocker_id == neighbour.id, Block.blocked_id == neighbour.id)))
     session.execute(sa.update(Report).where(Report.reporter_id == neighbour.id).values(reporter_id=None))
+    theirs = sa.or_(Report.post_id.in_(sa.select(Post.id).where(Post.author_id == neighbour.id)),
+                    Report.message_id.in_(sa.select(Message.id).where(Message.author_id == neighbour.id)))
+    session.execute(sa.update(Report).where(theirs, Report.resolved_at.is_not(None)).values(snapshot=""))

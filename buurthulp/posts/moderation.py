@@ -15,9 +15,22 @@ from buurthulp.posts.matches import end_live_matches, end_open_matches
 from buurthulp.posts.models import Block, Match, MatchStatus, Message, Post, PostStatus, Report
 
 
+def snapshot_of(post: Post | None = None, message: Message | None = None) -> str:
+    """The reported text as a moderator reads it: a post's title and description, or a message's body."""
+    if message is not None:
+        return message.body
+    if post is not None:
+        return f"{post.title}\n\n{post.description}".strip()
+    return ""
+
+
 def report(session, reporter: Neighbour, reason: str, *, post: Post | None = None,
            message: Message | None = None) -> Report:
-    """Report a post or a message as inappropriate to the neighbourhood's brokers and coordinators."""
+    """Report a post or a message as inappropriate to the neighbourhood's brokers and coordinators.
+
+    The report keeps the text as it is now (``snapshot``): when its author changes it or deletes their account,
+    the moderators still read what was reported. It is kept only while the report is open.
+    """
     if len(reason.strip()) < 3:
         raise DomainError(_l("Please say briefly what is wrong."))
     if message is not None:
@@ -37,14 +50,21 @@ def report(session, reporter: Neighbour, reason: str, *, post: Post | None = Non
     if session.scalar(existing) is not None:
         raise DomainError(_l("You have already reported this. A broker will look at it."))
     item = Report(reporter_id=reporter.id, neighbourhood_id=neighbourhood_id, post=post, message=message,
-                  reason=reason.strip())
+                  reason=reason.strip(), snapshot=snapshot_of(post, message))
     session.add(item)
     session.flush()
     return item
 
 
+def close_report(item: Report, moderator: Neighbour, outcome: str, now: datetime) -> None:
+    """A report is handled: who did what, when. Its snapshot of the reported text is cleared, since a handled
+    report needs no copy of someone's words (privacy: keep no more than needed)."""
+    item.resolved_at, item.resolved_by_id, item.outcome = now, moderator.id, outcome
+    item.snapshot = ""
+
+
 def hide_post(session, moderator: Neighbour, post: Post, now: datetime | None = None) -> None:
-    """A broker or coordinator of the neighbourhood hides a post; its open reports are resolved."""
+    """A broker or coordinator of the neighbourhood hides a post; its open reports are resolved (snapshots cleared)."""
     now = now or utcnow()
     if not access.moderates(session, moderator, post.neighbourhood_id):
         raise NotAllowed(_l("Only brokers and coordinators of this neighbourhood can do this."))
@@ -55,16 +75,16 @@ def hide_post(session, moderator: Neighbour, post: Post, now: datetime | None = 
         post.closed_at = now
     end_open_matches(session, post, MatchStatus.CANCELLED, now)
     for item in session.scalars(sa.select(Report).where(Report.post_id == post.id, Report.resolved_at.is_(None))):
-        item.resolved_at, item.resolved_by_id, item.outcome = now, moderator.id, "hidden"
+        close_report(item, moderator, "hidden", now)
 
 
 def resolve_report(session, moderator: Neighbour, item: Report, now: datetime | None = None) -> None:
-    """Mark a report as handled without hiding anything."""
+    """Mark a report as handled without hiding anything; its snapshot of the reported text is cleared."""
     if not access.moderates(session, moderator, item.neighbourhood_id):
         raise NotAllowed(_l("Only brokers and coordinators of this neighbourhood can do this."))
     if item.resolved_at is not None:
         raise DomainError(_l("This report has already been handled."))
-    item.resolved_at, item.resolved_by_id, item.outcome = now or utcnow(), moderator.id, "kept"
+    close_report(item, moderator, "kept", now or utcnow())
 
 
 def block(session, blocker: Neighbour, blocked: Neighbour, now: datetime | None = None) -> None:

@@ -92,7 +92,10 @@ def reports():
             .order_by(Report.created_at))
     if hood_ids is not None:
         stmt = stmt.where(Report.neighbourhood_id.in_(hood_ids))
-    return render_template("posts/reports.html", reports=db.session.scalars(stmt).all(), form=EmptyForm())
+    items = db.session.scalars(stmt).all()
+    # the text as reported, for the reports whose post or message was changed or removed since
+    changed = {r.id for r in items if r.snapshot and r.snapshot != moderation.snapshot_of(r.post, r.message)}
+    return render_template("posts/reports.html", reports=items, changed=changed, form=EmptyForm())
 
 
 @bp.route("/reports/<int:report_id>/resolve", methods=["POST"])
