@@ -7,6 +7,7 @@ import importlib.util
 import os
 
 from flask import Flask, current_app, request, session
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -51,6 +52,10 @@ def create_app(config: object | str | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
+    # Flask-Login's own "Please log in to access this page." is English; ours is in the catalogue, and str()
+    # turns it into the reader's language when it is flashed.
+    login_manager.login_message = _l("Log in first to see this page.")
+    login_manager.localize_callback = str
     login_manager.session_protection = "basic"
 
     # inside: every domain imports this package, so it loads them only when an app is built; every model is

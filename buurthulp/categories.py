@@ -94,6 +94,49 @@ DAY_PART_LABELS = {
 }
 
 
+# One message per weekday and part of day: Dutch writes them as one word ("woensdagmiddag"), so the sentence is
+# never glued together from "Wednesday" and "afternoon".
+SLOT_LABELS = {
+    (Weekday.MONDAY, DayPart.MORNING): _l("Monday morning"),
+    (Weekday.MONDAY, DayPart.AFTERNOON): _l("Monday afternoon"),
+    (Weekday.MONDAY, DayPart.EVENING): _l("Monday evening"),
+    (Weekday.TUESDAY, DayPart.MORNING): _l("Tuesday morning"),
+    (Weekday.TUESDAY, DayPart.AFTERNOON): _l("Tuesday afternoon"),
+    (Weekday.TUESDAY, DayPart.EVENING): _l("Tuesday evening"),
+    (Weekday.WEDNESDAY, DayPart.MORNING): _l("Wednesday morning"),
+    (Weekday.WEDNESDAY, DayPart.AFTERNOON): _l("Wednesday afternoon"),
+    (Weekday.WEDNESDAY, DayPart.EVENING): _l("Wednesday evening"),
+    (Weekday.THURSDAY, DayPart.MORNING): _l("Thursday morning"),
+    (Weekday.THURSDAY, DayPart.AFTERNOON): _l("Thursday afternoon"),
+    (Weekday.THURSDAY, DayPart.EVENING): _l("Thursday evening"),
+    (Weekday.FRIDAY, DayPart.MORNING): _l("Friday morning"),
+    (Weekday.FRIDAY, DayPart.AFTERNOON): _l("Friday afternoon"),
+    (Weekday.FRIDAY, DayPart.EVENING): _l("Friday evening"),
+    (Weekday.SATURDAY, DayPart.MORNING): _l("Saturday morning"),
+    (Weekday.SATURDAY, DayPart.AFTERNOON): _l("Saturday afternoon"),
+    (Weekday.SATURDAY, DayPart.EVENING): _l("Saturday evening"),
+    (Weekday.SUNDAY, DayPart.MORNING): _l("Sunday morning"),
+    (Weekday.SUNDAY, DayPart.AFTERNOON): _l("Sunday afternoon"),
+    (Weekday.SUNDAY, DayPart.EVENING): _l("Sunday evening"),
+}
+
+
+def slot_label(day: Weekday | int, part: DayPart | int) -> str:
+    """"Wednesday afternoon" / "woensdagmiddag": one weekday and part of day, as in running text."""
+    return str(SLOT_LABELS[Weekday(day), DayPart(part)])
+
+
+def slot_choice_label(day: Weekday | int, part: DayPart | int) -> str:
+    """A slot as the label of a choice, which starts with a capital ("Woensdagmiddag")."""
+    label = slot_label(day, part)
+    return label[:1].upper() + label[1:]
+
+
+def slot_choices() -> list[tuple[str, str]]:
+    """Every slot as a form choice ("2-1", "Woensdagmiddag"), in the language of the request."""
+    return [(f"{d.value}-{p.value}", slot_choice_label(d, p)) for d in Weekday for p in DayPart]
+
+
 def slot_bit(day: Weekday | int, part: DayPart | int) -> int:
     """The bit of one weekday x part of day in an availability mask."""
     return 1 << (int(day) * len(DayPart) + int(part))
