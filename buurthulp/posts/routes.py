@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from buurthulp import access
+from buurthulp.accounts import photos
 from buurthulp.categories import Category, slots_in
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError, NotAllowed
@@ -161,6 +162,7 @@ def _detail_page(post: Post, error: DomainError | None = None, respond_form=None
         can_respond=can_respond, show_private=access.may_see_private_details(db.session, viewer, post),
         can_moderate=access.moderates(db.session, viewer, post.neighbourhood_id),
         author_profile=access.may_see_profile(db.session, viewer, post.author),
+        photos=photos.visible_photos(db.session, viewer, [post.author]),
         respond_form=respond_form or RespondForm(), report_form=report_form or ReportForm(), form=EmptyForm(),
     ), status
 
@@ -247,7 +249,11 @@ def hide(post_id: int):
 def feed():
     form = FeedFilterForm(request.args, categories=visible_categories(db.session, current_user.neighbourhood_id))
     if not form.validate():
-        abort(400)
+        # Nonsense in the address (an old or mistyped link, a hidden kind of help): that filter falls back to
+        # "all" and the feed shows, as the form will show it.
+        for f in form:
+            if f.errors:
+                f.data, f.errors = f.default, []
     filters = services.FeedFilters(
         kind=PostKind(form.kind.data) if form.kind.data else None,
         category=Category(form.category.data) if form.category.data else None,
@@ -256,7 +262,8 @@ def feed():
     )
     pagination = services.feed_page(db.session, current_user, filters, utcnow(), page_arg(), FEED_PAGE_SIZE)
     filtered = any(f for f in (form.kind.data, form.category.data, form.distance.data, form.when.data))
-    return render_template("posts/feed.html", pagination=pagination, form=form, filtered=filtered)
+    return render_template("posts/feed.html", pagination=pagination, form=form, filtered=filtered,
+                           photos=photos.visible_photos(db.session, current_user, [p.author_id for p in pagination.items]))
 
 
 @bp.route("/my/posts")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from flask_babel import force_locale, gettext
@@ -182,10 +183,38 @@ def test_filter_by_when(world, login):
         "Elke dinsdag", "Komende twee weken", "Over drie dagen", "Over tien dagen", "Pas over drie weken"]
 
 
-@pytest.mark.parametrize("query", ["?kind=both", "?category=ramen-lappen", "?distance=3", "?when=365"])
-def test_a_filter_value_that_is_not_a_choice_is_a_bad_request(world, login, query):
-    post(world.ria, "Plank ophangen")
-    assert login(world.ahmed).get("/posts" + query).status_code == 400
+NONSENSE = {"kind": ["both", "ASK", "<script>", "1" * 500], "category": ["ramen-lappen", "Klussen", "%00x", "é"],
+            "distance": ["3", "-500", "1e9", "500.0", "veel"], "when": ["365", "0", "-7", "week", "7 "]}
+
+
+@pytest.mark.parametrize("name,value", [(name, value) for name, values in NONSENSE.items() for value in values])
+def test_a_filter_value_that_is_not_a_choice_falls_back_to_all(world, login, name, value):
+    post(world.ria, "Plank ophangen", category=Category.ODD_JOBS)
+    post(world.joost, "Ik kook graag", kind=PostKind.OFFER, category=Category.MEALS)
+    page = feed(login(world.ahmed), "?" + urlencode({name: value}))
+    assert sorted(titles(page)) == ["Ik kook graag", "Plank ophangen"]
+    # the form shows the filter as "all", and the nonsense is not written back into the page
+    assert re.search(rf'<select[^>]*name="{name}"[^>]*>\s*<option selected value="">', page), name
+    assert t("Nothing matches these filters. Try a wider distance or another kind of help, or clear the filters.") \
+        not in page
+
+
+def test_nonsense_in_one_filter_keeps_the_others(world, login):
+    post(world.ria, "Plank ophangen", category=Category.ODD_JOBS)
+    post(world.ria, "Soep koken", category=Category.MEALS)
+    post(world.joost, "Ik kook graag", kind=PostKind.OFFER, category=Category.MEALS)
+    ahmed = login(world.ahmed)
+    # each nonsense value is "all"; the sensible ones still filter
+    assert sorted(titles(feed(ahmed, "?kind=both&category=maaltijden&distance=3&when=week"))) == [
+        "Ik kook graag", "Soep koken"]
+    assert sorted(titles(feed(ahmed, "?kind=ask&category=ramen-lappen&when=365"))) == ["Plank ophangen", "Soep koken"]
+
+
+def test_a_kind_of_help_the_initiative_hides_falls_back_to_all(world, login):
+    post(world.ria, "Plank ophangen", category=Category.ODD_JOBS)
+    world.initiative.hidden_categories = Category.MEALS.value  # the only initiative in Zuilen
+    db.session.commit()
+    assert titles(feed(login(world.ahmed), "?category=maaltijden")) == ["Plank ophangen"]
 
 
 # --- pages and empty states -----------------------------------------------------------------------
