@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from babel import Locale
 from babel.numbers import NumberFormatError, format_decimal, get_decimal_symbol, get_group_symbol, parse_decimal
-from flask_babel import LazyString, get_locale
+from flask_babel import LazyString, format_currency, get_locale
 from flask_babel import gettext as _
 
 LIMIT_EUROS = 10**9          # a billion euros is a typo, whatever the field
@@ -28,6 +28,11 @@ def _locale(locale: Locale | str | None) -> Locale:
     if locale is None:
         locale = get_locale() or "nl"
     return locale if isinstance(locale, Locale) else Locale.parse(locale)
+
+
+def format_euros(cents: int | None) -> str:
+    """Cents as euros in the page's language: "€ 12,50" (the pot's ``money`` filter)."""
+    return format_currency(Decimal(cents or 0) / 100, "EUR")
 
 
 def for_input(cents: int | None, locale: Locale | str | None = None) -> str:

@@ -286,7 +286,7 @@ def export_rows(session, initiative_id: int):
         .execution_options(yield_per=1000))
 
 
-def similar_booking(session, initiative_id: int, kind: TransactionKind, neighbour_id: int | None, cents: int,
+def similar_booking(session, initiative_id: int, *, kind: TransactionKind, neighbour_id: int | None, cents: int,
                     value_date: date, since: datetime) -> PotTransaction | None:
     """The latest uncorrected booking booked since ``since`` that looks like this one: same kind, member
     (when it has one), amount and day. A second booking of it is asked about, not refused."""
