@@ -75,6 +75,13 @@ class Config:
     # higher: a library or care home shares one address, and made-up accounts tried there must not block it.
     LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;20 per hour")
     LOGIN_ADDRESS_RATE_LIMIT = os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "30 per minute;100 per hour")
+    # Accounts joined per e-mail address (each attempt mails the address) and per client address: generous, as
+    # a sign-up afternoon in a community centre is twenty people or more on one wifi.
+    REGISTER_ACCOUNT_RATE_LIMIT = os.environ.get("REGISTER_ACCOUNT_RATE_LIMIT", "3 per hour")
+    REGISTER_ADDRESS_RATE_LIMIT = os.environ.get("REGISTER_ADDRESS_RATE_LIMIT", "60 per hour")
+    # The largest request: a photo of at most 8 MB (accounts.photos) and the form around it. A photo between
+    # 8 and 10 MB is refused on its form; above this, before the form is read (core.web's 413 handler).
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     # Reverse proxies in front of the app whose X-Forwarded-For and X-Forwarded-Proto are trusted (0: none).
     PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 0)
     # Strict-Transport-Security max-age in seconds (0: no header); production sends a year.

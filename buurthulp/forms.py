@@ -7,9 +7,12 @@ from datetime import date
 
 import wtforms
 from flask import abort
+from flask_babel import get_translations, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, HiddenField, IntegerField, SelectMultipleField, widgets
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms import DecimalField, HiddenField, IntegerField, SelectField, SelectMultipleField, widgets
+from wtforms.csrf.core import CSRFTokenField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from buurthulp.converters import MAX_ID
 
@@ -19,6 +22,79 @@ MAX_KEY_LENGTH = 64
 # Far wider than any date the app needs, and far inside what date arithmetic and time zones can hold
 # (0001-01-01 00:00 in Amsterdam is before the first moment Python's UTC can hold).
 FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2999, 12, 31)
+
+
+class OwnCatalogue:
+    """WTForms' own messages ("Not a valid decimal value.") looked up in our catalogue, so that they read in the
+    same plain Dutch as ours, not in WTForms' catalogue ("Ongeldige decimale waarde")."""
+
+    def gettext(self, string):
+        return get_translations().ugettext(string)
+
+    def ngettext(self, singular, plural, n):
+        return get_translations().ungettext(singular, plural, n)
+
+
+OWN_CATALOGUE = OwnCatalogue()
+
+
+class Form(FlaskForm):
+    """Every form of the app: Flask-WTF's CSRF and our catalogue for the library's messages. Its CSRF field has
+    no id, so that a page with several forms has no duplicate ids (``{{ form.csrf_token }}`` renders as the
+    ``csrf()`` macro does)."""
+
+    class Meta:
+        def get_translations(self, form):
+            return OWN_CATALOGUE
+
+        def render_field(self, field, render_kw):
+            if isinstance(field, CSRFTokenField):
+                render_kw = {**render_kw, "id": False}
+            return super().render_field(field, render_kw)
+
+
+# WTForms' and Flask-WTF's messages that our forms can show, listed here so that `make translations` puts them
+# in our catalogue (WTForms looks them up through Form.Meta.get_translations).
+LIBRARY_MESSAGES = (
+    _l("This field is required."), _l("Not a valid choice."), _l("Not a valid integer value."),
+    _l("Not a valid decimal value."), _l("Not a valid float value."), _l("Not a valid date value."),
+    _l("Not a valid time value."), _l("Not a valid datetime value."), _l("Invalid email address."),
+    _l("Invalid input."), _l("Invalid Choice: could not coerce."), _l("Field must be equal to %(other_name)s."),
+    _l("Number must be at least %(min)s."), _l("Number must be at most %(max)s."),
+    _l("Number must be between %(min)s and %(max)s."),
+    _l("Field must be between %(min)d and %(max)d characters long."),
+    _l("'%(value)s' is not a valid choice for this field."),
+    _l("The CSRF token is missing."), _l("The CSRF token has expired."), _l("The CSRF token is invalid."),
+)
+
+
+def _plural_library_messages(n):
+    """Never called: marks WTForms' messages with a plural for `make translations`."""
+    return (ngettext("Field must be at least %(min)d character long.",
+                     "Field must be at least %(min)d characters long.", n),
+            ngettext("Field cannot be longer than %(max)d character.",
+                     "Field cannot be longer than %(max)d characters.", n),
+            ngettext("'%(value)s' is not a valid choice for this field.",
+                     "'%(value)s' are not valid choices for this field.", n))
+
+
+class ChoiceField(SelectField):
+    """A select one must choose in: it starts on an empty option ("Choose a kind of help"), so that nobody
+    sends the first choice by accident, and leaving it empty says ``message``."""
+
+    def __init__(self, label=None, validators=None, *, placeholder, message, **kwargs):
+        super().__init__(label, [InputRequired(message), *(validators or [])], **kwargs)
+        self.placeholder = placeholder
+
+    def iter_choices(self):
+        yield ("", self.placeholder, self.data in (None, ""), {})
+        yield from super().iter_choices()
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0] == "":
+            self.data = None  # the empty option: InputRequired says what to choose
+        else:
+            super().process_formdata(valuelist)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -108,5 +184,5 @@ def valid_submission(form) -> bool:
     return False
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(Form):
     """A form with only the CSRF token, for buttons that POST."""

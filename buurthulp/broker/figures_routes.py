@@ -11,7 +11,6 @@ from flask_babel import format_date, format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
@@ -19,7 +18,7 @@ from buurthulp.access import require_broker
 from buurthulp.broker import bp
 from buurthulp.broker.figures import MAX_MONTHS, Row, monthly_figures
 from buurthulp.extensions import db
-from buurthulp.forms import strip_filter
+from buurthulp.forms import Form, strip_filter
 from buurthulp.sheets import csv_download, decimal_comma, month_label, nice_top, parse_month, spreadsheet_safe
 from buurthulp.timeutil import add_months, local_today, month_start
 
@@ -34,7 +33,7 @@ def _month_field(form, field) -> None:
             raise ValidationError(_l("Fill in a month as year-month, for example 2025-03.")) from None
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(Form):
     """The period of the figures, in the address (GET): from a month up to and including a month.
 
     Plain text inputs, not type="month": the style sheet does not size month inputs, and some

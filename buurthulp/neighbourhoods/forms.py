@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms import EmailField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from buurthulp.categories import Category
-from buurthulp.forms import HiddenIdField, LocalDecimalField, MultiCheckboxField, strip_filter
-from buurthulp.neighbourhoods.models import ROLE_LABELS, Role
+from buurthulp.forms import ChoiceField, Form, HiddenIdField, LocalDecimalField, MultiCheckboxField, strip_filter
+from buurthulp.neighbourhoods.models import BROKER_TITLE_LABELS, ROLE_LABELS, Role
 from buurthulp.neighbourhoods.services import EXTRA_ROLES
 
 
-class NeighbourhoodForm(FlaskForm):
+class NeighbourhoodForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Fill in a name.")), Length(max=100)],
                        filters=[strip_filter])
     municipality = StringField(_l("Municipality"), validators=[DataRequired(_l("Fill in the municipality.")), Length(max=100)],
@@ -29,7 +28,7 @@ class NeighbourhoodForm(FlaskForm):
                                    validators=[Optional(), NumberRange(3.3, 7.3, _l("This is not a longitude in the Netherlands."))])
 
 
-class InitiativeForm(FlaskForm):
+class InitiativeForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Fill in a name.")), Length(max=120)],
                        filters=[strip_filter])
     description = TextAreaField(_l("What the initiative does"), validators=[Optional(), Length(max=2000)],
@@ -48,7 +47,15 @@ class InitiativeForm(FlaskForm):
         self.hidden_categories.choices = category_choices()
 
 
-class HiddenCategoriesForm(FlaskForm):
+class BrokerTitleForm(Form):
+    broker_title = RadioField(_l("What do the neighbours call your broker?"),
+                              choices=[(t.value, label) for t, label in BROKER_TITLE_LABELS.items()],
+                              validators=[InputRequired(_l("Choose one of the titles for the broker."))],
+                              description=_l("The residents' pages use this word, for example "
+                                             "“Call the dorpsondersteuner”."))
+
+
+class HiddenCategoriesForm(Form):
     hidden_categories = MultiCheckboxField(_l("Kinds of help the initiative does not take on"), choices=[])
 
     def __init__(self, *args, **kwargs):
@@ -60,21 +67,21 @@ def category_choices():
     return [(c.value, c.label) for c in Category]
 
 
-class RolesForm(FlaskForm):
+class RolesForm(Form):
     membership_id = HiddenIdField(validators=[DataRequired()])
     roles = MultiCheckboxField(_l("Roles"), choices=[(r.value, ROLE_LABELS[r]) for r in EXTRA_ROLES])
 
 
-class GrantRoleForm(FlaskForm):
+class GrantRoleForm(Form):
     email = EmailField(_l("E-mail address of the neighbour"),
                        validators=[DataRequired(_l("Fill in an e-mail address.")),
                                    Email(_l("This does not look like an e-mail address."), check_deliverability=False)],
                        filters=[strip_filter])
-    role = SelectField(_l("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role],
-                       validators=[DataRequired(_l("Choose a role."))])
+    role = ChoiceField(_l("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role], placeholder=_l("Choose a role"),
+                       message=_l("Choose a role."))
 
 
-class PlaceForm(FlaskForm):
+class PlaceForm(Form):
     """A broker or coordinator places someone whose postcode no neighbourhood covers, when they ask for it."""
 
     email = EmailField(
@@ -85,4 +92,5 @@ class PlaceForm(FlaskForm):
         filters=[strip_filter],
         description=_l("The address they joined buurthulp with."),
     )
-    neighbourhood = SelectField(_l("Neighbourhood"), coerce=int)
+    neighbourhood = ChoiceField(_l("Neighbourhood"), coerce=int, placeholder=_l("Choose the neighbourhood"),
+                                message=_l("Choose the neighbourhood."))

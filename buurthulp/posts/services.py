@@ -63,7 +63,8 @@ class PostInput:
 
 # --- posts --------------------------------------------------------------------------------------
 
-def _check_timing(data: PostInput, today: date) -> None:
+def check_timing(data: PostInput, today: date) -> None:
+    """Refuse a "when" that cannot be: no date, a date or period already passed, an end before the start."""
     if data.timing == Timing.ONCE:
         if data.on_date is None:
             raise DomainError(_l("Choose the date."))
@@ -123,7 +124,7 @@ def create_post(session, author: Neighbour, data: PostInput, now: datetime | Non
     if author.neighbourhood_id is None:
         raise DomainError(_l("Choose your neighbourhood on your profile first."))
     access.require_confirmed_email(author)
-    _check_timing(data, local_today(now))
+    check_timing(data, local_today(now))
     _going_along(session, data)
     post = Post(author=author, neighbourhood_id=author.neighbourhood_id, latitude=author.latitude,
                 longitude=author.longitude, status=PostStatus.OPEN, created_at=now,
@@ -144,7 +145,7 @@ def update_post(session, actor: Neighbour, post: Post, data: PostInput, now: dat
     _own(post, actor)
     if post.status not in (PostStatus.OPEN, PostStatus.MATCHED):
         raise DomainError(_l("This post is closed. Renew it first to change it."))
-    _check_timing(data, local_today(now))
+    check_timing(data, local_today(now))
     data.kind = post.kind
     data.place_id = post.place_id  # the place it goes along to stays
     if post.place_id is not None:

@@ -5,13 +5,11 @@ from __future__ import annotations
 import uuid
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
     IntegerField,
     RadioField,
-    SelectField,
     StringField,
     SubmitField,
 )
@@ -19,7 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import TextInput
 
 from buurthulp.categories import CATEGORY_LABELS, Category
-from buurthulp.forms import DateField, KeyField, LocalDecimalField, strip_filter
+from buurthulp.forms import ChoiceField, DateField, Form, KeyField, LocalDecimalField, strip_filter
 from buurthulp.money import lazy_example, parse_money
 from buurthulp.pot.models import MODE_LABELS, RULE_LABELS, CompensationMode, DistributionRule, TransactionKind
 
@@ -46,7 +44,7 @@ def new_key() -> str:
     return uuid.uuid4().hex
 
 
-class BookingForm(FlaskForm):
+class BookingForm(Form):
     """A treasurer's booking: posted once to see it as it will be booked, then again, confirmed, to book it."""
 
     key = KeyField()
@@ -82,24 +80,26 @@ class SpendingForm(BookingForm):
 
 
 class PayoutForm(BookingForm):
-    member = SelectField(_l("Paid to"), coerce=int, validators=[InputRequired(_l("Choose who was paid."))])
+    member = ChoiceField(_l("Paid to"), coerce=int, placeholder=_l("Choose who was paid"),
+                         message=_l("Choose who was paid."))
 
 
 class DirectForm(BookingForm):
-    member = SelectField(_l("Helper"), coerce=int, validators=[InputRequired(_l("Choose the helper."))])
+    member = ChoiceField(_l("Helper"), coerce=int, placeholder=_l("Choose the helper"),
+                         message=_l("Choose the helper."))
     hours = LocalDecimalField(_l("Hours of help (if known)"), places=2,
                               validators=[Optional(), NumberRange(0.25, 200, _l("Fill in between 0.25 and 200 hours."))])
     over_limit = BooleanField(_l("Book it anyway, although it goes over a tax-free limit"))
 
 
-class ReverseForm(FlaskForm):
+class ReverseForm(Form):
     key = KeyField()
     reason = StringField(_l("Why is this corrected?"), filters=[strip_filter],
                          validators=[DataRequired(_l("Say why this booking is corrected.")),
                                      Length(max=200, message=_l("Use at most 200 characters."))])
 
 
-class AllowanceForm(FlaskForm):
+class AllowanceForm(Form):
     keep_under_limit = BooleanField(_l("Keep my compensation under the tax-free limit"),
                                     description=_l("Anything above the limit then stays in the pot. "
                                                    "You do not have to say why."))
@@ -107,7 +107,7 @@ class AllowanceForm(FlaskForm):
                             description=_l("The hourly limit is lower under 21."))
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     mode = RadioField(_l("How is help compensated?"),
                       choices=[(m.value, MODE_LABELS[m]) for m in CompensationMode],
                       validators=[InputRequired(_l("Choose how help is compensated."))])
