@@ -18,7 +18,7 @@ from buurthulp.core import bp
 from buurthulp.db import utcnow
 from buurthulp.extensions import db
 from buurthulp.neighbourhoods import services
-from buurthulp.neighbourhoods.models import Initiative, Neighbourhood, Role
+from buurthulp.neighbourhoods.models import BrokerTitle, Initiative, Neighbourhood, Role
 from buurthulp.places import services as places
 from buurthulp.places.models import Place, PlaceKind
 from buurthulp.posts.models import Post, PostKind, Timing
@@ -39,12 +39,14 @@ NEIGHBOURHOODS = [
     ("Everdingen", "Vijfheerenlanden", ["4121"], (51.9900, 5.1650), []),
 ]
 
+# name, neighbourhoods, description, e-mail, what its broker is called (a village's dorpsondersteuner)
 INITIATIVES = [
     ("Kracht van Zuilen", ["zuilen", "ondiep", "pijlsweerd"],
      "Bewoners van Zuilen, Ondiep en Pijlsweerd die omzien naar elkaar. We verbinden wat er al is in de wijk.",
-     "info@krachtvanzuilen.example"),
+     "info@krachtvanzuilen.example", BrokerTitle.BUURTMAKELAAR),
     ("Buurtwinkel Everdingen", ["everdingen"],
-     "Een plek in het dorp voor een kop koffie, een klusje en een praatje.", "buurtwinkel@everdingen.example"),
+     "Een plek in het dorp voor een kop koffie, een klusje en een praatje.", "buurtwinkel@everdingen.example",
+     BrokerTitle.DORPSONDERSTEUNER),
 ]
 
 # name, e-mail, postcode, neighbourhood, likes to do, could use help with, free, roles
@@ -110,11 +112,12 @@ def load_demo() -> dict[str, int]:
             )
             created["neighbourhoods"] += 1
     inis = {i.slug: i for i in db.session.scalars(sa.select(Initiative))}
-    for name, hood_slugs, description, email in INITIATIVES:
+    for name, hood_slugs, description, email, broker_title in INITIATIVES:
         slug = services.slugify(name)
         if slug not in inis:
             inis[slug] = services.save_initiative(db.session, None, name=name, description=description,
                                                   contact_email=email, neighbourhoods=[hoods[h] for h in hood_slugs])
+            inis[slug].broker_title = broker_title
             created["initiatives"] += 1
     existing = set(db.session.scalars(sa.select(Neighbour.email)))
     now = utcnow()

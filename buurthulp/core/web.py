@@ -15,7 +15,7 @@ from buurthulp.core.icons import icon_shapes
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db, login_manager
 from buurthulp.mail import discard_unsent
-from buurthulp.neighbourhoods.models import ROLE_LABELS, MembershipStatus
+from buurthulp.neighbourhoods.models import ROLE_LABELS, MembershipStatus, Role
 from buurthulp.neighbourhoods.services import memberships_of
 from buurthulp.posts.notifications import unread_count
 from buurthulp.timeutil import to_local
@@ -56,7 +56,9 @@ def init_web(app: Flask) -> None:
 
     @app.template_filter("role_names")
     def role_names(membership) -> str:
-        return ", ".join(str(ROLE_LABELS[r]) for r in membership.roles)
+        # the broker is called what their initiative calls them (dorpsondersteuner, buurtmakelaar, ...)
+        title = membership.initiative.broker_title.label if membership.initiative is not None else None
+        return ", ".join(title if r == Role.BROKER and title else str(ROLE_LABELS[r]) for r in membership.roles)
 
     @app.context_processor
     def template_helpers():

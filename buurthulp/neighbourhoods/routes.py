@@ -14,7 +14,7 @@ from buurthulp.errors import DomainError
 from buurthulp.extensions import db
 from buurthulp.forms import EmptyForm, valid_submission
 from buurthulp.neighbourhoods import bp, services
-from buurthulp.neighbourhoods.forms import HiddenCategoriesForm, PlaceForm, RolesForm
+from buurthulp.neighbourhoods.forms import BrokerTitleForm, HiddenCategoriesForm, PlaceForm, RolesForm
 from buurthulp.neighbourhoods.models import Initiative, Membership, MembershipStatus, Neighbourhood, Role
 
 
@@ -67,7 +67,7 @@ def initiative(slug: str):
     return _initiative_page(_initiative_or_404(slug))
 
 
-def _initiative_page(ini: Initiative, error: DomainError | None = None):
+def _initiative_page(ini: Initiative, error: DomainError | None = None, title_form=None):
     """The initiative page; with ``error`` shown on top and its 4xx status."""
     if error is not None:
         db.session.rollback()
@@ -90,6 +90,7 @@ def _initiative_page(ini: Initiative, error: DomainError | None = None):
         pending=pending, can_join=can_join, form=EmptyForm(), roles_form=RolesForm(), Role=Role,
         can_place=access.may_place_people(db.session, current_user, ini),
         categories_form=HiddenCategoriesForm(hidden_categories=sorted(ini.hidden)),
+        title_form=title_form or BrokerTitleForm(broker_title=ini.broker_title.value),
     ), (error.status_code if error is not None else 200)
 
 
@@ -173,6 +174,26 @@ def remove(slug: str, membership_id: int):
         return _initiative_page(m.initiative, exc)
     db.session.commit()
     flash(_("%(name)s is no longer a member.", name=name), "info")
+    return redirect(url_for("neighbourhoods.initiative", slug=slug))
+
+
+@bp.route("/initiatives/<slug>/broker-title", methods=["POST"])
+@login_required
+def broker_title(slug: str):
+    """A coordinator sets what the residents' pages call the initiative's broker."""
+    ini = _initiative_or_404(slug)
+    if not services.can_manage(db.session, current_user, ini):
+        abort(403)
+    form = BrokerTitleForm()
+    if not valid_submission(form):
+        return _initiative_page(ini, DomainError(_("Choose one of the titles for the broker.")), title_form=form)
+    try:
+        services.set_broker_title(db.session, current_user, ini, form.broker_title.data)
+    except DomainError as exc:
+        return _initiative_page(ini, exc, title_form=form)
+    db.session.commit()
+    flash(_("Saved: the neighbours of %(name)s now read “%(title)s”.", name=ini.name, title=ini.broker_title.label),
+          "success")
     return redirect(url_for("neighbourhoods.initiative", slug=slug))
 
 

@@ -17,6 +17,7 @@ from buurthulp.errors import DomainError, NotAllowed
 from buurthulp.extensions import db
 from buurthulp.mail import external_url, queue_email
 from buurthulp.neighbourhoods.models import (
+    BrokerTitle,
     Initiative,
     Membership,
     MembershipStatus,
@@ -334,6 +335,16 @@ def visible_categories(session, neighbourhood_id: int | None) -> list:
         return list(Category)
     hidden_everywhere = set.intersection(*({c for c in h.split(",") if c} for h in hidden_lists))
     return [c for c in Category if c.value not in hidden_everywhere]
+
+
+def set_broker_title(session, actor: Neighbour, initiative: Initiative, title: BrokerTitle | str) -> None:
+    """A coordinator (or site admin) chooses what the residents' pages call the initiative's broker."""
+    if not can_manage(session, actor, initiative):
+        raise NotAllowed(_l("Only a coordinator of this initiative can do this."))
+    try:
+        initiative.broker_title = BrokerTitle(title)
+    except ValueError:
+        raise DomainError(_l("Choose one of the titles for the broker.")) from None
 
 
 def set_hidden_categories(session, actor: Neighbour, initiative: Initiative, categories) -> None:
