@@ -6,7 +6,7 @@ from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from buurthulp.categories import DayPart, Weekday, slots_in
+from buurthulp.categories import slot_label, slots_in
 from buurthulp.geo import distance_m, rounded_distance_m
 from buurthulp.posts.matches import waiting_for
 from buurthulp.posts.models import MatchStatus, PostKind, PostLocation, PostStatus, Timing
@@ -33,10 +33,10 @@ def where_label(post, viewer=None) -> str:
 
 def when_label(post) -> str:
     if post.timing == Timing.ONCE:
-        day = format_date(post.on_date, format="EEEE d MMMM")
         if post.day_part is not None:
-            return f"{day}, {DayPart(post.day_part).label.lower()}"
-        return day
+            return _("%(day_and_part)s %(date)s", day_and_part=slot_label(post.on_date.weekday(), post.day_part),
+                     date=format_date(post.on_date, format="d MMMM"))
+        return format_date(post.on_date, format="EEEE d MMMM")
     if post.timing == Timing.FLEXIBLE:
         return _("Between %(start)s and %(end)s", start=format_date(post.period_start, format="d MMMM"),
                  end=format_date(post.period_end, format="d MMMM"))
@@ -115,8 +115,8 @@ def reason_text(reason: dict) -> str:
         return _("Lives in the same neighbourhood")
     if code == "time":
         try:
-            slot = f"{Weekday(reason['weekday']).label} {DayPart(reason['part']).label.lower()}"
-        except (KeyError, ValueError):
+            slot = slot_label(reason["weekday"], reason["part"])
+        except (KeyError, TypeError, ValueError):
             return ""
         return _("Both free on %(slot)s", slot=slot)
     if code == "warm":
@@ -137,12 +137,10 @@ TEMPLATE_HELPERS = {
     "place_label": place_label, "kind_label": kind_label, "post_status_label": post_status_label,
     "match_status_label": match_status_label, "match_status_for": match_status_for, "my_turn": my_turn,
     "hours_label": hours_label, "reason_text": reason_text,
+    "slot_label": slot_label,
 }
 
 
 def slot_labels(mask: int) -> list[str]:
-    """"Tuesday morning", ... for the slots in a mask; each name is translated once, not per slot."""
-    slots = slots_in(mask)
-    days = {d: d.label for d in {d for d, _ in slots}}
-    parts = {p: p.label.lower() for p in {p for _, p in slots}}
-    return [f"{days[d]} {parts[p]}" for d, p in slots]
+    """"Tuesday morning" / "dinsdagochtend", ... for the slots in a mask, as in running text."""
+    return [slot_label(d, p) for d, p in slots_in(mask)]
