@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test bench translations compile-translations migrate-check clean
+.PHONY: run test bench screenshots translations compile-translations migrate-check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: compile-translations
 ## Print the benchmark figures (add ARGS=--quick for a short run)
 bench: compile-translations
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script $(ARGS) || exit 1; done
+
+## Refresh the README's screenshots (docs/screenshots/) from the demo data, with system Chromium
+screenshots: compile-translations
+	$(BIN)/python scripts/screenshots.py
 
 ## Extract source strings and update the catalogues (then translate the nl .po file)
 translations: $(STAMP)
