@@ -179,30 +179,44 @@ def _nearby(neighbourhood_id: int):
                     sa.select(t.c.adjacent_id).where(t.c.neighbourhood_id == neighbourhood_id))
 
 
+def profile_seen_by(session, viewer: Neighbour):
+    """SQL condition on Neighbour: a profile ``viewer`` may see (the rule ``may_see_profile`` states and evaluates).
+
+    For a list that shows something only where the profile may be seen (a photo beside a name), in one query.
+    """
+    if viewer is None or not getattr(viewer, "is_authenticated", False) or viewer.id is None:
+        return sa.false()
+    brokered = [served_by(initiative_id) for initiative_id in _broker_initiative_ids(session, viewer)]
+    if viewer.neighbourhood_id is None:
+        near = sa.false()
+    else:
+        t = neighbourhood_adjacency
+        near = sa.or_(Neighbour.neighbourhood_id == viewer.neighbourhood_id,
+                      sa.exists().where(t.c.neighbourhood_id == Neighbour.neighbourhood_id,
+                                        t.c.adjacent_id == viewer.neighbourhood_id))
+    matched = sa.exists().where(sa.or_(sa.and_(Match.asker_id == viewer.id, Match.helper_id == Neighbour.id),
+                                       sa.and_(Match.asker_id == Neighbour.id, Match.helper_id == viewer.id)))
+    blocked_viewer = sa.exists().where(Block.blocker_id == Neighbour.id, Block.blocked_id == viewer.id)
+    return sa.and_(Neighbour.deleted_at.is_(None), sa.or_(
+        Neighbour.id == viewer.id,
+        *brokered,
+        # only the brokers who represent a proxy neighbour; someone who blocked you is not there for you
+        sa.and_(Neighbour.proxy_initiative_id.is_(None), ~blocked_viewer, sa.or_(near, matched))))
+
+
 def may_see_profile(session, viewer: Neighbour, person: Neighbour) -> bool:
-    """A neighbour's profile page (``/neighbours/<id>``) and what leads to it (links, blocking).
+    """A neighbour's profile page (``/neighbours/<id>``) and what leads to it (links, blocking, their photo).
 
     One's own profile, always. A proxy neighbour's profile only to the brokers who represent them. Someone else's
     to a broker of an initiative that serves them, and to neighbours who live in the same or a bordering
     neighbourhood or have a match with them, unless they blocked the viewer. Not to anyone else, site admins
-    included (the admin area has its own list), and nobody's once deleted.
+    included (the admin area has its own list), and nobody's once deleted. (``profile_seen_by`` in SQL.)
     """
     if person is None or person.deleted_at is not None or not getattr(viewer, "is_authenticated", False):
         return False
     if viewer.id == person.id:
         return True
-    if brokers_for(session, viewer, person):
-        return True
-    if person.is_proxy:
-        return False  # only the brokers who represent them
-    if session.get(Block, (person.id, viewer.id)) is not None:
-        return False  # someone who blocked you is not there for you
-    if (person.neighbourhood_id is not None and viewer.neighbourhood_id is not None
-            and session.scalar(sa.select(sa.literal(viewer.neighbourhood_id).in_(_nearby(person.neighbourhood_id))))):
-        return True
-    return bool(session.scalar(sa.select(sa.exists().where(sa.or_(
-        sa.and_(Match.asker_id == viewer.id, Match.helper_id == person.id),
-        sa.and_(Match.asker_id == person.id, Match.helper_id == viewer.id))))))
+    return _is(session, Neighbour, person.id, profile_seen_by(session, viewer))
 
 
 def may_preview_digest(session, viewer: Neighbour, person: Neighbour) -> bool:

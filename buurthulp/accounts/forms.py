@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired, FileSize
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
 from buurthulp.accounts.models import DigestPreference, InvalidPostcode, normalise_postcode
+from buurthulp.accounts.photos import MAX_UPLOAD_BYTES, TOO_LARGE
 from buurthulp.categories import Category, DayPart, Weekday
-from buurthulp.forms import MultiCheckboxField, strip_filter
+from buurthulp.forms import Form, MultiCheckboxField, strip_filter
 
 AUTO = 0
 
@@ -133,3 +135,12 @@ class DeleteAccountForm(FlaskForm):
                            validators=[DataRequired(_l("Tick the box to confirm."))])
 
 
+class PhotoForm(Form):
+    """A profile photo to upload; ``accounts.photos`` checks and re-encodes what it holds."""
+
+    photo = FileField(
+        _l("Photo"),
+        validators=[FileRequired(_l("Choose a photo first.")), FileSize(MAX_UPLOAD_BYTES, message=TOO_LARGE)],
+        description=_l("A JPEG, PNG or WebP photo of at most 8 MB. We make it square and remove the place where "
+                       "it was taken and other hidden details."),
+    )

@@ -10,12 +10,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from buurthulp import privacy
-from buurthulp.accounts import bp, models, services
+from buurthulp.accounts import bp, models, photos, services
 from buurthulp.accounts.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
     ForgotPasswordForm,
     LoginForm,
+    PhotoForm,
     ProfileForm,
     RegisterForm,
     ResetPasswordForm,
@@ -234,6 +235,8 @@ def profile():
     return render_template(
         "accounts/profile.html", form=form, neighbour=neighbour, resend_form=EmptyForm(),
         welcome=request.args.get("welcome") == "1", covered=bool(covering),
+        photo=photos.visible_photos(db.session, neighbour, [neighbour]).get(neighbour.id), photo_form=PhotoForm(),
+        remove_photo_form=EmptyForm(),
     ), status
 
 
@@ -288,3 +291,7 @@ def delete_account():
             return redirect(url_for("core.home"))
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/delete.html", form=form), status
+
+
+# The profile photo's pages register on the same blueprint when create_app imports this module.
+from buurthulp.accounts import photo_routes  # noqa: E402, F401

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from buurthulp.accounts import photos
 from buurthulp.accounts.models import (
     DigestPreference,
     InterestDirection,
@@ -295,6 +296,8 @@ def export_profile(session, neighbour: Neighbour) -> dict:
                              for d, p in neighbour.available_slots],
             "created_at": iso(neighbour.created_at),
             "last_login_at": iso(neighbour.last_login_at),
+            # none, or the photo itself (a JPEG in base64) with when, by whom and with what consent it was added
+            "photo": photos.export_photo(session, neighbour),
         },
     }
 
@@ -302,6 +305,7 @@ def export_profile(session, neighbour: Neighbour) -> dict:
 def pseudonymise(session, neighbour: Neighbour) -> None:
     """On account deletion, last of all: the neighbour's row keeps only what bookkeeping needs, under a pseudonym
     (the other domains have erased their part first; see ``privacy.delete_account``)."""
+    photos.erase_photo(session, neighbour)
     neighbour.interests = []
     neighbour.display_name = DELETED_NAME
     neighbour.email = None

@@ -97,6 +97,15 @@ def init_web(app: Flask) -> None:
     def method_not_allowed(error):
         return error_page(405, _("This cannot be done here"), _("Go back and use the buttons on the page."))
 
+    @app.errorhandler(413)
+    def too_large(error):
+        # A page with an upload says so on its own form (its view's ``too_large``), keeping the person there.
+        view = app.view_functions.get(request.endpoint)
+        if getattr(view, "too_large", None) is not None:
+            return view.too_large()
+        return error_page(413, _("This is too large"),
+                          _("What you sent is larger than we can take. Go back and send something smaller."))
+
     @app.errorhandler(429)
     def too_many(error):
         return error_page(429, _("Too many attempts"),

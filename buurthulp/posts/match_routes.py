@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from buurthulp import access
+from buurthulp.accounts import photos
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError, NotAllowed
 from buurthulp.extensions import db
@@ -67,6 +68,7 @@ def _match_page(match: Match, error: DomainError | None = None, **forms):
         done_form=forms.get("done_form") or DoneForm(), confirm_form=forms.get("confirm_form") or ConfirmDoneForm(),
         time_form=forms.get("time_form") or AgreedTimeForm(), thanks_form=forms.get("thanks_form") or ThanksForm(),
         report_form=ReportForm(), form=EmptyForm(),
+        photos=photos.visible_photos(db.session, me, [other] if other is not None else []),
     ), status
 
 

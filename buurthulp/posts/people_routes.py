@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from buurthulp import access
+from buurthulp.accounts import photos
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError, NotAllowed
 from buurthulp.extensions import db
@@ -51,7 +52,8 @@ def neighbour(neighbour_id: int):
         stmt = stmt.where(ThankYou.public)
     notes = db.session.scalars(stmt.order_by(ThankYou.created_at.desc()).limit(50)).all()
     return render_template("posts/neighbour.html", person=person, notes=notes, blocked_by_me=blocked_by_me,
-                           is_me=person.id == me.id, form=EmptyForm())
+                           is_me=person.id == me.id, form=EmptyForm(),
+                           photos=photos.visible_photos(db.session, me, [person]))
 
 
 @bp.route("/neighbours/<int:neighbour_id>/block", methods=["POST"])
