@@ -63,7 +63,7 @@ def _match_page(match: Match, error: DomainError | None = None, **forms):
     db.session.commit()
     return render_template(
         "posts/match.html", match=match, post=match.post, messages=messages, participant=participant, other=other,
-        waiting_for=matches.waiting_for(match), thanks=thanks, to_local=to_local,
+        waiting_for=matches.waiting_for(match), done_from=matches.done_from(match), thanks=thanks, to_local=to_local,
         message_form=forms.get("message_form") or MessageForm(), cancel_form=forms.get("cancel_form") or CancelForm(),
         done_form=forms.get("done_form") or DoneForm(), confirm_form=forms.get("confirm_form") or ConfirmDoneForm(),
         time_form=forms.get("time_form") or AgreedTimeForm(), thanks_form=forms.get("thanks_form") or ThanksForm(),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import LazyString, format_date, gettext
 from flask_babel import lazy_gettext as _l
 
 from buurthulp import access
@@ -27,6 +28,7 @@ from buurthulp.posts.models import (
 )
 from buurthulp.posts.notifications import notify
 from buurthulp.signals import match_done
+from buurthulp.timeutil import local_to_utc, local_today, to_local
 
 AUTO_CONFIRM_AFTER = timedelta(days=7)
 MAX_MINUTES = 24 * 60
@@ -206,14 +208,37 @@ def set_agreed_start(session, actor: Neighbour, match: Match, start: datetime) -
     match.agreed_start = start
 
 
+def done_from(match: Match, now: datetime | None = None) -> date | None:
+    """The agreed day, while it has not come yet (local time): before it, help cannot be done. None: it can be."""
+    if match.agreed_start is None:
+        return None
+    day = to_local(match.agreed_start).date()
+    return day if local_today(now) < day else None
+
+
+def _require_agreed_day(match: Match, now: datetime) -> None:
+    day = done_from(match, now)
+    if day is not None:
+        # the day is written when the message is shown, in the reader's language ("12 december")
+        raise DomainError(LazyString(lambda: gettext("This can be done from the agreed day, %(day)s.",
+                                                     day=format_date(day, "d MMMM"))))
+
+
+def agreed_day_has_come(now: datetime):
+    """SQL: the match has no agreed day, or that day (local time) has come."""
+    tomorrow = local_to_utc(local_today(now) + timedelta(days=1), time.min)
+    return sa.or_(Match.agreed_start.is_(None), Match.agreed_start < tomorrow)
+
+
 def mark_done(session, actor: Neighbour, match: Match, minutes: int, *, now: datetime | None = None,
               km: int | None = None) -> None:
-    """One of the two says the help is done, with the time it took; the other confirms."""
+    """One of the two says the help is done, with the time it took; the other confirms. Not before the agreed day."""
     now = now or utcnow()
     if not match.is_participant(actor.id):
         raise NotAllowed(_l("This match is not yours."))
     if match.status != MatchStatus.ACCEPTED:
         raise DomainError(_l("Only agreed help can be marked as done."))
+    _require_agreed_day(match, now)
     if match.done_marked_at is not None:
         raise DomainError(_l("This is already marked as done; the other person confirms it."))
     if not 1 <= minutes <= MAX_MINUTES:
@@ -227,10 +252,11 @@ def mark_done(session, actor: Neighbour, match: Match, minutes: int, *, now: dat
 
 def confirm_done(session, actor: Neighbour | None, match: Match, minutes: int | None = None, *,
                  now: datetime | None = None, km: int | None = None) -> None:
-    """The other person confirms (``actor`` None: confirmed by itself after 7 days)."""
+    """The other person confirms (``actor`` None: confirmed by itself after 7 days); not before the agreed day."""
     now = now or utcnow()
     if match.status != MatchStatus.ACCEPTED or match.done_marked_at is None:
         raise DomainError(_l("There is nothing to confirm."))
+    _require_agreed_day(match, now)
     if actor is not None:
         if not match.is_participant(actor.id):
             raise NotAllowed(_l("This match is not yours."))
@@ -252,10 +278,12 @@ def confirm_done(session, actor: Neighbour | None, match: Match, minutes: int | 
 
 
 def confirm_done_matches(session, now: datetime) -> int:
-    """Job: matches marked done 7 days ago and not confirmed are confirmed now, each committed on its own
-    (its compensation locks the helper's allowance, which must not wait behind another match's bookings)."""
+    """Job: matches marked done 7 days ago and not confirmed are confirmed now, once their agreed day has come,
+    each committed on its own (its compensation locks the helper's allowance, which must not wait behind another
+    match's bookings)."""
     due = session.scalars(sa.select(Match.id).where(
-        Match.status == MatchStatus.ACCEPTED, Match.done_marked_at <= now - AUTO_CONFIRM_AFTER)
+        Match.status == MatchStatus.ACCEPTED, Match.done_marked_at <= now - AUTO_CONFIRM_AFTER,
+        agreed_day_has_come(now))
         .order_by(Match.id)).all()
     for match_id in due:
         confirm_done(session, None, session.get(Match, match_id), now=now)

@@ -157,6 +157,9 @@ def test_ask_respond_accept_talk_meet_done_confirm_thank(world, login, outbox):
     assert f"DTSTART:{match.agreed_start:%Y%m%dT%H%M%S}Z" in body
     assert "Kerkweg" not in body  # no address in a calendar file
 
+    assert ahmed.post(match_url + "/done", {"hours": "1,5"}).status_code == 400  # not before the agreed day
+    match.agreed_start = local_to_utc(local_today(), time(0, 0))  # the day has come
+    db.session.commit()
     assert ahmed.post(match_url + "/done", {"hours": "1,5"}).status_code == 302  # typed the Dutch way
     assert ahmed.post(match_url + "/confirm", {"hours": ""}).status_code == 400  # the other side confirms
     assert ria.post(match_url + "/confirm", {"hours": ""}).status_code == 302
