@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from buurthulp.accounts.forms import PostcodeMixin, availability_choices
+from buurthulp.accounts.forms import PhotoForm, PostcodeMixin, availability_choices
+from buurthulp.accounts.photos import CONSENT_WAYS
 from buurthulp.broker.models import ConsentDecision, FollowUpOutcome
 from buurthulp.categories import Category
-from buurthulp.forms import IdField, MultiCheckboxField, strip_filter
+from buurthulp.forms import DateField, IdField, MultiCheckboxField, strip_filter
+from buurthulp.timeutil import local_today
 
 NO_HEALTH = _l("Do not write health details here: only what brokers need to help.")
 
@@ -81,3 +83,18 @@ class ProxyForm(PostcodeMixin, FlaskForm):
         choices = [(c.value, c.label) for c in Category]
         self.likes.choices = self.needs.choices = choices
         self.availability.choices = availability_choices()
+
+
+class ProxyPhotoForm(PhotoForm):
+    """A photo a broker adds for a proxy neighbour, with how and when that neighbour agreed to it."""
+
+    way = RadioField(_l("How did they agree?"), choices=list(CONSENT_WAYS.items()),
+                     validators=[InputRequired(_l("Choose how they agreed."))])
+    agreed_on = DateField(_l("When did they agree?"), validators=[InputRequired(_l("Fill in the date."))],
+                          default=local_today)
+    agreed = BooleanField(_l("They agreed that neighbours who can see their page see this photo"),
+                          validators=[DataRequired(_l("Tick the box: add a photo only when they agreed to it."))])
+
+    def validate_agreed_on(self, field):
+        if field.data is not None and field.data > local_today():
+            raise ValidationError(_l("The date cannot be in the future."))

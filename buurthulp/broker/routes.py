@@ -19,9 +19,18 @@ from buurthulp.access import (
     require_broker_post,
     require_proxy_of,
 )
+from buurthulp.accounts import photos
 from buurthulp.accounts.models import Neighbour
 from buurthulp.broker import bp, services
-from buurthulp.broker.forms import BrokerMatchForm, ConsentForm, FollowUpForm, NoteForm, ProxyForm, ReferralForm
+from buurthulp.broker.forms import (
+    BrokerMatchForm,
+    ConsentForm,
+    FollowUpForm,
+    NoteForm,
+    ProxyForm,
+    ProxyPhotoForm,
+    ReferralForm,
+)
 from buurthulp.broker.models import BrokerNote, ConsentDecision, FollowUp, FollowUpOutcome, ProxyConsent, Referral
 from buurthulp.categories import mask_of
 from buurthulp.db import utcnow
@@ -220,13 +229,16 @@ def neighbours(slug: str):
     return render_template("broker/neighbours.html", initiative=initiative, found=found, query=query, proxies=proxies)
 
 
-def _neighbour_page(initiative, person: Neighbour, status: int = 200, note_form=None):
+def _neighbour_page(initiative, person: Neighbour, status: int = 200, note_form=None, photo_form=None):
     posts_ = db.session.scalars(sa.select(Post).where(Post.author_id == person.id)
                                 .order_by(Post.created_at.desc()).limit(50)).all()
     matches = services.matches_served(db.session, initiative, person)
+    photo = photos.photo_of(db.session, person)
     return render_template("broker/neighbour.html", initiative=initiative, person=person, posts=posts_,
                            matches=matches, notes=services.notes_for(db.session, initiative, neighbour_id=person.id),
-                           note_form=note_form or NoteForm()), status
+                           note_form=note_form or NoteForm(), photo_form=photo_form or ProxyPhotoForm(formdata=None),
+                           photo=photos.version(photo.updated_at) if photo else None,
+                           photo_consent=photos.consent_text(photo.consent_note) if photo else ""), status
 
 
 @bp.route("/<slug>/neighbours/<int:neighbour_id>")
@@ -326,6 +338,51 @@ def proxy_delete(slug: str, neighbour_id: int):
     db.session.commit()
     flash(_("The personal data of %(name)s are deleted.", name=name), "success")
     return redirect(url_for("broker.neighbours", slug=slug))
+
+
+@bp.route("/<slug>/neighbours/<int:neighbour_id>/photo", methods=["POST"])
+@login_required
+def proxy_photo(slug: str, neighbour_id: int):
+    """Add or change a proxy neighbour's photo, with how and when they agreed to it."""
+    initiative = require_broker(slug)
+    proxy = require_proxy_of(initiative, neighbour_id)
+    form = ProxyPhotoForm()
+    if valid_submission(form):
+        try:
+            photos.set_photo(db.session, proxy, form.photo.data.read(photos.MAX_UPLOAD_BYTES + 1),
+                             added_by=current_user, consent=photos.consent_note(form.way.data, form.agreed_on.data))
+        except photos.PhotoRefused as exc:
+            db.session.rollback()
+            form.photo.errors.append(str(exc.message))
+        else:
+            db.session.commit()
+            flash(_("The photo of %(name)s is saved.", name=proxy.display_name), "success")
+            return redirect(url_for("broker.neighbour", slug=slug, neighbour_id=proxy.id, _anchor="photo-heading"))
+    return _neighbour_page(initiative, proxy, 400, photo_form=form)
+
+
+def _proxy_photo_too_large():
+    initiative = require_broker(request.view_args["slug"])
+    proxy = require_proxy_of(initiative, request.view_args["neighbour_id"])
+    form = ProxyPhotoForm(formdata=None)
+    form.photo.errors = [str(photos.TOO_LARGE)]
+    return _neighbour_page(initiative, proxy, 413, photo_form=form)
+
+
+proxy_photo.too_large = _proxy_photo_too_large  # core.web's 413 handler: the form again, saying why
+
+
+@bp.route("/<slug>/neighbours/<int:neighbour_id>/photo/remove", methods=["POST"])
+@login_required
+def proxy_photo_remove(slug: str, neighbour_id: int):
+    initiative = require_broker(slug)
+    proxy = require_proxy_of(initiative, neighbour_id)
+    if not valid_submission(EmptyForm()):
+        abort(400)
+    if photos.remove_photo(db.session, proxy):
+        db.session.commit()
+        flash(_("The photo of %(name)s is removed.", name=proxy.display_name), "success")
+    return redirect(url_for("broker.neighbour", slug=slug, neighbour_id=proxy.id, _anchor="photo-heading"))
 
 
 @bp.route("/<slug>/neighbours/<int:neighbour_id>/print")
