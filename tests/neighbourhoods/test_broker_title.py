@@ -103,3 +103,16 @@ def test_the_demo_village_has_a_dorpsondersteuner(app):
     titles = {i.slug: i.broker_title for i in db.session.query(Initiative)}
     assert titles["buurtwinkel-everdingen"] == BrokerTitle.DORPSONDERSTEUNER
     assert titles["kracht-van-zuilen"] == BrokerTitle.BUURTMAKELAAR
+
+
+def test_the_printed_page_for_a_proxy_names_the_initiatives_broker(client):
+    from buurthulp.broker import services as broker_services
+
+    ini, people = world()
+    ini.broker_title = BrokerTitle.DORPSONDERSTEUNER
+    jansen = broker_services.add_proxy(db.session, people["broker"], ini, name="Mevrouw Jansen",
+                                       contact_route="belt op dinsdag", postcode="4121 AB", likes=[], needs=[])
+    db.session.commit()
+    client.login("broker@example.org")
+    page = client.get(f"/broker/dorpshuis/neighbours/{jansen.id}/print").get_data(as_text=True)
+    assert "Vragen? Bel de dorpsondersteuner van Dorpshuis." in page
