@@ -38,8 +38,8 @@ def test_a_neighbour_sees_four_main_items_and_the_rest_under_more(client):
     page = client.get("/").get_data(as_text=True)
     header, menu = header_of(page), more_menu_of(page)
     main = header[header.index('<ul class="nav-main">'):header.index("</ul>")]
-    assert [label for label in ("Hulp in de buurt", "Vragen of bieden", "Mijn hulp", "Meldingen") if label in main] == [
-        "Hulp in de buurt", "Vragen of bieden", "Mijn hulp", "Meldingen"]
+    assert [label for label in ("Hulp in de buurt", "Vragen of bieden", "Mijn hulp", "Nieuws") if label in main] == [
+        "Hulp in de buurt", "Vragen of bieden", "Mijn hulp", "Nieuws"]
     assert main.count("<li>") == 4
     assert "<summary" in menu and "Meer" in menu
     for label in ("Mijn profiel", "Plekken", "Initiatieven", "Uitloggen", "English"):
