@@ -63,6 +63,22 @@ def links_on(page, base) -> list[str]:
     return found
 
 
+def check_open_menu(page, email, *, axe, too_wide, violations, axe_check):
+    """The "Meer" menu opened on a phone fits the screen, and (for a neighbour and a broker) passes axe."""
+    page.locator("details.menu > summary").click()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > WIDTH:
+        too_wide.append(f"the open menu as {email}: {width} px wide; widest: {page.evaluate(WIDEST, WIDTH)}")
+    if axe:
+        try:
+            axe_check(page)
+        except AssertionError as failure:
+            violations.append(f"the open menu as {email}: {failure}")
+    page.keyboard.press("Escape")  # JavaScript closes it again and puts focus back on "Meer"
+    assert page.evaluate("!document.querySelector('details.menu').open")
+    assert page.evaluate("document.activeElement.matches('details.menu > summary')")
+
+
 def next_url(queue: list[str], seen: set[str], everyone_saw: set[str]) -> str | None:
     """A page nobody saw yet first (so the budget reaches each role's own pages), else one this person did not."""
     for fresh_only in (True, False):
@@ -96,6 +112,9 @@ def test_every_page_fits_320_px_and_passes_axe(browser, live_server, axe_check):
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > WIDTH:
                 too_wide.append(f"{url} as {email}: {width} px wide; widest: {page.evaluate(WIDEST, WIDTH)}")
+            if key == "/" and page.locator("details.menu").count():
+                check_open_menu(page, email, axe=email in PEOPLE[:2], too_wide=too_wide, violations=violations,
+                                axe_check=axe_check)
             if key not in everyone_saw:
                 everyone_saw.add(key)
                 try:
