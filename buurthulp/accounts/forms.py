@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, R
 
 from buurthulp.accounts.models import DigestPreference, InvalidPostcode, normalise_postcode
 from buurthulp.accounts.photos import MAX_UPLOAD_BYTES, TOO_LARGE
-from buurthulp.categories import Category, DayPart, Weekday
+from buurthulp.categories import Category, slot_choices
 from buurthulp.forms import Form, MultiCheckboxField, strip_filter
 
 AUTO = 0
@@ -78,7 +78,7 @@ class ChangePasswordForm(ResetPasswordForm):
 
 
 def availability_choices():
-    return [(f"{d.value}-{p.value}", f"{d.label} {p.label.lower()}") for d in Weekday for p in DayPart]
+    return slot_choices()
 
 
 class ProfileForm(PostcodeMixin, FlaskForm):

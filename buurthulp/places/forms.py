@@ -8,9 +8,9 @@ from wtforms import FieldList, FormField, HiddenField, SelectField, StringField,
 from wtforms import Form as PlainForm
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from buurthulp.categories import Weekday
+from buurthulp.categories import WEEKDAY_LABELS, Weekday
 from buurthulp.forms import LocalDecimalField, strip_filter
-from buurthulp.places.models import PlaceKind
+from buurthulp.places.models import KIND_LABELS, PlaceKind
 from buurthulp.places.services import MAX_ACTIVITIES, ActivityInput, PlaceInput
 
 
@@ -23,7 +23,7 @@ class ActivityForm(PlainForm):
 
     title = StringField(_l("Activity"), filters=[strip_filter], validators=[_length(120)],
                         description=_l("For example: walking group, coffee morning."))
-    weekday = SelectField(_l("Day"), choices=[("", "—")] + [(str(d.value), d.label) for d in Weekday],
+    weekday = SelectField(_l("Day"), choices=[("", "—")] + [(str(d.value), WEEKDAY_LABELS[d]) for d in Weekday],
                           validators=[Optional()])
     starts_at = TimeField(_l("From"), validators=[Optional()])
     ends_at = TimeField(_l("Until (optional)"), validators=[Optional()])
@@ -48,7 +48,7 @@ class PlaceForm(FlaskForm):
     name = StringField(_l("Name"), filters=[strip_filter],
                        validators=[DataRequired(_l("Fill in the name of the place or activity.")), _length(120)],
                        description=_l("For example: Buurthuis De Boog, or the Tuesday walking group."))
-    kind = SelectField(_l("What kind of place or activity?"), choices=[(k.value, k.label) for k in PlaceKind],
+    kind = SelectField(_l("What kind of place or activity?"), choices=[(k.value, KIND_LABELS[k]) for k in PlaceKind],
                        validators=[DataRequired(_l("Choose a kind."))])
     neighbourhood_id = SelectField(_l("Neighbourhood"), coerce=int,
                                    validators=[DataRequired(_l("Choose the neighbourhood."))])

@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from buurthulp.categories import Category, DayPart, Weekday, mask_of
+from buurthulp.categories import DAY_PART_LABELS, Category, DayPart, mask_of, slot_choices
 from buurthulp.forms import DateField, LocalDecimalField, MultiCheckboxField, id_or_none, strip_filter
 from buurthulp.posts.models import PostKind, PostLocation, Timing
 from buurthulp.posts.services import PostInput
@@ -24,7 +24,7 @@ from buurthulp.posts.services import PostInput
 DURATIONS = [(30, _l("About half an hour")), (60, _l("About an hour")), (120, _l("About two hours")),
              (180, _l("About three hours")), (240, _l("Half a day")), (480, _l("A whole day"))]
 EXPIRY_DAYS = [(7, _l("One week")), (14, _l("Two weeks")), (30, _l("30 days")), (60, _l("60 days"))]
-PART_OF_DAY_CHOICES = [(p.value, p.label) for p in DayPart]
+PART_OF_DAY_CHOICES = [(p.value, DAY_PART_LABELS[p]) for p in DayPart]  # lazy: translated when shown
 
 
 def category_choices(categories=None):
@@ -59,9 +59,7 @@ class PostForm(FlaskForm):
     day_part = SelectField(_l("Part of the day"), coerce=int, choices=PART_OF_DAY_CHOICES, validators=[Optional()])
     period_start = DateField(_l("From"), validators=[Optional()])
     period_end = DateField(_l("Until"), validators=[Optional()])
-    weekly_slots = MultiCheckboxField(_l("Which days and parts of the day?"),
-                                      choices=[(f"{d.value}-{p.value}", f"{d.label} {p.label.lower()}")
-                                               for d in Weekday for p in DayPart])
+    weekly_slots = MultiCheckboxField(_l("Which days and parts of the day?"), choices=[])  # set per request
     weekly_until = DateField(_l("Until (optional)"), validators=[Optional()])
     duration_minutes = SelectField(_l("How long will it take?"), coerce=int, choices=DURATIONS, default=60)
     place = RadioField(_l("Where?"), default=PostLocation.HOME_AREA.value,
@@ -77,6 +75,7 @@ class PostForm(FlaskForm):
     def __init__(self, *args, categories=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.category.choices = category_choices(categories)
+        self.weekly_slots.choices = slot_choices()
 
     def to_input(self):
         """The validated form as the posts service's input."""
