@@ -72,3 +72,16 @@ def test_dutch_texts_keep_the_placeholders_of_the_source():
             if text and set(placeholder.findall(text)) - wanted:
                 wrong.append(f"{ids[0]!r} -> {text!r}")
     assert not wrong, "A Dutch text names a placeholder the source does not have:\n" + "\n".join(wrong)
+
+
+def test_babel_reads_every_template_and_module():
+    """pybabel skips folders that start with "_" or "." (templates/_macros once went untranslated), and reads
+    only the patterns of babel.cfg: every template and module must be in a folder and pattern it reads."""
+    config = (ROOT / "babel.cfg").read_text(encoding="utf-8")
+    patterns = re.findall(r"^\[\w+:\s*(\S+)\]", config, flags=re.M)
+    assert {"buurthulp/**.py", "templates/**.html", "templates/**.txt"} <= set(patterns)
+    skipped = [str(p.relative_to(ROOT)) for top in ("templates", "buurthulp") for p in (ROOT / top).rglob("*")
+               if p.is_dir() and p.name != "__pycache__" and p.name[:1] in "_."]
+    assert not skipped, f"pybabel does not look inside these folders: {skipped}"
+    kinds = {p.suffix for p in (ROOT / "templates").rglob("*") if p.is_file()}
+    assert kinds <= {".html", ".txt"}, f"templates of a kind babel.cfg does not read: {kinds - {'.html', '.txt'}}"
