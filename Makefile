@@ -39,7 +39,7 @@ screenshots: compile-translations
 
 ## Extract source strings and update the catalogues (then translate the nl .po file)
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o buurthulp/translations/messages.pot .
+	$(BIN)/pybabel extract --ignore-dirs '.* _* node_modules' -F babel.cfg -k _l -k lazy_gettext -o buurthulp/translations/messages.pot .
 	$(BIN)/pybabel update -i buurthulp/translations/messages.pot -d buurthulp/translations --no-fuzzy-matching
 
 clean:

@@ -7,6 +7,7 @@ a temporary file, so a new ``_()`` without its Dutch text fails here and not in 
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +22,7 @@ def extract_command(output: Path) -> list[str]:
     """The Makefile's `pybabel extract` line, run by this Python, writing to ``output``."""
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     line = next(ln.strip() for ln in makefile.splitlines() if "pybabel extract" in ln)
-    args = line.split("pybabel extract", 1)[1].split()
+    args = shlex.split(line.split("pybabel extract", 1)[1])
     args[args.index("-o") + 1] = str(output)
     return [sys.executable, "-m", "babel.messages.frontend", "extract", *args]
 
