@@ -8,7 +8,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from buurthulp.accounts.models import InterestDirection, Neighbour, NeighbourInterest
-from buurthulp.matching.engine import FAR_FUTURE_DAY, FAR_PAST_DAY, Codes, Side
+from buurthulp.matching.columns import FAR_FUTURE_DAY, FAR_PAST_DAY, Codes, Side
 from buurthulp.matching.rules import (
     ALL_PARTS,
     FULL_WEEK,
@@ -78,7 +78,7 @@ def post_side(rows, today: int, codes: Codes) -> Side:
     """Open posts (rows of POST_COLUMNS and AUTHOR_AVAILABILITY) as columns, with their windows worked out on the
     columns (as ``post_window`` does per row)."""
     if not rows:
-        return Side.build(*([] for _ in range(9)))
+        return Side.empty()
     (ids, authors, hoods, categories, lats, lons, timings, on_dates, day_parts, period_starts, period_ends, slots,
      untils, availability) = zip(*rows, strict=True)
     timing = np.fromiter(map(TIMING_CODES.__getitem__, timings), dtype=np.int64, count=len(rows))
@@ -97,7 +97,8 @@ def post_side(rows, today: int, codes: Codes) -> Side:
     end = np.where(once, on, np.where(flexible, finish, _days(untils, FAR_FUTURE_DAY)))
     profile = np.fromiter((a or 0 for a in availability), dtype=np.int64, count=len(rows))
     free = np.where(flexible & (profile != 0), mask & profile, mask)
-    return Side.build(authors, hoods, codes.column(categories), lats, lons, mask, start, end, ids, free)
+    return Side.build(person=authors, hood=hoods, category=codes.column(categories), lat=lats, lon=lons, mask=mask,
+                      start=start, end=end, post=ids, free=free)
 
 
 def load(session, now: datetime, *, max_metres: float, k: int, m: int) -> tuple[Side, Side, Context]:
@@ -120,8 +121,8 @@ def load(session, now: datetime, *, max_metres: float, k: int, m: int) -> tuple[
         people, hoods, categories, lats, lons, availability = zip(*likers, strict=True)
         n = len(likers)
         helpers = Side.concat(helpers, Side.build(
-            people, hoods, codes.column(categories), lats, lons, availability, np.full(n, FAR_PAST_DAY),
-            np.full(n, FAR_FUTURE_DAY), np.zeros(n, dtype=np.int64)))
+            person=people, hood=hoods, category=codes.column(categories), lat=lats, lon=lons, mask=availability,
+            start=np.full(n, FAR_PAST_DAY), end=np.full(n, FAR_FUTURE_DAY), post=np.zeros(n, dtype=np.int64)))
 
     adjacent: dict[int, set[int]] = {}
     for a, b in db.execute(sa.select(neighbourhood_adjacency.c.neighbourhood_id,

@@ -162,11 +162,12 @@ def score(ask: Ask, helper: Helper, overlap: int, distance: float | None, ctx: C
 
 def explain(ask: Ask, helper: Helper, overlap: int, distance: float | None, ctx: Context) -> tuple:
     """The reasons a person reads beside a suggestion, in the order of the score's parts."""
-    return reasons(distance, helper.hood == ask.hood, overlap, pair(ask.asker, helper.person) in ctx.warm,
-                   helper.offer is not None, helper.person in ctx.reciprocal, ctx.load.get(helper.person, 0))
+    return reasons(distance, same_hood=helper.hood == ask.hood, overlap=overlap,
+                   warm=pair(ask.asker, helper.person) in ctx.warm, offer=helper.offer is not None,
+                   reciprocal=helper.person in ctx.reciprocal, load=ctx.load.get(helper.person, 0))
 
 
-def reasons(distance: float | None, same_hood: bool, overlap: int, warm: bool, offer: bool, reciprocal: bool,
+def reasons(distance: float | None, *, same_hood: bool, overlap: int, warm: bool, offer: bool, reciprocal: bool,
             load: int) -> tuple:
     """The reasons as codes with their numbers; templates and mails turn them into sentences.
 

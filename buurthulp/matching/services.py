@@ -11,7 +11,8 @@ from flask import current_app
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from buurthulp.accounts.models import Neighbour
-from buurthulp.matching.engine import MICRO, match_sides
+from buurthulp.matching.columns import MICRO
+from buurthulp.matching.engine import match_sides
 from buurthulp.matching.load import load
 from buurthulp.posts.models import Match, MatchSource, MatchStatus, Notification, NotificationKind
 

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from buurthulp.geo import distance_m
-from buurthulp.matching.engine import Codes, asks_side, helpers_side, match, match_sides
+from buurthulp.matching.columns import Codes, asks_side, helpers_side
+from buurthulp.matching.engine import match, match_sides
 from buurthulp.matching.load import post_side, post_window
 from buurthulp.matching.rules import (
     PARTS,

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from buurthulp.geo import distance_m
-from buurthulp.matching.engine import Codes, _order, asks_side, helpers_side, match, match_sides
+from buurthulp.matching.columns import Codes, asks_side, helpers_side
+from buurthulp.matching.engine import _order, match, match_sides
 from buurthulp.matching.rules import FULL_WEEK, Ask, Context, Helper, Window, explain, score
 
 ALL = Window(FULL_WEEK)
