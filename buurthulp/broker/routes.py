@@ -113,7 +113,7 @@ def make_match(slug: str, post_id: int):
         return _ask_page(initiative, post, 400, match_form=form)
     helper = require_broker_for(initiative, form.helper_id.data)
     try:
-        match = services.broker_match(db.session, current_user, initiative, post, helper, form.note.data or "")
+        match = services.broker_match(db.session, current_user, initiative, post, helper, note=form.note.data or "")
     except DomainError as exc:
         return _ask_page(initiative, post, refused(exc), match_form=form)
     db.session.commit()
@@ -132,8 +132,8 @@ def referral(slug: str, post_id: int):
         return _ask_page(initiative, post, 400, referral_form=form)
     try:
         place = db.session.get(LivingPlace, form.place_id.data) if form.place_id.data else None
-        services.refer(db.session, current_user, initiative, post, form.organisation.data or "",
-                       form.along.data or "", place=place)
+        services.refer(db.session, current_user, initiative, post, organisation=form.organisation.data or "",
+                       note=form.along.data or "", place=place)
     except DomainError as exc:
         return _ask_page(initiative, post, refused(exc), referral_form=form)
     db.session.commit()
@@ -174,8 +174,8 @@ def consent(slug: str, match_id: int, proxy_id: int):
     if not valid_submission(form):
         return _match_page(initiative, m, 400, consent_form=form)
     try:
-        services.answer_for_proxy(db.session, current_user, initiative, m, proxy, ConsentDecision(form.decision.data),
-                                  form.note.data)
+        services.answer_for_proxy(db.session, current_user, initiative, m, proxy,
+                                  decision=ConsentDecision(form.decision.data), note=form.note.data)
     except DomainError as exc:
         return _match_page(initiative, m, refused(exc), consent_form=form)
     db.session.commit()
@@ -192,8 +192,8 @@ def follow_up(slug: str, match_id: int):
     if not valid_submission(form):
         return _match_page(initiative, m, 400, follow_up_form=form)
     try:
-        services.record_follow_up(db.session, current_user, initiative, m, FollowUpOutcome(form.outcome.data),
-                                  form.note.data or "")
+        services.record_follow_up(db.session, current_user, initiative, m, outcome=FollowUpOutcome(form.outcome.data),
+                                  note=form.note.data or "")
     except DomainError as exc:
         return _match_page(initiative, m, refused(exc), follow_up_form=form)
     db.session.commit()

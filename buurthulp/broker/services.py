@@ -109,7 +109,7 @@ def queue(session, initiative: Initiative, now: datetime, stale_days: int = STAL
 
 # --- brokering ----------------------------------------------------------------------------------
 
-def broker_match(session, broker: Neighbour, initiative: Initiative, ask: Post, helper: Neighbour, note: str,
+def broker_match(session, broker: Neighbour, initiative: Initiative, ask: Post, helper: Neighbour, *, note: str,
                  now: datetime | None = None) -> Match:
     """Propose a match by hand to both people, with a personal note; both still say yes or no."""
     now = now or utcnow()
@@ -136,7 +136,7 @@ def broker_match(session, broker: Neighbour, initiative: Initiative, ask: Post, 
     return match
 
 
-def answer_for_proxy(session, broker: Neighbour, initiative: Initiative, match: Match, proxy: Neighbour,
+def answer_for_proxy(session, broker: Neighbour, initiative: Initiative, match: Match, proxy: Neighbour, *,
                      decision: ConsentDecision, note: str, now: datetime | None = None) -> ProxyConsent:
     """After a phone call, the broker says yes or no for a proxy neighbour; the consent is recorded."""
     now = now or utcnow()
@@ -159,7 +159,7 @@ def answer_for_proxy(session, broker: Neighbour, initiative: Initiative, match: 
     return consent
 
 
-def record_follow_up(session, broker: Neighbour, initiative: Initiative, match: Match, outcome: FollowUpOutcome,
+def record_follow_up(session, broker: Neighbour, initiative: Initiative, match: Match, *, outcome: FollowUpOutcome,
                      note: str, now: datetime | None = None) -> FollowUp:
     """"How did it go?" for done help: the outcome is recorded once."""
     if not access.may_broker_match(session, broker, initiative, match):
@@ -248,7 +248,7 @@ def notes_for(session, initiative: Initiative, *, neighbour_id: int | None = Non
     return list(session.scalars(stmt))
 
 
-def refer(session, broker: Neighbour, initiative: Initiative, ask: Post, organisation: str, note: str,
+def refer(session, broker: Neighbour, initiative: Initiative, ask: Post, *, organisation: str, note: str,
           place=None) -> Referral:
     """Link an ask to a place of the living map or an organisation, with who takes the person along."""
     if not access.may_broker_post(session, broker, initiative, ask):

@@ -222,17 +222,18 @@ def test_our_broker_cannot_reach_their_proxy_either(client, sw):
 # The services ask the same rules: a broker of the other initiative is refused, whatever route led there.
 SERVICE_CALLS = {
     "answer for": lambda sw, b, i: services.answer_for_proxy(db.session, b, i, sw.match, sw.jansen,
-                                                             ConsentDecision.ACCEPTED, "telefonisch"),
+                                                             decision=ConsentDecision.ACCEPTED, note="telefonisch"),
     "post for": lambda sw, b, i: services.post_for_proxy(db.session, b, i, sw.jansen, post_input()),
     "export": lambda sw, b, i: services.export_proxy(db.session, b, i, sw.jansen),
     "delete": lambda sw, b, i: services.delete_proxy(db.session, b, i, sw.jansen),
     "note on a person": lambda sw, b, i: services.add_note(db.session, b, i, "x", neighbour=sw.jansen),
     "note on a match": lambda sw, b, i: services.add_note(db.session, b, i, "x", match=sw.match),
-    "follow-up": lambda sw, b, i: services.record_follow_up(db.session, b, i, sw.done, FollowUpOutcome.WENT_WELL, ""),
-    "referral": lambda sw, b, i: services.refer(db.session, b, i, sw.ask, "Bibliotheek", ""),
-    "match by hand": lambda sw, b, i: services.broker_match(db.session, b, i, sw.ask, sw.ria, ""),
+    "follow-up": lambda sw, b, i: services.record_follow_up(db.session, b, i, sw.done, outcome=FollowUpOutcome.WENT_WELL,
+                                                           note=""),
+    "referral": lambda sw, b, i: services.refer(db.session, b, i, sw.ask, organisation="Bibliotheek", note=""),
+    "match by hand": lambda sw, b, i: services.broker_match(db.session, b, i, sw.ask, sw.ria, note=""),
     "propose our proxy as helper": lambda sw, b, i: services.broker_match(db.session, b, i, sw.their_ask,
-                                                                          sw.jansen, ""),
+                                                                          sw.jansen, note=""),
 }
 
 

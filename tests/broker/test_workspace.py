@@ -270,7 +270,7 @@ def test_a_proxy_neighbours_data_can_be_exported_and_deleted_by_their_broker(cli
     db.session.commit()
     ask = ask_of(jansen, title="Boodschappen")
     services.add_note(db.session, bw.broker, bw.kracht, "Slechthorend: hard praten", neighbour=jansen)
-    services.refer(db.session, bw.broker, bw.kracht, ask, "Buurtwinkel", "Joost gaat mee")
+    services.refer(db.session, bw.broker, bw.kracht, ask, organisation="Buurtwinkel", note="Joost gaat mee")
     db.session.commit()
     base = f"/broker/kracht-van-zuilen/neighbours/{jansen.id}"
     client.login("broker@example.org")

@@ -541,7 +541,7 @@ def test_a_referral_to_a_place_that_was_hidden_since_is_refused(pw, make_place):
     ask = posts.create_post(db.session, pw.ahmed, post_input())
     services.review(db.session, pw.broker, place, "hide")
     with pytest.raises(DomainError):
-        refer(db.session, pw.broker, pw.kracht, ask, "", "", place=place)
+        refer(db.session, pw.broker, pw.kracht, ask, organisation="", note="", place=place)
 
 
 # --- a constant number of queries ---------------------------------------------------------------
