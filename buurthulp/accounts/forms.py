@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired, FileSize
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
 from buurthulp.accounts.models import DigestPreference, InvalidPostcode, normalise_postcode
 from buurthulp.accounts.photos import MAX_UPLOAD_BYTES, TOO_LARGE
+from buurthulp.accounts.services import password_problem
 from buurthulp.categories import Category, slot_choices
 from buurthulp.forms import Form, MultiCheckboxField, strip_filter
 
@@ -24,7 +24,42 @@ class PostcodeMixin:
             raise ValidationError(str(exc.message)) from None
 
 
-class RegisterForm(PostcodeMixin, FlaskForm):
+class ForPerson:
+    """A form about one neighbour's account: ``person=`` when it is made."""
+
+    def __init__(self, *args, person=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+
+
+class StrongPasswordMixin(ForPerson):
+    """The password rule said with the other mistakes of the form, not after them; ``person`` is whose
+    password it is (for "not your name or e-mail address"), else the form's own name and e-mail fields."""
+
+    def validate_password(self, field):
+        person = self.person
+        email = person.email if person is not None else getattr(getattr(self, "email", None), "data", None)
+        name = person.display_name if person is not None else getattr(getattr(self, "display_name", None), "data", None)
+        problem = password_problem(field.data or "", email=email or "", name=name or "")
+        if problem:
+            raise ValidationError(str(problem))
+
+
+class CurrentPasswordMixin(ForPerson):
+    """A password field that must be ``person``'s own password, checked with the form's other fields."""
+
+    own_password_field = "current"
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        field = self[self.own_password_field]
+        if field.data and not field.errors and not self.person.check_password(field.data):
+            field.errors.append(self.own_password_message)
+            ok = False
+        return ok
+
+
+class RegisterForm(PostcodeMixin, StrongPasswordMixin, Form):
     display_name = StringField(
         _l("Your name as neighbours will see it"),
         validators=[DataRequired(_l("Fill in your name.")), Length(max=80, message=_l("Use at most 80 characters."))],
@@ -50,14 +85,14 @@ class RegisterForm(PostcodeMixin, FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Fill in your e-mail address."))],
                        filters=[strip_filter])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Fill in your password."))])
     remember = BooleanField(_l("Keep me logged in on this device"))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(
         _l("E-mail address"),
         validators=[DataRequired(_l("Fill in your e-mail address.")),
@@ -66,22 +101,23 @@ class ForgotPasswordForm(FlaskForm):
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(StrongPasswordMixin, Form):
     password = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a password."))],
                              description=_l("At least 10 characters. Tip: three words you will remember."))
     confirm = PasswordField(_l("New password again"),
                             validators=[EqualTo("password", _l("The two passwords are not the same."))])
 
 
-class ChangePasswordForm(ResetPasswordForm):
+class ChangePasswordForm(CurrentPasswordMixin, ResetPasswordForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(_l("Fill in your current password."))])
+    own_password_message = _l("This is not your current password.")
 
 
 def availability_choices():
     return slot_choices()
 
 
-class ProfileForm(PostcodeMixin, FlaskForm):
+class ProfileForm(PostcodeMixin, Form):
     display_name = RegisterForm.display_name
     about = TextAreaField(
         _l("A few words about yourself (optional)"),
@@ -129,7 +165,10 @@ class ProfileForm(PostcodeMixin, FlaskForm):
             raise ValidationError(_l("Choose one of the neighbourhoods your postcode lies in."))
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(CurrentPasswordMixin, Form):
+    own_password_field = "password"
+    own_password_message = _l("This is not your password.")
+
     password = PasswordField(_l("Your password, to confirm"), validators=[DataRequired(_l("Fill in your password."))])
     confirm = BooleanField(_l("Yes, delete my account and my personal data"),
                            validators=[DataRequired(_l("Tick the box to confirm."))])

@@ -5,7 +5,18 @@ from __future__ import annotations
 import hashlib
 import json
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -44,6 +55,28 @@ def _account_key() -> str:
     return "account:" + hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
+def _register_account_limit() -> str:
+    return current_app.config["REGISTER_ACCOUNT_RATE_LIMIT"]
+
+
+def _register_address_limit() -> str:
+    return current_app.config["REGISTER_ADDRESS_RATE_LIMIT"]
+
+
+def _register_limited(which: str):
+    """The join form again, as it was filled in (all but the password), saying why it must wait: a 429."""
+    form = RegisterForm()
+    form.password.data = ""
+    if which == "account":
+        form.email.errors = [_("This e-mail address was used to join several times in the last hour. "
+                               "Look in your mailbox (also in the spam folder), or try again in an hour.")]
+        limited = None
+    else:
+        limited = _("Many neighbours joined from this place in the last hour. Please wait a quarter of an hour "
+                    "and try again; what you filled in is kept.")
+    return make_response(render_template("accounts/register.html", form=form, limited=limited), 429)
+
+
 def _own_account_key() -> str:
     return f"neighbour:{current_user.id}"
 
@@ -59,9 +92,13 @@ def _answered(response) -> bool:
 
 # Limits per account and per client address, counted apart: a library or care home behind one address
 # is not locked out by a few made-up accounts tried there, and one account is not tried from many addresses.
+# Joining counts only when it went through; the address limit is generous (a sign-up afternoon in a community
+# centre is twenty people on one wifi), the limit per e-mail address strict (each attempt mails its owner).
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit("3 per hour", key_func=_account_key, methods=["POST"], deduct_when=_answered)
-@limiter.limit("30 per hour", methods=["POST"], deduct_when=_answered)
+@limiter.limit(_register_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_answered,
+               on_breach=lambda _limit: _register_limited("account"))
+@limiter.limit(_register_address_limit, methods=["POST"], deduct_when=_answered,
+               on_breach=lambda _limit: _register_limited("address"))
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
@@ -163,10 +200,10 @@ def forgot_password():
 @limiter.limit(_address_limit, methods=["POST"], deduct_when=_refused)
 def reset_password(token: str):
     try:
-        services.check_reset_token(db.session, token)
+        person = services.check_reset_token(db.session, token)
     except services.InvalidToken as exc:
         return render_template("accounts/token_problem.html", message=exc.message, reset=True), 400
-    form = ResetPasswordForm()
+    form = ResetPasswordForm(person=person)
     if form.validate_on_submit():
         try:
             neighbour = services.reset_password(db.session, token, form.password.data)
@@ -244,20 +281,17 @@ def profile():
 @login_required
 @limiter.limit(_account_limit, key_func=_own_account_key, methods=["POST"], deduct_when=_refused)
 def change_password():
-    form = ChangePasswordForm()
-    if form.validate_on_submit():
-        if not current_user.check_password(form.current.data):
-            form.current.errors.append(_("This is not your current password."))
+    form = ChangePasswordForm(person=current_user._get_current_object())
+    if form.validate_on_submit():  # the current password and the new one's rule are checked together
+        try:
+            services.change_password(current_user, form.password.data)
+        except DomainError as exc:
+            form.password.errors.append(str(exc.message))
         else:
-            try:
-                services.change_password(current_user, form.password.data)
-            except DomainError as exc:
-                form.password.errors.append(str(exc.message))
-            else:
-                db.session.commit()
-                login_user(current_user._get_current_object())  # new session token: stay logged in here
-                flash(_("Your password is changed."), "success")
-                return redirect(url_for("accounts.profile"))
+            db.session.commit()
+            login_user(current_user._get_current_object())  # new session token: stay logged in here
+            flash(_("Your password is changed."), "success")
+            return redirect(url_for("accounts.profile"))
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/change_password.html", form=form), status
 
@@ -275,20 +309,17 @@ def export():
 @bp.route("/profile/delete", methods=["GET", "POST"])
 @login_required
 def delete_account():
-    form = DeleteAccountForm()
-    if form.validate_on_submit():
-        if not current_user.check_password(form.password.data):
-            form.password.errors.append(_("This is not your password."))
-        else:
-            neighbour = current_user._get_current_object()
-            neighbour_locale = neighbour.locale
-            logout_user()
-            privacy.delete_account(db.session, neighbour)
-            db.session.commit()
-            session.clear()
-            session["locale"] = neighbour_locale
-            flash(_("Your account and personal data are deleted. Thank you for caring for your neighbours."), "success")
-            return redirect(url_for("core.home"))
+    form = DeleteAccountForm(person=current_user._get_current_object())
+    if form.validate_on_submit():  # the password and the tick are checked together
+        neighbour = current_user._get_current_object()
+        neighbour_locale = neighbour.locale
+        logout_user()
+        privacy.delete_account(db.session, neighbour)
+        db.session.commit()
+        session.clear()
+        session["locale"] = neighbour_locale
+        flash(_("Your account and personal data are deleted. Thank you for caring for your neighbours."), "success")
+        return redirect(url_for("core.home"))
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/delete.html", form=form), status
 

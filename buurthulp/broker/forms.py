@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -11,19 +10,19 @@ from buurthulp.accounts.forms import PhotoForm, PostcodeMixin, availability_choi
 from buurthulp.accounts.photos import CONSENT_WAYS
 from buurthulp.broker.models import ConsentDecision, FollowUpOutcome
 from buurthulp.categories import Category
-from buurthulp.forms import DateField, IdField, MultiCheckboxField, strip_filter
+from buurthulp.forms import DateField, Form, IdField, MultiCheckboxField, strip_filter
 from buurthulp.timeutil import local_today
 
 NO_HEALTH = _l("Do not write health details here: only what brokers need to help.")
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     body = TextAreaField(_l("Note for the brokers"), filters=[strip_filter], description=NO_HEALTH,
                          validators=[DataRequired(_l("Write a note first.")),
                                      Length(max=2000, message=_l("Use at most 2000 characters."))])
 
 
-class ReferralForm(FlaskForm):
+class ReferralForm(Form):
     place_id = SelectField(_l("A place on the living map"), coerce=int, choices=[], default=0,
                            validators=[Optional()])
     organisation = StringField(_l("Or another place or organisation"), filters=[strip_filter],
@@ -37,14 +36,14 @@ class ReferralForm(FlaskForm):
                          validators=[Optional(), Length(max=2000)], description=NO_HEALTH)
 
 
-class BrokerMatchForm(FlaskForm):
-    helper_id = IdField(validators=[InputRequired(_l("Choose a neighbour."))])
+class BrokerMatchForm(Form):
+    helper_id = IdField(_l("Who could help?"), validators=[InputRequired(_l("Choose a neighbour."))])
     note = TextAreaField(_l("A personal note to both"), filters=[strip_filter],
                          validators=[Optional(), Length(max=1000)],
                          description=_l("Both read this. Say why you think they fit. No health details."))
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(Form):
     decision = RadioField(_l("What did the neighbour decide?"),
                           choices=[(ConsentDecision.ACCEPTED.value, _l("Yes, they would like this")),
                                    (ConsentDecision.DECLINED.value, _l("No, thank you"))],
@@ -55,7 +54,7 @@ class ConsentForm(FlaskForm):
                        description=_l("For example: by phone on Tuesday morning."))
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(Form):
     outcome = RadioField(_l("How did it go?"),
                          choices=[(FollowUpOutcome.WENT_WELL.value, _l("It went well")),
                                   (FollowUpOutcome.NEEDS_ATTENTION.value, _l("It needs attention")),
@@ -65,7 +64,7 @@ class FollowUpForm(FlaskForm):
                          validators=[Optional(), Length(max=1000)], description=NO_HEALTH)
 
 
-class ProxyForm(PostcodeMixin, FlaskForm):
+class ProxyForm(PostcodeMixin, Form):
     name = StringField(_l("Name"), filters=[strip_filter],
                        validators=[DataRequired(_l("Fill in a name.")), Length(max=80)],
                        description=_l("As the neighbour likes to be called, for example “mevrouw Jansen”."))

@@ -108,6 +108,8 @@ def init_web(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(error):
+        if getattr(error, "response", None) is not None:
+            return error.response  # the limit's own answer (the join form again, as it was filled in)
         return error_page(429, _("Too many attempts"),
                           _("You tried too often in a short time. Wait a few minutes and try again. "
                             "Forgot your password? Use \u201cForgot your password?\u201d on the log-in page."))

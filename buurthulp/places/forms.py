@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import FieldList, FormField, HiddenField, SelectField, StringField, TextAreaField, TimeField
 from wtforms import Form as PlainForm
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from buurthulp.categories import WEEKDAY_LABELS, Weekday
-from buurthulp.forms import LocalDecimalField, strip_filter
+from buurthulp.forms import ChoiceField, Form, LocalDecimalField, strip_filter
 from buurthulp.places.models import KIND_LABELS, PlaceKind
 from buurthulp.places.services import MAX_ACTIVITIES, ActivityInput, PlaceInput
 
@@ -44,14 +43,15 @@ class ActivityForm(PlainForm):
         return ok
 
 
-class PlaceForm(FlaskForm):
+class PlaceForm(Form):
     name = StringField(_l("Name"), filters=[strip_filter],
                        validators=[DataRequired(_l("Fill in the name of the place or activity.")), _length(120)],
                        description=_l("For example: Buurthuis De Boog, or the Tuesday walking group."))
-    kind = SelectField(_l("What kind of place or activity?"), choices=[(k.value, KIND_LABELS[k]) for k in PlaceKind],
-                       validators=[DataRequired(_l("Choose a kind."))])
-    neighbourhood_id = SelectField(_l("Neighbourhood"), coerce=int,
-                                   validators=[DataRequired(_l("Choose the neighbourhood."))])
+    kind = ChoiceField(_l("What kind of place or activity?"), choices=[(k.value, KIND_LABELS[k]) for k in PlaceKind],
+                       placeholder=_l("Choose a kind of place or activity"),
+                       message=_l("Choose what kind of place or activity it is."))
+    neighbourhood_id = ChoiceField(_l("Neighbourhood"), coerce=int, placeholder=_l("Choose the neighbourhood"),
+                                   message=_l("Choose the neighbourhood."))
     address = StringField(_l("Address (optional)"), filters=[strip_filter], validators=[Optional(), _length(200)],
                           description=_l("The address of the building. Never a home address."))
     where_note = StringField(_l("Or describe where it is"), filters=[strip_filter],
@@ -89,7 +89,7 @@ class PlaceForm(FlaskForm):
             activities=activities)
 
 
-class StoryForm(FlaskForm):
+class StoryForm(Form):
     body = TextAreaField(_l("Your story"), filters=[strip_filter],
                          validators=[DataRequired(_l("Write your story first.")),
                                      Length(min=10, max=1000, message=_l("Use between 10 and 1000 characters."))],
@@ -97,17 +97,17 @@ class StoryForm(FlaskForm):
                                         "along with the walking group…”. Please do not write about health."))
 
 
-class FlagForm(FlaskForm):
+class FlagForm(Form):
     note = StringField(_l("What is no longer right?"), filters=[strip_filter],
                        validators=[DataRequired(_l("Say briefly what is no longer right.")), _length(500)],
                        description=_l("For example: it moved, the times changed, it stopped."))
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     action = HiddenField(validators=[DataRequired()])
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     class Meta:
         csrf = False
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -17,9 +16,19 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from buurthulp.categories import DAY_PART_LABELS, Category, DayPart, mask_of, slot_choices
-from buurthulp.forms import DateField, LocalDecimalField, MultiCheckboxField, id_or_none, strip_filter
+from buurthulp.errors import DomainError
+from buurthulp.forms import (
+    ChoiceField,
+    DateField,
+    Form,
+    LocalDecimalField,
+    MultiCheckboxField,
+    id_or_none,
+    strip_filter,
+)
 from buurthulp.posts.models import PostKind, PostLocation, Timing
-from buurthulp.posts.services import PostInput
+from buurthulp.posts.services import PostInput, check_timing
+from buurthulp.timeutil import local_today
 
 DURATIONS = [(30, _l("About half an hour")), (60, _l("About an hour")), (120, _l("About two hours")),
              (180, _l("About three hours")), (240, _l("Half a day")), (480, _l("A whole day"))]
@@ -32,12 +41,13 @@ def category_choices(categories=None):
     return [(c.value, c.label) for c in (categories if categories is not None else Category)]
 
 
-class PostForm(FlaskForm):
+class PostForm(Form):
     kind = RadioField(_l("What would you like to do?"),
                       choices=[(PostKind.ASK.value, _l("I am looking for help")),
                                (PostKind.OFFER.value, _l("I can offer help"))],
                       validators=[InputRequired(_l("Choose whether you ask or offer help."))])
-    category = SelectField(_l("What kind of help?"), validators=[InputRequired(_l("Choose a kind of help."))])
+    category = ChoiceField(_l("What kind of help?"), placeholder=_l("Choose a kind of help"),
+                           message=_l("Choose a kind of help."))
     title = StringField(_l("In a few words"), filters=[strip_filter],
                         validators=[DataRequired(_l("Fill in a short title.")),
                                     Length(max=100, message=_l("Use at most 100 characters."))],
@@ -79,9 +89,12 @@ class PostForm(FlaskForm):
 
     def to_input(self):
         """The validated form as the posts service's input."""
+        return self._input(PostKind(self.kind.data), Category(self.category.data))
+
+    def _input(self, kind: PostKind, category: Category) -> PostInput:
         slots = [tuple(int(x) for x in v.split("-")) for v in self.weekly_slots.data or []]
         return PostInput(
-            kind=PostKind(self.kind.data), category=Category(self.category.data), title=self.title.data,
+            kind=kind, category=category, title=self.title.data or "",
             description=self.description.data or "", private_details=self.private_details.data or "",
             timing=Timing(self.timing.data), on_date=self.on_date.data,
             day_part=self.day_part.data if self.timing.data == Timing.ONCE else None,
@@ -92,31 +105,46 @@ class PostForm(FlaskForm):
             place_id=id_or_none(self.place_id.data),
         )
 
+    def validate(self, extra_validators=None) -> bool:
+        """Every mistake at once: the rules for "when" (services.check_timing) are checked with the other
+        fields, not only once those are right."""
+        ok = super().validate(extra_validators)
+        read = (self.timing, self.on_date, self.day_part, self.period_start, self.period_end, self.weekly_slots,
+                self.weekly_until, self.duration_minutes, self.expiry_days, self.place)  # what _input reads
+        if any(f.errors for f in read):
+            return ok
+        try:  # kind and category do not matter for "when"; they may still be wrong here
+            check_timing(self._input(PostKind.ASK, Category.OTHER), local_today())
+        except DomainError as exc:
+            self.timing_field().errors.append(str(exc.message))
+            return False
+        return ok
+
     def timing_field(self):
         """The field where a problem with "when" is shown."""
         return {Timing.ONCE: self.on_date, Timing.FLEXIBLE: self.period_start,
                 Timing.WEEKLY: self.weekly_slots}.get(self.timing.data, self.timing)
 
 
-class RespondForm(FlaskForm):
+class RespondForm(Form):
     note = TextAreaField(_l("A message (optional)"), filters=[strip_filter],
                          validators=[Optional(), Length(max=2000, message=_l("Use at most 2000 characters."))],
                          description=_l("Say hello and when it would suit you. Do not share your address yet."))
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     body = TextAreaField(_l("Your message"), filters=[strip_filter],
                          validators=[DataRequired(_l("Write a message first.")),
                                      Length(max=2000, message=_l("Use at most 2000 characters."))])
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = TextAreaField(_l("Why? The other person will read this."), filters=[strip_filter],
                            validators=[DataRequired(_l("Please say briefly why, so the other person knows.")),
                                        Length(min=3, max=500, message=_l("Use between 3 and 500 characters."))])
 
 
-class DoneForm(FlaskForm):
+class DoneForm(Form):
     hours = LocalDecimalField(_l("How many hours did it take?"), places=2,
                          validators=[InputRequired(_l("Fill in how long it took.")),
                                      NumberRange(0.25, 24, _l("Fill in between 0.25 and 24 hours."))],
@@ -125,36 +153,36 @@ class DoneForm(FlaskForm):
                       validators=[Optional(), NumberRange(0, 1000, _l("Fill in between 0 and 1000 km."))])
 
 
-class ConfirmDoneForm(FlaskForm):
+class ConfirmDoneForm(Form):
     hours = LocalDecimalField(_l("How many hours did it take?"), places=2,
                          validators=[Optional(), NumberRange(0.25, 24, _l("Fill in between 0.25 and 24 hours."))])
     km = IntegerField(_l("Kilometres driven (for a lift)"),
                       validators=[Optional(), NumberRange(0, 1000, _l("Fill in between 0 and 1000 km."))])
 
 
-class AgreedTimeForm(FlaskForm):
+class AgreedTimeForm(Form):
     day = DateField(_l("Date"), validators=[InputRequired(_l("Choose the date."))])
     at = TimeField(_l("Time"), validators=[InputRequired(_l("Choose the time."))])
 
 
-class ThanksForm(FlaskForm):
+class ThanksForm(Form):
     thanks_note = TextAreaField(_l("Your thank-you note"), filters=[strip_filter],
                          validators=[DataRequired(_l("Write a few words first.")),
                                      Length(max=1000, message=_l("Use at most 1000 characters."))],
                          description=_l("The helper decides whether it is shown on their profile."))
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     reason = TextAreaField(_l("What is wrong?"), filters=[strip_filter],
                            validators=[DataRequired(_l("Please say briefly what is wrong.")),
                                        Length(min=3, max=1000, message=_l("Use between 3 and 1000 characters."))])
 
 
-class ThanksVisibilityForm(FlaskForm):
+class ThanksVisibilityForm(Form):
     public = BooleanField(_l("Show on my profile"))
 
 
-class FeedFilterForm(FlaskForm):
+class FeedFilterForm(Form):
     """GET filters of the nearby feed; no CSRF needed for reading."""
 
     class Meta:
