@@ -8,13 +8,15 @@ and a site admin.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from buurthulp.accounts.models import Neighbour
+from buurthulp.accounts.models import Neighbour, NeighbourPhoto
+from buurthulp.accounts.photos import CONSENT_WAYS
 from buurthulp.broker import services
 from buurthulp.broker.models import BrokerNote, ConsentDecision, FollowUp, FollowUpOutcome, ProxyConsent, Referral
 from buurthulp.db import utcnow
@@ -25,8 +27,10 @@ from buurthulp.posts import matches as match_flow
 from buurthulp.posts import services as posts
 from buurthulp.posts.models import Match, Post
 from buurthulp.timeutil import local_today
+from tests.accounts.photo_files import image_bytes
 from tests.factories import add_member, make_initiative, make_neighbour, make_neighbourhood
 from tests.posts.conftest import post_input
+from tests.snapshots import built_once
 
 OURS, THEIRS = "kracht-van-zuilen", "zuilen-samen"
 NOTE = "Belt liever 's ochtends"
@@ -55,6 +59,10 @@ class Shared:
 
 @pytest.fixture
 def sw(app) -> Shared:
+    return built_once("broker access", build_shared_world)
+
+
+def build_shared_world() -> Shared:
     zuilen = make_neighbourhood("Zuilen", ["3554"], centre=(52.1105, 5.0935))
     ondiep = make_neighbourhood("Ondiep", ["3552"], adjacent=[zuilen], centre=(52.1020, 5.1000))
     everdingen = make_neighbourhood("Everdingen", ["4121"], centre=(51.99, 5.165))
@@ -119,6 +127,8 @@ ROUTES = {
     ("broker.proxy_export", "GET"): ("/broker/{slug}/neighbours/{proxy}/export", None),
     ("broker.proxy_delete", "POST"): ("/broker/{slug}/neighbours/{proxy}/delete", {"confirm": "yes"}),
     ("broker.print_overview", "GET"): ("/broker/{slug}/neighbours/{proxy}/print", None),
+    ("broker.proxy_photo", "POST"): ("/broker/{slug}/neighbours/{proxy}/photo", "photo"),
+    ("broker.proxy_photo_remove", "POST"): ("/broker/{slug}/neighbours/{proxy}/photo/remove", {}),
     ("broker.figures", "GET"): ("/broker/{slug}/figures", None),
     ("broker.figures_csv", "GET"): ("/broker/{slug}/figures.csv", None),
 }
@@ -141,6 +151,10 @@ def _request(client, sw, key, slug):
     url = address.format(**ids)
     if key[1] == "GET":
         return client.get(url)
+    if form == "photo":
+        data = {"photo": (io.BytesIO(image_bytes()), "foto.jpg"), "way": next(iter(CONSENT_WAYS)),
+                "agreed_on": local_today().isoformat(), "agreed": "y"}
+        return client.post(url, data, content_type="multipart/form-data")
     data = _proxy_post_form() if form == "proxy post" else {k: v.format(**ids) for k, v in form.items()}
     return client.post(url, data)
 
@@ -151,7 +165,7 @@ def _snapshot(sw) -> tuple:
     count = lambda model: db.session.scalar(sa.select(sa.func.count()).select_from(model))  # noqa: E731
     jansen = db.session.get(Neighbour, sw.jansen.id)
     match = db.session.get(Match, sw.match.id)
-    return (count(BrokerNote), count(ProxyConsent), count(Referral), count(FollowUp), count(Post), count(Match),
+    return (count(BrokerNote), count(ProxyConsent), count(NeighbourPhoto), count(Referral), count(FollowUp), count(Post), count(Match),
             count(Neighbour), jansen.display_name, jansen.deleted_at, match.status, match.asker_accepted_at)
 
 

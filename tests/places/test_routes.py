@@ -101,7 +101,7 @@ def test_a_reviewers_place_is_on_the_map_at_once(client, pw):
     ({"name": "   "}, "Fill in the name of the place or activity."),
     ({"name": "x" * 121}, "Use at most %(n)d characters."),
     ({"address": "", "where_note": ""}, "Fill in an address, or describe where it is."),
-    ({"kind": ""}, "Choose a kind."),
+    ({"kind": ""}, "Choose what kind of place or activity it is."),
     ({"latitude": "52,1"}, "A point on the map needs both coordinates."),
     ({"longitude": "5,1"}, "A point on the map needs both coordinates."),
     ({"latitude": "48.85", "longitude": "2.35"}, "That point is not in the Netherlands."),
