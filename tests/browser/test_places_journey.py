@@ -11,7 +11,8 @@ pytestmark = pytest.mark.browser
 def test_add_review_story_and_go_along(browser, live_server, axe_check):
     fatima = browser.new_context(locale="nl-NL").new_page()
     log_in(fatima, live_server, "fatima@example.org")  # lives in Zuilen, no role anywhere
-    fatima.locator("nav.main-nav a[href='/places/']").click()
+    fatima.locator("details.menu summary").click()  # places are under "Meer"
+    fatima.locator("nav.site-nav a[href='/places/']").click()
     expect(fatima.locator("main")).to_contain_text("Wandelgroep langs de Vecht")
     axe_check(fatima)
 

@@ -14,7 +14,8 @@ pytestmark = pytest.mark.browser
 def test_treasurer_books_and_member_reads_statement(browser, live_server, axe_check):
     els = browser.new_context(locale="nl-NL").new_page()
     log_in(els, live_server, "els@example.org")  # treasurer of Kracht van Zuilen in the demo
-    els.locator("nav.main-nav a[href='/pot/']").click()
+    els.locator("details.menu summary").click()  # the pot is under "Meer"
+    els.locator("nav.site-nav a[href='/pot/']").click()
     expect(els.get_by_role("heading", level=1)).to_have_text("Pot en vergoedingen")
     axe_check(els)
 
@@ -80,7 +81,8 @@ def test_treasurer_books_and_member_reads_statement(browser, live_server, axe_ch
     # Ahmed helped last month: his share, his statement, his room under the limit
     ahmed = browser.new_context(locale="nl-NL").new_page()
     log_in(ahmed, live_server, "ahmed@example.org")
-    ahmed.locator("nav.main-nav a[href='/pot/']").click()
+    ahmed.locator("details.menu summary").click()
+    ahmed.locator("nav.site-nav a[href='/pot/']").click()
     expect(ahmed.locator("main")).to_contain_text("Nog aan je te betalen")
     ahmed.locator("#keep_under_limit").check()
     ahmed.locator("main form button[type=submit]").click()
