@@ -1,4 +1,8 @@
-"""Per-test app and database; a client that carries the CSRF token; mail read from the outbox."""
+"""Per-test app and database; a client that carries the CSRF token; mail read from the outbox.
+
+Worlds that many tests share are built once per process and copied into each test's database
+(tests/snapshots.py); what every app compiles is compiled once per process (tests/compiled_once.py).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ from sqlalchemy.engine import make_url
 from buurthulp import create_app
 from buurthulp.extensions import db
 from config import TestConfig
+from tests import compiled_once, examples  # noqa: F401  (examples loads the hypothesis profile for every test)
+from tests.snapshots import create_tables, in_memory_sqlite
 
 DATABASE_URL = TestConfig.SQLALCHEMY_DATABASE_URI
 IS_SQLITE = DATABASE_URL.startswith("sqlite")
@@ -41,6 +47,10 @@ def _database_of_this_worker() -> None:
 
 if not IS_SQLITE and os.environ.get("PYTEST_XDIST_WORKER"):
     _database_of_this_worker()
+
+
+compiled_once.url_builders()
+compiled_once.statements()
 
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
@@ -96,17 +106,19 @@ _fresh_schema = {"done": IS_SQLITE}  # in-memory SQLite is new for every test
 @pytest.fixture
 def app(tmp_path, config_overrides):
     app = create_app(make_config(tmp_path, **config_overrides))
+    app.jinja_env.bytecode_cache = compiled_once.templates
     app.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
     with app.app_context():
         if not _fresh_schema["done"]:
             # A test database left by an older checkout may lack new columns: build it anew once a run.
             db.drop_all()
             _fresh_schema["done"] = True
-        db.create_all()
+        create_tables()
         yield app
         db.session.remove()
-        empty_database()
-        db.session.remove()
+        if not in_memory_sqlite():  # an in-memory database goes with its engine
+            empty_database()
+            db.session.remove()
         db.engine.dispose()
 
 

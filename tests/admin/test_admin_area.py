@@ -16,6 +16,7 @@ from buurthulp.extensions import db
 from buurthulp.neighbourhoods import services
 from buurthulp.neighbourhoods.models import Initiative, Membership, MembershipStatus, Neighbourhood, Role
 from tests.factories import add_member, make_initiative, make_neighbour, make_neighbourhood
+from tests.snapshots import built_once
 
 
 def nl(msgid: str, **variables) -> str:
@@ -44,6 +45,10 @@ def hood_named(name: str) -> Neighbourhood | None:
 
 @pytest.fixture
 def world(app):
+    return built_once("admin area", build_world)
+
+
+def build_world():
     zuilen = make_neighbourhood("Zuilen", ["3554", "3555"])
     ondiep = make_neighbourhood("Ondiep", ["3552"], adjacent=[zuilen])
     everdingen = make_neighbourhood("Everdingen", ["4121"], municipality="Vijfheerenlanden")

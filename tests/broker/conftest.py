@@ -1,4 +1,5 @@
-"""The broker's world: Kracht van Zuilen (Zuilen + Ondiep) and, elsewhere, Buurtwinkel Everdingen."""
+"""The broker's world: Kracht van Zuilen (Zuilen + Ondiep) and, elsewhere, Buurtwinkel Everdingen (built once
+per test process and copied into each test's database, see tests/snapshots.py)."""
 
 from dataclasses import dataclass
 
@@ -7,6 +8,7 @@ import pytest
 from buurthulp.extensions import db
 from buurthulp.neighbourhoods.models import Role
 from tests.factories import add_member, make_initiative, make_neighbour, make_neighbourhood
+from tests.snapshots import built_once
 
 
 @dataclass
@@ -26,6 +28,10 @@ class BrokerWorld:
 
 @pytest.fixture
 def bw(app) -> BrokerWorld:
+    return built_once("broker", build_broker_world)
+
+
+def build_broker_world() -> BrokerWorld:
     zuilen = make_neighbourhood("Zuilen", ["3554"], centre=(52.1105, 5.0935))
     ondiep = make_neighbourhood("Ondiep", ["3552"], adjacent=[zuilen], centre=(52.1020, 5.1000))
     everdingen = make_neighbourhood("Everdingen", ["4121"], centre=(51.99, 5.165))

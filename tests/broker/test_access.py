@@ -30,6 +30,7 @@ from buurthulp.timeutil import local_today
 from tests.accounts.photo_files import image_bytes
 from tests.factories import add_member, make_initiative, make_neighbour, make_neighbourhood
 from tests.posts.conftest import post_input
+from tests.snapshots import built_once
 
 OURS, THEIRS = "kracht-van-zuilen", "zuilen-samen"
 NOTE = "Belt liever 's ochtends"
@@ -58,6 +59,10 @@ class Shared:
 
 @pytest.fixture
 def sw(app) -> Shared:
+    return built_once("broker access", build_shared_world)
+
+
+def build_shared_world() -> Shared:
     zuilen = make_neighbourhood("Zuilen", ["3554"], centre=(52.1105, 5.0935))
     ondiep = make_neighbourhood("Ondiep", ["3552"], adjacent=[zuilen], centre=(52.1020, 5.1000))
     everdingen = make_neighbourhood("Everdingen", ["4121"], centre=(51.99, 5.165))

@@ -18,6 +18,7 @@ from buurthulp.extensions import db
 from buurthulp.neighbourhoods.models import Initiative, Neighbourhood, Role
 from buurthulp.posts.models import Match, MatchSource, MatchStatus, Post, PostKind, PostStatus, Timing
 from tests.factories import add_member, make_initiative, make_neighbour, make_neighbourhood
+from tests.snapshots import built_once
 
 LONG_AGO = datetime(2023, 6, 1, tzinfo=UTC)
 PERIOD = "from=2024-01&to=2024-03"
@@ -67,6 +68,10 @@ class World:
 
 @pytest.fixture
 def world(app) -> World:
+    return built_once("broker figures", build_world)
+
+
+def build_world() -> World:
     """Two neighbourhoods of one initiative, a third of another, and three months of asking and helping.
 
     Times are UTC; Amsterdam is UTC+1 until 31 March 2024 01:00 UTC and UTC+2 after.

@@ -9,7 +9,8 @@ shown with its query changed. Every post carries the session's CSRF token, so th
 every example starts from the role's own session. The assertion: no response is a 500 (an exception in a
 view is a 500 here too: PROPAGATE_EXCEPTIONS is off and the exception is recorded for the message).
 
-Settings: ``FUZZ_EXAMPLES`` (examples per role, 7 roles; the default keeps the suite quick),
+Settings: ``FUZZ_EXAMPLES`` (examples per role, 7 roles; by default the hypothesis profile's: 100 in CI, 20
+locally, see tests/examples.py),
 ``FUZZ_CRAWL_PAGES`` (pages each role crawls first) and ``FUZZ_KEEP_GOING=1`` (list every distinct cause
 of a 500 at the end instead of stopping at the first). Mail goes to the test's outbox folder; no network.
 """
@@ -42,9 +43,11 @@ from buurthulp.extensions import db
 from buurthulp.neighbourhoods.models import Initiative, Neighbourhood
 from buurthulp.posts.models import Post
 from buurthulp.timeutil import local_today
+from tests.examples import examples
 from tests.factories import add_member, add_request, make_neighbour
+from tests.snapshots import built_once
 
-FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or 40)
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or examples(100))
 CRAWL_PAGES = int(os.environ.get("FUZZ_CRAWL_PAGES") or 40)
 # FUZZ_KEEP_GOING=1: do not stop at the first 500, list every distinct cause found at the end
 KEEP_GOING = bool(os.environ.get("FUZZ_KEEP_GOING"))
@@ -307,7 +310,7 @@ def cause(exception: BaseException) -> str:
 
 @pytest.mark.parametrize("role", list(ROLES))
 def test_no_request_is_a_server_error(app, client, record_errors, role):
-    build_world()
+    built_once("fuzz", build_world)
     email = ROLES[role]
     if email:
         client.login(email, DEMO_PASSWORD)

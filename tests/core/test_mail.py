@@ -88,7 +88,8 @@ class Inbox:
 @pytest.fixture
 def smtp_server():
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    # start() waits for the server's ready event up to ready_timeout (5 s by default, too short on a busy machine)
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), ready_timeout=60)
     controller.start()
     yield controller, inbox
     controller.stop()
@@ -110,7 +111,7 @@ def test_mail_goes_over_smtp_when_configured(app, client, smtp_server, outbox):
     response = client.post("/register", {"display_name": "Ria", "email": "ria@example.org",
                                          "password": "zomer in zuilen", "postcode": "3554 AB", "neighbourhood": "0"})
     assert response.status_code == 200
-    assert inbox.received.wait(5)
+    assert inbox.received.wait(60)  # set as the message arrives; the wait is only a limit
     (envelope,) = inbox.messages
     assert envelope.rcpt_tos == ["ria@example.org"]
     assert envelope.mail_from == "noreply@buurthulp.test"

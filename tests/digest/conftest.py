@@ -38,6 +38,7 @@ from buurthulp.pot.models import CompensationMode, DistributionRule
 from buurthulp.timeutil import add_months, local_to_utc, local_today
 from tests.factories import add_member, make_initiative, make_neighbour, make_neighbourhood
 from tests.posts.conftest import post_input
+from tests.snapshots import built_once
 
 PUBLIC_URL = "https://buurthulp.example"
 SENDER_DOMAIN = "buurthulp.test"
@@ -133,7 +134,9 @@ class SmtpSink:
 def smtp():
     sink = SmtpSink()
     sink.port = free_port()  # aiosmtpd's Controller cannot start on port 0
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    # start() waits for the server's thread to say it is ready (an event), up to ready_timeout: the default
+    # 5 s is not enough on a busy machine, and a quick start does not wait longer
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port, ready_timeout=60)
     controller.start()
     yield sink
     controller.stop()
@@ -210,6 +213,11 @@ class World:
 
 @pytest.fixture
 def world(app) -> World:
+    """The digest's world (built once per test process and copied into each test's database)."""
+    return built_once("digest", build_world)
+
+
+def build_world() -> World:
     """Zuilen with Ondiep next to it; Everdingen far away; Lombok on its own.
 
     Ria (Zuilen, English) likes odd jobs and asks for groceries. Last month she helped Ahmed (agreed, done,

@@ -13,6 +13,7 @@ from markupsafe import escape
 from buurthulp.extensions import db
 from buurthulp.neighbourhoods.models import ROLE_LABELS, Membership, MembershipStatus, Role
 from tests.factories import add_member, add_request, make_initiative, make_neighbour, make_neighbourhood
+from tests.snapshots import built_once
 
 KRACHT = "/initiatives/kracht-van-zuilen"
 
@@ -47,6 +48,10 @@ def fresh(membership_id: int) -> Membership | None:
 
 @pytest.fixture
 def world(app):
+    return built_once("neighbourhood pages", build_world)
+
+
+def build_world():
     """Kracht van Zuilen works in Zuilen (Ondiep lies next to it); Buurtwinkel works in far Everdingen."""
     zuilen = make_neighbourhood("Zuilen", ["3554"])
     ondiep = make_neighbourhood("Ondiep", ["3552"], adjacent=[zuilen])

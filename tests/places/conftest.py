@@ -4,6 +4,7 @@ Kracht van Zuilen works in Zuilen and Ondiep (next to each other); Buurtwinkel E
 Ria adds places in Zuilen; Ahmed lives in Zuilen too; Joost next door in Ondiep; Annie in Everdingen.
 Kracht van Zuilen has a broker, a coordinator and a treasurer (the treasurer does not check places); the
 other broker works for Buurtwinkel Everdingen; the admin is a site admin without a neighbourhood.
+The world is built once per test process and copied into each test's database (tests/snapshots.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from buurthulp.places import services
 from buurthulp.places.models import Place, PlaceKind, PlaceStatus
 from buurthulp.places.services import ActivityInput, PlaceInput
 from tests.factories import add_member, make_initiative, make_neighbour, make_neighbourhood
+from tests.snapshots import built_once
 
 
 @pytest.fixture
@@ -64,6 +66,10 @@ REVIEWERS = {"broker", "coordinator", "admin"}
 
 @pytest.fixture
 def pw(app) -> PlacesWorld:
+    return built_once("places", build_places_world)
+
+
+def build_places_world() -> PlacesWorld:
     zuilen = make_neighbourhood("Zuilen", ["3554"], centre=(52.1105, 5.0935))
     ondiep = make_neighbourhood("Ondiep", ["3552"], adjacent=[zuilen], centre=(52.1020, 5.1000))
     everdingen = make_neighbourhood("Everdingen", ["4121"], municipality="Vijfheerenlanden", centre=(51.99, 5.165))

@@ -1,4 +1,5 @@
-"""A pot world: one initiative in pot mode with a treasurer, a coordinator and members."""
+"""A pot world: one initiative in pot mode with a treasurer, a coordinator and members (built once per test
+process and copied into each test's database, see tests/snapshots.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from buurthulp.neighbourhoods.models import Initiative, Neighbourhood, Role
 from buurthulp.pot import services
 from buurthulp.pot.models import CompensationMode, DistributionRule
 from tests.factories import add_member, make_initiative, make_neighbour, make_neighbourhood
+from tests.snapshots import built_once
 
 
 @dataclass
@@ -40,6 +42,10 @@ _keys = iter(range(10**9))
 
 @pytest.fixture
 def pw(app) -> PotWorld:
+    return built_once("pot", build_pot_world)
+
+
+def build_pot_world() -> PotWorld:
     hood = make_neighbourhood("Zuilen", postcodes=["3554"])
     far = make_neighbourhood("Everdingen", postcodes=["4129"], centre=(51.97, 5.12))
     initiative = make_initiative(hood, name="Kracht van Zuilen")

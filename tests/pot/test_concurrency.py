@@ -19,7 +19,8 @@ from buurthulp.pot.verify import verify
 from buurthulp.timeutil import local_today
 from tests.conftest import IS_SQLITE
 
-pytestmark = pytest.mark.skipif(IS_SQLITE, reason="needs PostgreSQL: several connections at once (CI runs it in its PostgreSQL step)")
+pytestmark = pytest.mark.skipif(IS_SQLITE,
+                                reason="needs PostgreSQL: several connections at once (runs in CI's PostgreSQL step)")
 
 THREADS = 8
 TODAY = local_today()
@@ -33,7 +34,7 @@ def at_once(app, count: int, work) -> list:
     def run(i: int) -> None:
         with app.app_context():
             try:
-                start.wait(timeout=10)
+                start.wait(timeout=120)  # limits for a hang only, generous for a busy machine
                 results[i] = work(i)
             except BaseException as exc:  # noqa: BLE001 -- reported to the test below
                 results[i] = exc
@@ -44,7 +45,7 @@ def at_once(app, count: int, work) -> list:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=30)
+        thread.join(timeout=300)
     assert not any(thread.is_alive() for thread in threads), "a booking thread hung"
     db.session.expire_all()
     return results

@@ -458,6 +458,7 @@ def test_random_bookings_keep_the_ledger_sound(app):
 weights_strategy = st.dictionaries(st.integers(1, 10**6), st.integers(0, 10_000), max_size=15)
 
 
+@settings(max_examples=examples(100))
 @given(total=st.integers(-1000, 10**8), weights=weights_strategy)
 def test_split_sums_exactly_and_is_deterministic(total, weights):
     shares = split(total, weights)
