@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from buurthulp import privacy
-from buurthulp.accounts import bp, models, photos, services
+from buurthulp.accounts import bp, emails, models, photos, services
 from buurthulp.accounts.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
@@ -33,6 +33,7 @@ from buurthulp.accounts.forms import (
     ResetPasswordForm,
 )
 from buurthulp.accounts.models import DigestPreference, Neighbour
+from buurthulp.accounts.tokens import InvalidToken
 from buurthulp.categories import Category, mask_of
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db, limiter
@@ -125,7 +126,7 @@ def register():
 def confirm(token: str):
     try:
         neighbour = services.confirm_email(db.session, token)
-    except services.InvalidToken as exc:
+    except InvalidToken as exc:
         return render_template("accounts/token_problem.html", message=exc.message), 400
     db.session.commit()
     flash(_("Thank you, your e-mail address is confirmed."), "success")
@@ -143,7 +144,7 @@ def resend_confirmation():
     if current_user.email_confirmed:
         flash(_("Your e-mail address is already confirmed."), "info")
     else:
-        services.send_confirmation(db.session, current_user)
+        emails.confirmation(db.session, current_user)
         db.session.commit()
         flash(_("We sent you a new e-mail with a confirmation link."), "success")
     return redirect_back()
@@ -201,7 +202,7 @@ def forgot_password():
 def reset_password(token: str):
     try:
         person = services.check_reset_token(db.session, token)
-    except services.InvalidToken as exc:
+    except InvalidToken as exc:
         return render_template("accounts/token_problem.html", message=exc.message, reset=True), 400
     form = ResetPasswordForm(person=person)
     if form.validate_on_submit():

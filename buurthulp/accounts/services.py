@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import gzip
-import hashlib
 from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from buurthulp.accounts import photos
+from buurthulp.accounts import emails, photos, tokens
 from buurthulp.accounts.models import (
     DigestPreference,
     InterestDirection,
@@ -23,18 +21,14 @@ from buurthulp.accounts.models import (
     normalise_email,
     normalise_postcode,
 )
+from buurthulp.accounts.tokens import InvalidToken
 from buurthulp.categories import Category
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError
-from buurthulp.mail import external_url, queue_email
 from buurthulp.neighbourhoods.models import Neighbourhood
 from buurthulp.neighbourhoods.services import home_neighbourhood
 
 DELETED_NAME = "—"
-
-
-class InvalidToken(DomainError):
-    pass
 
 
 @lru_cache(maxsize=1)
@@ -74,7 +68,7 @@ def register(session, *, display_name: str, email: str, password: str, postcode:
     existing = find_by_email(session, email)
     if existing is not None:
         _hash_anyway(password)  # as long as a new account takes
-        mail_registration_attempt(session, existing)
+        emails.registration_attempt(session, existing)
         return None
     postcode = normalise_postcode(postcode)
     neighbourhood = home_neighbourhood(session, postcode, chosen=neighbourhood)  # it follows the postcode
@@ -90,63 +84,14 @@ def register(session, *, display_name: str, email: str, password: str, postcode:
     neighbour.set_password(password)
     session.add(neighbour)
     session.flush()
-    send_confirmation(session, neighbour)
+    emails.confirmation(session, neighbour)
     return neighbour
-
-
-def mail_registration_attempt(session, neighbour: Neighbour) -> None:
-    """Tell an account's owner that someone tried to join with their address, with links to log in or reset."""
-    if neighbour.is_active:
-        minutes = current_app.config["RESET_TOKEN_MAX_AGE"] // 60
-        reset_url = external_url("accounts.reset_password", token=reset_token(neighbour))
-    else:  # no password to reset: the forgot-password page says what it can
-        minutes, reset_url = None, external_url("accounts.forgot_password")
-    queue_email(
-        session, neighbour.email, "accounts/register_attempt", neighbour.locale,
-        neighbour=neighbour, minutes=minutes, reset_url=reset_url,
-        login_url=external_url("accounts.login", email=neighbour.email),
-    )
-
-
-def _serializer(salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
-
-
-def _fingerprint(value: str | None) -> str:
-    return hashlib.sha256((value or "").encode()).hexdigest()[:16]
-
-
-def confirmation_token(neighbour: Neighbour) -> str:
-    return _serializer("confirm-email").dumps({"id": neighbour.id, "email": _fingerprint(neighbour.email)})
-
-
-def send_confirmation(session, neighbour: Neighbour) -> None:
-    """Mail a signed link that confirms the e-mail address."""
-    hours = current_app.config["EMAIL_TOKEN_MAX_AGE"] // 3600
-    queue_email(
-        session, neighbour.email, "accounts/confirm", neighbour.locale,
-        neighbour=neighbour, hours=hours,
-        url=external_url("accounts.confirm", token=confirmation_token(neighbour)),
-    )
-
-
-def _load_token(session, salt: str, token: str, max_age: int) -> tuple[Neighbour, dict]:
-    try:
-        data = _serializer(salt).loads(token, max_age=max_age)
-    except SignatureExpired:
-        raise InvalidToken(_l("This link has expired. Ask for a new one.")) from None
-    except BadSignature:
-        raise InvalidToken(_l("This link is not valid. Check that you copied the whole link from the e-mail.")) from None
-    neighbour = session.get(Neighbour, data.get("id")) if isinstance(data, dict) else None
-    if neighbour is None or neighbour.deleted_at is not None:
-        raise InvalidToken(_l("This link is not valid. Check that you copied the whole link from the e-mail."))
-    return neighbour, data
 
 
 def confirm_email(session, token: str) -> Neighbour:
     """Mark the address in a valid confirmation link as confirmed."""
-    neighbour, data = _load_token(session, "confirm-email", token, current_app.config["EMAIL_TOKEN_MAX_AGE"])
-    if data.get("email") != _fingerprint(neighbour.email):
+    neighbour, data = tokens.load(session, "confirm-email", token, current_app.config["EMAIL_TOKEN_MAX_AGE"])
+    if data.get("email") != tokens.fingerprint(neighbour.email):
         raise InvalidToken(_l("This link was for another e-mail address. Ask for a new one."))
     if neighbour.email_confirmed_at is None:
         neighbour.email_confirmed_at = utcnow()
@@ -179,28 +124,18 @@ def _hash_anyway(password: str) -> None:
     generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
 
 
-def reset_token(neighbour: Neighbour) -> str:
-    # The password hash in the token makes the link stop working once it has been used.
-    return _serializer("reset-password").dumps({"id": neighbour.id, "pw": _fingerprint(neighbour.password_hash)})
-
-
 def request_password_reset(session, email: str) -> None:
     """Mail a reset link if the address belongs to an account; say nothing either way."""
     neighbour = find_by_email(session, email)
     if neighbour is None or not neighbour.is_active:
         return
-    minutes = current_app.config["RESET_TOKEN_MAX_AGE"] // 60
-    queue_email(
-        session, neighbour.email, "accounts/reset", neighbour.locale,
-        neighbour=neighbour, minutes=minutes,
-        url=external_url("accounts.reset_password", token=reset_token(neighbour)),
-    )
+    emails.password_reset(session, neighbour)
 
 
 def check_reset_token(session, token: str) -> Neighbour:
     """The neighbour a valid, unused reset link is for."""
-    neighbour, data = _load_token(session, "reset-password", token, current_app.config["RESET_TOKEN_MAX_AGE"])
-    if data.get("pw") != _fingerprint(neighbour.password_hash):
+    neighbour, data = tokens.load(session, "reset-password", token, current_app.config["RESET_TOKEN_MAX_AGE"])
+    if data.get("pw") != tokens.fingerprint(neighbour.password_hash):
         raise InvalidToken(_l("This link has already been used. Ask for a new one if you need it."))
     return neighbour
 
@@ -311,7 +246,7 @@ def pseudonymise(session, neighbour: Neighbour) -> None:
     neighbour.email = None
     neighbour.email_confirmed_at = None
     neighbour.password_hash = None
-    neighbour.session_token = f"deleted-{neighbour.id}-{_fingerprint(neighbour.session_token)}"
+    neighbour.session_token = f"deleted-{neighbour.id}-{tokens.fingerprint(neighbour.session_token)}"
     neighbour.postcode = None
     neighbour.latitude = neighbour.longitude = None
     neighbour.about = ""

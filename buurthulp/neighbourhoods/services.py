@@ -15,7 +15,7 @@ from buurthulp.categories import Category
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError, NotAllowed
 from buurthulp.extensions import db
-from buurthulp.mail import external_url, queue_email
+from buurthulp.neighbourhoods import emails
 from buurthulp.neighbourhoods.models import (
     BrokerTitle,
     Initiative,
@@ -245,21 +245,8 @@ def request_membership(session, neighbour: Neighbour, initiative: Initiative) ->
         m = Membership(initiative=initiative, neighbour=neighbour, status=MembershipStatus.PENDING)
         session.add(m)
     session.flush()
-    _tell_coordinators(session, initiative, neighbour)
+    emails.join_request(session, initiative, neighbour)
     return m
-
-
-def _tell_coordinators(session, initiative: Initiative, requester: Neighbour) -> None:
-    coordinators = session.scalars(
-        sa.select(Neighbour).join(Membership, Membership.neighbour_id == Neighbour.id)
-        .where(Membership.initiative_id == initiative.id, Membership.is_coordinator,
-               Membership.status == MembershipStatus.ACTIVE, Neighbour.email.is_not(None),
-               Neighbour.email_confirmed_at.is_not(None))
-    ).all()
-    for coordinator in coordinators:
-        queue_email(session, coordinator.email, "neighbourhoods/join_request", coordinator.locale,
-                    coordinator=coordinator, requester=requester, initiative=initiative,
-                    url=external_url("neighbourhoods.initiative", slug=initiative.slug))
 
 
 def decide_membership(session, actor: Neighbour, m: Membership, approve: bool) -> None:
@@ -271,10 +258,8 @@ def decide_membership(session, actor: Neighbour, m: Membership, approve: bool) -
     m.status = MembershipStatus.ACTIVE if approve else MembershipStatus.DECLINED
     m.decided_at = utcnow()
     m.decided_by_id = actor.id
-    if approve and m.neighbour.email and m.neighbour.email_confirmed_at:
-        queue_email(session, m.neighbour.email, "neighbourhoods/welcome", m.neighbour.locale,
-                    neighbour=m.neighbour, initiative=m.initiative,
-                    url=external_url("neighbourhoods.initiative", slug=m.initiative.slug))
+    if approve:
+        emails.welcome(session, m)
 
 
 EXTRA_ROLES = (Role.BROKER, Role.TREASURER, Role.COORDINATOR)
