@@ -100,6 +100,8 @@ class Config:
     MATCH_SUGGESTION_MAIL_DAYS = _int("MATCH_SUGGESTION_MAIL_DAYS", 7)
     BROKER_STALE_DAYS = _int("BROKER_STALE_DAYS", 7)
     BROKER_FOLLOW_UP_DAYS = _int("BROKER_FOLLOW_UP_DAYS", 3)
+    BROKER_FOLLOW_UP_WINDOW_DAYS = _int("BROKER_FOLLOW_UP_WINDOW_DAYS", 60)
+    BROKER_QUEUE_PAGE_SIZE = _int("BROKER_QUEUE_PAGE_SIZE", 25)
     # The living map's map view: a tile server ("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png"); none: list only.
     PLACES_TILE_URL = os.environ.get("PLACES_TILE_URL", "")
     PLACES_TILE_ATTRIBUTION = os.environ.get("PLACES_TILE_ATTRIBUTION", "© OpenStreetMap contributors")

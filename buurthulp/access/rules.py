@@ -85,11 +85,14 @@ def match_served_by(initiative):
     Its post (the ask, else the offer) lies in one of the initiative's neighbourhoods, and neither person is
     another initiative's proxy neighbour.
     """
-    post = so.aliased(Post)
+    ask, offer = so.aliased(Post), so.aliased(Post)
+    hoods = _hoods_of(initiative)
     others = _proxies_of_others(initiative)
+    # two lookups by primary key; a join on coalesce(ask_id, offer_id) made PostgreSQL read every post
     return sa.and_(
-        sa.exists().where(post.id == sa.func.coalesce(Match.ask_id, Match.offer_id),
-                          post.neighbourhood_id.in_(_hoods_of(initiative))),
+        sa.or_(sa.exists().where(ask.id == Match.ask_id, ask.neighbourhood_id.in_(hoods)),
+               sa.and_(Match.ask_id.is_(None),
+                       sa.exists().where(offer.id == Match.offer_id, offer.neighbourhood_id.in_(hoods)))),
         Match.asker_id.not_in(others), Match.helper_id.not_in(others))
 
 
@@ -154,6 +157,14 @@ def may_broker_match(session, actor: Neighbour, initiative: Initiative, match: M
     """Open a match in the workspace, follow it up, keep notes on it, answer it for a proxy neighbour: a broker of
     the initiative, for a match it serves (``match_served_by``)."""
     return is_broker_of(session, actor, initiative) and _is(session, Match, match.id, match_served_by(initiative))
+
+
+def may_act_on_match_for(session, actor: Neighbour, initiative: Initiative, match: Match, proxy: Neighbour) -> bool:
+    """Do on a match what a proxy neighbour would do themselves (done, thanks, cancel, block, read and write the
+    conversation): a broker of the initiative that represents them (``may_act_for_proxy``), on a match it serves
+    (``may_broker_match``) that is the proxy's own."""
+    return (match.is_participant(proxy.id) and may_act_for_proxy(session, actor, initiative, proxy)
+            and may_broker_match(session, actor, initiative, match))
 
 
 # --- profiles -----------------------------------------------------------------------------------

@@ -145,7 +145,7 @@ def monthly_figures(session, initiative: Initiative, start: date, end: date) -> 
     # A match belongs to the neighbourhood of its ask, or of its offer when it has no ask.
     match_post = so.aliased(Post)
     match_hood = match_post.neighbourhood_id
-    match_join = (match_post, match_post.id == sa.func.coalesce(Match.ask_id, Match.offer_id))
+    match_join = (match_post, Match.post_is(match_post))
 
     # 1. Asks and offers posted.
     posts = (sa.select(_local_month(Post.created_at, dialect).label("month"), Post.neighbourhood_id.label("hood"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Optional
 
@@ -95,3 +95,83 @@ class FollowUp(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     match: so.Mapped[Match] = so.relationship()
+
+
+class AskClaim(db.Model):
+    """"I'm on it": the broker of an initiative who handles an ask, so that two brokers don't call the same
+    neighbour. One holder per ask and initiative (the database refuses a second); visible to its brokers only."""
+
+    __tablename__ = "ask_claim"
+    __table_args__ = (
+        sa.UniqueConstraint("initiative_id", "post_id"),
+        sa.Index("ix_ask_claim_initiative_id_broker_id", "initiative_id", "broker_id"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    initiative_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("initiative.id", ondelete="CASCADE"))
+    post_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    broker_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("neighbour.id", ondelete="CASCADE"), index=True)
+    handed_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("neighbour.id", ondelete="SET NULL"),
+                                                              index=True)
+    claimed_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    broker: so.Mapped[Neighbour] = so.relationship(foreign_keys=[broker_id])
+    handed_by: so.Mapped[Optional[Neighbour]] = so.relationship(foreign_keys=[handed_by_id])
+
+
+class ConsentWay(StrEnum):
+    IN_PERSON = "in_person"
+    BY_PHONE = "by_phone"
+    THROUGH_REFERRER = "through_referrer"
+
+
+class ProxyRegistration(db.Model):
+    """How a neighbour without internet came to be represented: who asked, when and how they agreed, and which
+    broker registered them. The form's idempotency key makes a form sent twice register one neighbour."""
+
+    __tablename__ = "proxy_registration"
+
+    neighbour_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("neighbour.id", ondelete="CASCADE"),
+                                                    primary_key=True)
+    initiative_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("initiative.id", ondelete="CASCADE"), index=True)
+    registered_by_id: so.Mapped[Optional[int]] = so.mapped_column(
+        sa.ForeignKey("neighbour.id", ondelete="SET NULL"), index=True)
+    asked_by: so.Mapped[str] = so.mapped_column(sa.String(200))
+    consent_way: so.Mapped[ConsentWay] = so.mapped_column(str_enum(ConsentWay))
+    consent_on: so.Mapped[date]
+    idempotency_key: so.Mapped[Optional[str]] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    registered_by: so.Mapped[Optional[Neighbour]] = so.relationship(foreign_keys=[registered_by_id])
+
+
+class ProxyAction(StrEnum):
+    REGISTERED = "registered"
+    POSTED = "posted"
+    ANSWERED = "answered"
+    MARKED_DONE = "marked_done"
+    CONFIRMED_DONE = "confirmed_done"
+    THANKED = "thanked"
+    CANCELLED = "cancelled"
+    BLOCKED = "blocked"
+    MESSAGED = "messaged"
+    READ_CONVERSATION = "read_conversation"
+
+
+class BrokerAction(db.Model):
+    """What a broker did for a neighbour without internet, with the broker's name: the proxy's own log."""
+
+    __tablename__ = "broker_action"
+    __table_args__ = (sa.Index("ix_broker_action_neighbour_id_created_at", "neighbour_id", "created_at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    initiative_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("initiative.id", ondelete="CASCADE"), index=True)
+    broker_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("neighbour.id", ondelete="SET NULL"),
+                                                           index=True)
+    neighbour_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("neighbour.id", ondelete="CASCADE"))
+    match_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("match.id", ondelete="SET NULL"), index=True)
+    action: so.Mapped[ProxyAction] = so.mapped_column(str_enum(ProxyAction, 30))
+    note: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    broker: so.Mapped[Optional[Neighbour]] = so.relationship(foreign_keys=[broker_id])

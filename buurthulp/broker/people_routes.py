@@ -1,13 +1,14 @@
-"""The broker's workspace: neighbours and proxy neighbours (their page, notes, posts, photo, export and deletion)
-and the paper overview."""
+"""The broker's workspace: neighbours and proxy neighbours (registering them with their consent, their page with
+what brokers did for them, notes, posts, photo, export and deletion), the phone list and the paper overview."""
 
 from __future__ import annotations
 
 import json
+import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,10 +16,12 @@ from buurthulp import access
 from buurthulp.access import require_broker, require_broker_for, require_proxy_of
 from buurthulp.accounts import photos
 from buurthulp.accounts.models import Neighbour
-from buurthulp.broker import bp, services
+from buurthulp.accounts.photos import CONSENT_WAYS
+from buurthulp.broker import bp, proxies, services
 from buurthulp.broker.forms import NoteForm, ProxyForm, ProxyPhotoForm
 from buurthulp.broker.models import BrokerNote
 from buurthulp.categories import mask_of
+from buurthulp.db import utcnow
 from buurthulp.digest.services import digest_for
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db
@@ -28,6 +31,7 @@ from buurthulp.posts import matches as match_flow
 from buurthulp.posts.forms import PostForm
 from buurthulp.posts.models import MatchStatus, Post, PostStatus
 from buurthulp.timeutil import local_today, to_local
+from buurthulp.web import refused
 
 
 @bp.route("/<slug>/neighbours")
@@ -47,8 +51,12 @@ def _neighbour_page(initiative, person: Neighbour, status: int = 200, note_form=
                                 .order_by(Post.created_at.desc()).limit(50)).all()
     matches = services.matches_served(db.session, initiative, person)
     photo = photos.photo_of(db.session, person)
+    registration = proxies.registration_of(db.session, person) if person.is_proxy else None
+    actions = proxies.actions_for(db.session, person) if person.is_proxy else []
     return render_template("broker/neighbour.html", initiative=initiative, person=person, posts=posts_,
                            matches=matches, notes=services.notes_for(db.session, initiative, neighbour_id=person.id),
+                           registration=registration, actions=actions, consent_ways=CONSENT_WAYS,
+                           log_length=proxies.LOG_LENGTH,
                            note_form=note_form or NoteForm(), photo_form=photo_form or ProxyPhotoForm(formdata=None),
                            photo=photos.version(photo.updated_at) if photo else None,
                            photo_consent=photos.consent_text(photo.consent_note) if photo else ""), status
@@ -78,21 +86,31 @@ def neighbour_note(slug: str, neighbour_id: int):
 @bp.route("/<slug>/proxies/new", methods=["GET", "POST"])
 @login_required
 def new_proxy(slug: str):
+    """Register a neighbour without internet, with their consent; the form sent twice registers them once."""
     initiative = require_broker(slug)
     form = ProxyForm()
-    if form.validate_on_submit():
+    if request.method == "GET":
+        form.key.data = secrets.token_urlsafe(24)
+    elif valid_submission(form):  # a missing or too long key is a plain 400: the person cannot correct it
         slots = [tuple(int(x) for x in v.split("-")) for v in form.availability.data or []]
         try:
-            proxy = services.add_proxy(db.session, current_user, initiative, name=form.name.data,
-                                       contact_route=form.contact_route.data, postcode=form.postcode.data,
-                                       likes=form.likes.data, needs=form.needs.data, availability=mask_of(slots))
-        except DomainError as exc:
+            proxy, created = proxies.register_proxy(
+                db.session, current_user, initiative, key=form.key.data, asked_by=form.asked_by.data,
+                consent_way=form.consent_way.data, consent_on=form.consent_on.data, agreed=form.agreed.data,
+                name=form.name.data, contact_route=form.contact_route.data, postcode=form.postcode.data,
+                likes=form.likes.data, needs=form.needs.data, availability=mask_of(slots))
+        except proxies.PostcodeRefused as exc:
             db.session.rollback()
             form.postcode.errors.append(str(exc.message))
+        except DomainError as exc:
+            return render_template("broker/proxy_form.html", initiative=initiative, form=form), refused(exc)
         else:
             db.session.commit()
-            flash(_("%(name)s is added. You can now post asks and offers for them.", name=proxy.display_name),
-                  "success")
+            if created:
+                flash(_("%(name)s is added. You can now post asks and offers for them.", name=proxy.display_name),
+                      "success")
+            else:
+                flash(_("%(name)s was already added with this form.", name=proxy.display_name), "info")
             return redirect(url_for("broker.neighbour", slug=slug, neighbour_id=proxy.id))
     status = 400 if request.method == "POST" else 200
     return render_template("broker/proxy_form.html", initiative=initiative, form=form), status
@@ -110,7 +128,7 @@ def proxy_post(slug: str, neighbour_id: int):
         form.period_start.data, form.period_end.data = today, today + timedelta(days=14)
     if form.validate_on_submit():
         try:
-            post = services.post_for_proxy(db.session, current_user, initiative, proxy, form.to_input())
+            post = proxies.post_for(db.session, current_user, initiative, proxy, form.to_input())
         except DomainError as exc:
             db.session.rollback()
             form.timing_field().errors.append(str(exc.message))
@@ -198,6 +216,20 @@ def proxy_photo_remove(slug: str, neighbour_id: int):
     return redirect(url_for("broker.neighbour", slug=slug, neighbour_id=proxy.id, _anchor="photo-heading"))
 
 
+def first_name(name: str) -> str:
+    """The first word of a display name: on paper the helper is named by first name only."""
+    words = (name or "").split()
+    return words[0] if words else ""
+
+
+def _print_contact(initiative) -> dict:
+    """Whom the neighbour calls with questions: the printing broker when they have a phone number, else the
+    initiative's e-mail address (the initiative has no phone number of its own)."""
+    if current_user.phone:
+        return {"name": current_user.display_name, "phone": current_user.phone}
+    return {"name": current_user.display_name, "email": initiative.contact_email}
+
+
 @bp.route("/<slug>/neighbours/<int:neighbour_id>/print")
 @login_required
 def print_overview(slug: str, neighbour_id: int):
@@ -211,7 +243,8 @@ def print_overview(slug: str, neighbour_id: int):
     for m in matches:
         if m.status in (MatchStatus.SUGGESTED, MatchStatus.PROPOSED) and m.asker_id == person.id:
             suggestions.setdefault(m.ask_id, []).append(m)
-    coming = [m for m in matches if m.status == MatchStatus.ACCEPTED]
+    coming = sorted((m for m in matches if m.status == MatchStatus.ACCEPTED),
+                    key=lambda m: (m.agreed_start is None, m.agreed_start or m.accepted_at or m.created_at))
     # the latest broker note per match says how the broker will connect them
     notes = {}
     for note in db.session.scalars(sa.select(BrokerNote).where(
@@ -222,4 +255,15 @@ def print_overview(slug: str, neighbour_id: int):
     content.matches = []  # the print-out lists the coming help itself
     return render_template("broker/print.html", initiative=initiative, person=person, open_asks=open_asks,
                            suggestions=suggestions, coming=coming, notes=notes, to_local=to_local,
-                           today=local_today(), content=content)
+                           today=local_today(), content=content, first_name=first_name,
+                           contact=_print_contact(initiative))
+
+
+@bp.route("/<slug>/phone-list")
+@login_required
+def phone_list(slug: str):
+    """The proxy neighbours to call, how to reach them and what waits for each: printable."""
+    initiative = require_broker(slug)
+    rows = proxies.phone_list(db.session, initiative, utcnow(), current_app.config["BROKER_FOLLOW_UP_DAYS"])
+    return render_template("broker/phone_list.html", initiative=initiative, rows=rows, to_local=to_local,
+                           today=local_today())

@@ -1,15 +1,15 @@
-"""The broker's workspace: the queue, an ask, a match; the pages of people (``people_routes``) and the figures
+"""The broker's workspace: an ask (who is on it, choosing a helper), a match; the queue (``queue_routes``), the pages of
+people (``people_routes``), acting for a proxy neighbour (``proxy_routes``) and the figures
 (``figures_routes``) are on the same blueprint, brought in here."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from buurthulp import access
 from buurthulp.access import (
     require_broker,
     require_broker_for,
@@ -17,19 +17,23 @@ from buurthulp.access import (
     require_broker_post,
     require_proxy_of,
 )
+from buurthulp.accounts.models import Neighbour
 from buurthulp.broker import bp, services
+from buurthulp.broker import queue as q
+from buurthulp.broker.candidates import candidates
 from buurthulp.broker.forms import BrokerMatchForm, ConsentForm, FollowUpForm, NoteForm, ReferralForm
 from buurthulp.broker.models import ConsentDecision, FollowUp, FollowUpOutcome, ProxyConsent, Referral
+from buurthulp.broker.queue_forms import HandOverForm
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db
 from buurthulp.forms import EmptyForm, valid_submission
 from buurthulp.places.models import Place as LivingPlace
-from buurthulp.places.services import places_for_referral, review_count
+from buurthulp.places.services import places_for_referral
 from buurthulp.posts import matches as match_flow
 from buurthulp.posts.models import Match, Post
 from buurthulp.timeutil import to_local
-from buurthulp.web import refused
+from buurthulp.web import refused, safe_next
 
 
 @bp.route("/")
@@ -43,36 +47,22 @@ def index():
     return render_template("broker/index.html", initiatives=initiatives)
 
 
-@bp.route("/<slug>")
-@login_required
-def queue(slug: str):
-    initiative = require_broker(slug)
-    config = current_app.config
-    items = services.queue(db.session, initiative, utcnow(), stale_days=config["BROKER_STALE_DAYS"],
-                           follow_up_days=config["BROKER_FOLLOW_UP_DAYS"])
-    return render_template("broker/queue.html", initiative=initiative, now=utcnow(),
-                           stale_days=config["BROKER_STALE_DAYS"],
-                           places_waiting=review_count(db.session, current_user, utcnow()), **items)
-
-
 # --- an ask -------------------------------------------------------------------------------------
 
-def _ask_page(initiative, post: Post, status: int = 200, match_form=None, referral_form=None, note_form=None):
+def _ask_page(initiative, post: Post, status: int = 200, match_form=None, referral_form=None, note_form=None,
+              hand_over_form=None):
     query = request.args.get("q", "")
-    suggestions = db.session.scalars(
-        sa.select(Match).where(Match.ask_id == post.id, access.match_served_by(initiative))
-        .options(so.joinedload(Match.helper))
-        .order_by(Match.score.desc(), Match.id)
-    ).all()
-    found = services.search_neighbours(db.session, initiative, query) if query else []
-    likers = [] if query else services.likers_nearby(db.session, initiative, post)
+    helpers = candidates(db.session, initiative, post, utcnow(), query=query)
     referrals = db.session.scalars(sa.select(Referral).where(Referral.post_id == post.id)
                                    .options(so.joinedload(Referral.broker)).order_by(Referral.created_at.desc())).all()
     notes = services.notes_for(db.session, initiative, neighbour_id=post.author_id)
+    colleagues = q.colleagues(db.session, initiative, current_user)
     return render_template(
-        "broker/ask.html", initiative=initiative, post=post, suggestions=suggestions, found=found, likers=likers,
-        query=query, referrals=referrals, notes=notes, match_form=match_form or BrokerMatchForm(),
-        referral_form=referral_form or ReferralForm(places=_referral_places(initiative)), note_form=note_form or NoteForm(), form=EmptyForm(),
+        "broker/ask.html", initiative=initiative, post=post, candidates=helpers, query=query, referrals=referrals,
+        notes=notes, match_form=match_form or BrokerMatchForm(), claim=q.claim_of(db.session, initiative, post),
+        colleagues=colleagues, hand_over_form=hand_over_form or HandOverForm(colleagues=colleagues),
+        referral_form=referral_form or ReferralForm(places=_referral_places(initiative)),
+        note_form=note_form or NoteForm(), form=EmptyForm(),
     ), status
 
 
@@ -123,6 +113,53 @@ def referral(slug: str, post_id: int):
     db.session.commit()
     flash(_("The referral is saved."), "success")
     return redirect(url_for("broker.ask", slug=slug, post_id=post.id))
+
+
+# --- who is on it -------------------------------------------------------------------------------
+
+def _claim_action(slug: str, post_id: int, action, form_class=EmptyForm):
+    """A claim button: do it and go back to where it was pressed; refused, the ask's page says why."""
+    initiative = require_broker(slug)
+    post = require_broker_post(initiative, post_id)
+    form = form_class(colleagues=q.colleagues(db.session, initiative, current_user)) \
+        if form_class is HandOverForm else form_class()
+    if not valid_submission(form):
+        return _ask_page(initiative, post, 400, **({"hand_over_form": form} if form_class is HandOverForm else {}))
+    try:
+        message = action(initiative, post, form)
+    except DomainError as exc:
+        return _ask_page(initiative, post, refused(exc))
+    db.session.commit()
+    flash(message, "success")
+    return redirect(safe_next(request.form.get("next")) or url_for("broker.ask", slug=slug, post_id=post.id))
+
+
+@bp.route("/<slug>/asks/<int:post_id>/claim", methods=["POST"])
+@login_required
+def claim(slug: str, post_id: int):
+    def action(initiative, post, form):
+        q.claim(db.session, current_user, initiative, post)
+        return _("You are on it: the other brokers see that you handle this ask.")
+    return _claim_action(slug, post_id, action)
+
+
+@bp.route("/<slug>/asks/<int:post_id>/release", methods=["POST"])
+@login_required
+def release(slug: str, post_id: int):
+    def action(initiative, post, form):
+        q.release(db.session, current_user, initiative, post)
+        return _("You let it go: nobody handles this ask now.")
+    return _claim_action(slug, post_id, action)
+
+
+@bp.route("/<slug>/asks/<int:post_id>/hand-over", methods=["POST"])
+@login_required
+def hand_over(slug: str, post_id: int):
+    def action(initiative, post, form):
+        colleague = db.session.get(Neighbour, form.colleague_id.data)
+        q.hand_over(db.session, current_user, initiative, post, colleague)
+        return _("%(name)s handles this ask now.", name=colleague.display_name)
+    return _claim_action(slug, post_id, action, HandOverForm)
 
 
 # --- a match ------------------------------------------------------------------------------------
@@ -200,4 +237,4 @@ def match_note(slug: str, match_id: int):
 
 
 # the pages of neighbours and proxy neighbours, and the figures, live on this blueprint too
-from buurthulp.broker import figures_routes, people_routes  # noqa: E402,F401
+from buurthulp.broker import figures_routes, people_routes, proxy_routes, queue_routes  # noqa: E402,F401

@@ -17,7 +17,18 @@ from buurthulp.accounts.models import (
     normalise_postcode,
 )
 from buurthulp.accounts.services import set_interests
-from buurthulp.broker.models import BrokerNote, ConsentDecision, FollowUp, FollowUpOutcome, ProxyConsent, Referral
+from buurthulp.broker.models import (
+    AskClaim,
+    BrokerAction,
+    BrokerNote,
+    ConsentDecision,
+    FollowUp,
+    FollowUpOutcome,
+    ProxyAction,
+    ProxyConsent,
+    ProxyRegistration,
+    Referral,
+)
 from buurthulp.db import LIKE_ESCAPE, contains_pattern, utcnow
 from buurthulp.errors import DomainError, NotAllowed
 from buurthulp.neighbourhoods.models import Initiative, Membership, MembershipStatus, initiative_neighbourhood
@@ -28,6 +39,7 @@ from buurthulp.posts.models import Match, MatchSource, MatchStatus, Notification
 from buurthulp.posts.notifications import notify
 
 STALE_DAYS = 7
+ACTION_NOTE_LENGTH = 500  # BrokerAction.note
 FOLLOW_UP_AFTER_DAYS = 3
 
 
@@ -155,8 +167,19 @@ def answer_for_proxy(session, broker: Neighbour, initiative: Initiative, match: 
     consent = ProxyConsent(match_id=match.id, proxy_id=proxy.id, broker_id=broker.id, decision=decision,
                            note=note.strip(), recorded_at=now)
     session.add(consent)
-    session.flush()
+    log_action(session, broker, initiative, proxy, ProxyAction.ANSWERED, match=match, note=note, now=now)
     return consent
+
+
+def log_action(session, broker: Neighbour, initiative: Initiative, proxy: Neighbour, action: ProxyAction, *,
+               match: Match | None = None, note: str = "", now: datetime | None = None) -> BrokerAction:
+    """Write down what a broker did for a proxy neighbour, with the broker's name (the caller checked the rule)."""
+    item = BrokerAction(initiative_id=initiative.id, broker_id=broker.id, neighbour_id=proxy.id,
+                        match_id=match.id if match is not None else None, action=action,
+                        note=(note or "")[:ACTION_NOTE_LENGTH], created_at=now or utcnow())
+    session.add(item)
+    session.flush()
+    return item
 
 
 def record_follow_up(session, broker: Neighbour, initiative: Initiative, match: Match, *, outcome: FollowUpOutcome,
@@ -285,7 +308,18 @@ def export_broker_records(session, neighbour: Neighbour) -> dict:
                                 .where(Post.author_id == neighbour.id).order_by(Referral.id)).all()
     consents = session.scalars(sa.select(ProxyConsent).where(ProxyConsent.proxy_id == neighbour.id)
                                .order_by(ProxyConsent.id)).all()
+    registration = session.get(ProxyRegistration, neighbour.id)
+    actions = session.scalars(sa.select(BrokerAction).where(BrokerAction.neighbour_id == neighbour.id)
+                              .options(so.joinedload(BrokerAction.broker)).order_by(BrokerAction.id)).all()
+    claims = session.execute(sa.select(AskClaim.claimed_at, Post.title).join(Post, Post.id == AskClaim.post_id)
+                             .where(AskClaim.broker_id == neighbour.id).order_by(AskClaim.id)).all()
     return {"broker": {
+        "registration": registration and {
+            "asked_by": registration.asked_by, "consent": str(registration.consent_way),
+            "agreed_on": registration.consent_on.isoformat(), "registered_at": registration.created_at.isoformat()},
+        "done_for_you": [{"what": str(a.action), "by": a.broker.display_name if a.broker else None, "note": a.note,
+                          "at": a.created_at.isoformat()} for a in actions],
+        "asks_you_handle_as_broker": [{"ask": title, "since": at.isoformat()} for at, title in claims],
         "notes": [{"initiative": name, "written_at": note.created_at.isoformat(), "note": note.body}
                   for note, name in notes],
         "referrals": [{"ask": title, "organisation": r.organisation, "note": r.note,
@@ -296,8 +330,12 @@ def export_broker_records(session, neighbour: Neighbour) -> dict:
 
 
 def forget_broker_records(session, neighbour: Neighbour) -> None:
-    """On deletion: brokers' notes on this neighbour and referrals of their asks go; consent records stay, nameless."""
+    """On deletion: brokers' notes on this neighbour, referrals of their asks, how they were registered, the log of
+    what was done for them and the asks they handled as a broker go; consent records stay, nameless."""
     session.execute(sa.delete(BrokerNote).where(BrokerNote.neighbour_id == neighbour.id))
+    session.execute(sa.delete(ProxyRegistration).where(ProxyRegistration.neighbour_id == neighbour.id))
+    session.execute(sa.delete(BrokerAction).where(BrokerAction.neighbour_id == neighbour.id))
+    session.execute(sa.delete(AskClaim).where(AskClaim.broker_id == neighbour.id))
     session.execute(sa.delete(Referral).where(Referral.post_id.in_(sa.select(Post.id).where(Post.author_id == neighbour.id))))
     session.execute(sa.update(ProxyConsent).where(ProxyConsent.proxy_id == neighbour.id).values(note=""))
 

@@ -227,7 +227,7 @@ def _matches(session, ids, ctx: Context, out, since, until) -> None:
         sa.select(Match.id, Match.ask_id, Match.offer_id, Match.asker_id, Match.helper_id, Match.status,
                   Match.created_at, Match.accepted_at, Match.done_at, Post.title,
                   asker.display_name.label("asker_name"), helper.display_name.label("helper_name"))
-        .join(Post, Post.id == sa.func.coalesce(Match.ask_id, Match.offer_id))
+        .join(Post, Match.post_is(Post))
         .join(asker, asker.id == Match.asker_id).join(helper, helper.id == Match.helper_id)
         .where(sa.or_(Match.helper_id.in_(ids), Match.asker_id.in_(ids)))
         .order_by(Match.id)).all()

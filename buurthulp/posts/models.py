@@ -141,6 +141,9 @@ class Match(db.Model):
                  sqlite_where=sa.text("accepted_at IS NOT NULL")),  # figures per month
         sa.Index("ix_match_done_at", "done_at", postgresql_where=sa.text("done_at IS NOT NULL"),
                  sqlite_where=sa.text("done_at IS NOT NULL")),
+        # the broker's "proposals without an answer": few rows, while suggestions are many
+        sa.Index("ix_match_proposed_created_at", "created_at", postgresql_where=sa.text("status = 'proposed'"),
+                 sqlite_where=sa.text("status = 'proposed'")),
         sa.CheckConstraint("asker_id <> helper_id", name="not_self"),
         sa.CheckConstraint("ask_id IS NOT NULL OR offer_id IS NOT NULL", name="has_post"),
     )
@@ -187,6 +190,12 @@ class Match(db.Model):
     def post(self) -> Post:
         """The post this match is about: the ask if there is one, else the offer."""
         return self.ask or self.offer
+
+    @classmethod
+    def post_is(cls, post):
+        """SQL join condition: ``post`` (Post or an alias) is the match's post, the ask else the offer. Two
+        primary-key conditions: a join on coalesce(ask_id, offer_id) makes PostgreSQL read every post."""
+        return sa.or_(post.id == cls.ask_id, sa.and_(cls.ask_id.is_(None), post.id == cls.offer_id))
 
     def other(self, neighbour_id: int) -> int:
         return self.helper_id if neighbour_id == self.asker_id else self.asker_id

@@ -17,17 +17,28 @@ import sqlalchemy as sa
 
 from buurthulp.accounts.models import Neighbour, NeighbourPhoto
 from buurthulp.accounts.photos import CONSENT_WAYS
-from buurthulp.broker import services
-from buurthulp.broker.models import BrokerNote, ConsentDecision, FollowUp, FollowUpOutcome, ProxyConsent, Referral
+from buurthulp.broker import queue, services
+from buurthulp.broker.models import (
+    AskClaim,
+    BrokerAction,
+    BrokerNote,
+    ConsentDecision,
+    FollowUp,
+    FollowUpOutcome,
+    ProxyConsent,
+    ProxyRegistration,
+    Referral,
+)
 from buurthulp.db import utcnow
 from buurthulp.errors import NotAllowed
 from buurthulp.extensions import db
 from buurthulp.neighbourhoods.models import Role
 from buurthulp.posts import matches as match_flow
 from buurthulp.posts import services as posts
-from buurthulp.posts.models import Match, Post
+from buurthulp.posts.models import Block, Match, Message, Post, ThankYou
 from buurthulp.timeutil import local_today
 from tests.accounts.photo_files import image_bytes
+from tests.broker.queue_helpers import section_ids
 from tests.factories import add_member, make_initiative, make_neighbour, make_neighbourhood
 from tests.posts.conftest import post_input
 from tests.snapshots import built_once
@@ -54,6 +65,7 @@ class Shared:
     ask: object           # Jansen's open ask
     match: object         # Joost's answer to it, waiting for Jansen's
     done: object          # help Joost gave Jansen, done a while ago
+    agreed: object        # help Ria agreed to give Jansen, not done yet
     their_ask: object     # Bakker's ask
 
 
@@ -78,6 +90,7 @@ def build_shared_world() -> Shared:
     add_member(kracht, people["broker"], Role.BROKER)
     add_member(samen, people["other_broker"], Role.BROKER)
     add_member(kracht, people["treasurer"], Role.TREASURER)
+    add_member(kracht, people["joost"], Role.BROKER)  # a colleague to hand an ask to
     jansen = services.add_proxy(db.session, people["broker"], kracht, name="Mevrouw Jansen", contact_route="06 1",
                                 postcode="3554 AB", likes=["gezelschap"], needs=["boodschappen"])
     bakker = services.add_proxy(db.session, people["other_broker"], samen, name="Meneer Bakker",
@@ -89,11 +102,15 @@ def build_shared_world() -> Shared:
     match_flow.accept(db.session, jansen, done)
     match_flow.mark_done(db.session, people["joost"], done, 60)
     match_flow.confirm_done(db.session, jansen, done, now=utcnow() - timedelta(days=5))
+    garden = posts.create_post(db.session, jansen, post_input(title="Tuin voor Jansen"))
+    agreed = match_flow.respond(db.session, people["ria"], garden)
+    match_flow.accept(db.session, jansen, agreed)
     their_ask = posts.create_post(db.session, bakker, post_input(title="Klusje voor Bakker"))
     services.add_note(db.session, people["broker"], kracht, NOTE, neighbour=jansen)
     services.add_note(db.session, people["broker"], kracht, NOTE, match=match)
+    queue.claim(db.session, people["broker"], kracht, ask)
     db.session.commit()
-    return Shared(kracht, samen, jansen=jansen, bakker=bakker, ask=ask, match=match, done=done,
+    return Shared(kracht, samen, jansen=jansen, bakker=bakker, ask=ask, match=match, done=done, agreed=agreed,
                   their_ask=their_ask, **people)
 
 
@@ -111,6 +128,9 @@ ROUTES = {
     ("broker.ask", "GET"): ("/broker/{slug}/asks/{ask}", None),
     ("broker.make_match", "POST"): ("/broker/{slug}/asks/{ask}/match", {"helper_id": "{ria}", "note": "Ria kan"}),
     ("broker.referral", "POST"): ("/broker/{slug}/asks/{ask}/referral", {"organisation": "Bibliotheek"}),
+    ("broker.claim", "POST"): ("/broker/{slug}/asks/{ask}/claim", {}),
+    ("broker.release", "POST"): ("/broker/{slug}/asks/{ask}/release", {}),
+    ("broker.hand_over", "POST"): ("/broker/{slug}/asks/{ask}/hand-over", {"colleague_id": "{joost}"}),
     ("broker.match", "GET"): ("/broker/{slug}/matches/{match}", None),
     ("broker.consent", "POST"): ("/broker/{slug}/matches/{match}/consent/{proxy}",
                                  {"decision": "accepted", "note": "telefonisch"}),
@@ -121,7 +141,9 @@ ROUTES = {
     ("broker.neighbour_note", "POST"): ("/broker/{slug}/neighbours/{proxy}/notes", {"body": "notitie"}),
     ("broker.new_proxy", "GET"): ("/broker/{slug}/proxies/new", None),
     ("broker.new_proxy", "POST"): ("/broker/{slug}/proxies/new",
-                                   {"name": "Meneer Nieuw", "contact_route": "06", "postcode": "3554 AB"}),
+                                   {"name": "Meneer Nieuw", "contact_route": "06", "postcode": "3554 AB",
+                                    "asked_by": "zijzelf", "consent_way": "by_phone", "consent_on": "2024-05-01",
+                                    "agreed": "y", "key": "access-test-key"}),
     ("broker.proxy_post", "GET"): ("/broker/{slug}/neighbours/{proxy}/posts/new", None),
     ("broker.proxy_post", "POST"): ("/broker/{slug}/neighbours/{proxy}/posts/new", "proxy post"),
     ("broker.proxy_export", "GET"): ("/broker/{slug}/neighbours/{proxy}/export", None),
@@ -129,11 +151,21 @@ ROUTES = {
     ("broker.print_overview", "GET"): ("/broker/{slug}/neighbours/{proxy}/print", None),
     ("broker.proxy_photo", "POST"): ("/broker/{slug}/neighbours/{proxy}/photo", "photo"),
     ("broker.proxy_photo_remove", "POST"): ("/broker/{slug}/neighbours/{proxy}/photo/remove", {}),
+    ("broker.proxy_match", "GET"): ("/broker/{slug}/matches/{match}/for/{proxy}", None),
+    ("broker.proxy_done", "POST"): ("/broker/{slug}/matches/{agreed}/for/{proxy}/done", {"p{proxy}-hours": "1,5"}),
+    ("broker.proxy_thanks", "POST"): ("/broker/{slug}/matches/{done}/for/{proxy}/thanks",
+                                      {"p{proxy}-thanks_note": "Dank je wel"}),
+    ("broker.proxy_cancel", "POST"): ("/broker/{slug}/matches/{match}/for/{proxy}/cancel",
+                                      {"p{proxy}-reason": "Haar dochter doet het al"}),
+    ("broker.proxy_block", "POST"): ("/broker/{slug}/matches/{match}/for/{proxy}/block", {"p{proxy}-asked": "y"}),
+    ("broker.proxy_message", "POST"): ("/broker/{slug}/matches/{match}/for/{proxy}/messages",
+                                       {"p{proxy}-body": "Ze belt je morgen"}),
+    ("broker.phone_list", "GET"): ("/broker/{slug}/phone-list", None),
     ("broker.figures", "GET"): ("/broker/{slug}/figures", None),
     ("broker.figures_csv", "GET"): ("/broker/{slug}/figures.csv", None),
 }
 # Pages of the workspace as a whole; the others are about one of our people, asks or matches.
-WORKSPACE = {"broker.index", "broker.queue", "broker.neighbours", "broker.new_proxy", "broker.figures",
+WORKSPACE = {"broker.index", "broker.queue", "broker.neighbours", "broker.new_proxy", "broker.phone_list", "broker.figures",
              "broker.figures_csv"}
 ROLES = ["anonymous", "ria", "annie", "broker", "other_broker", "treasurer", "admin"]
 
@@ -146,8 +178,8 @@ def test_every_broker_route_is_checked_here(app):
 
 def _request(client, sw, key, slug):
     address, form = ROUTES[key]
-    ids = {"slug": slug, "ask": sw.ask.id, "match": sw.match.id, "done": sw.done.id, "proxy": sw.jansen.id,
-           "ria": sw.ria.id}
+    ids = {"slug": slug, "ask": sw.ask.id, "match": sw.match.id, "done": sw.done.id, "agreed": sw.agreed.id, "proxy": sw.jansen.id,
+           "ria": sw.ria.id, "joost": sw.joost.id}
     url = address.format(**ids)
     if key[1] == "GET":
         return client.get(url)
@@ -155,7 +187,7 @@ def _request(client, sw, key, slug):
         data = {"photo": (io.BytesIO(image_bytes()), "foto.jpg"), "way": next(iter(CONSENT_WAYS)),
                 "agreed_on": local_today().isoformat(), "agreed": "y"}
         return client.post(url, data, content_type="multipart/form-data")
-    data = _proxy_post_form() if form == "proxy post" else {k: v.format(**ids) for k, v in form.items()}
+    data = _proxy_post_form() if form == "proxy post" else {k.format(**ids): v.format(**ids) for k, v in form.items()}
     return client.post(url, data)
 
 
@@ -165,8 +197,11 @@ def _snapshot(sw) -> tuple:
     count = lambda model: db.session.scalar(sa.select(sa.func.count()).select_from(model))  # noqa: E731
     jansen = db.session.get(Neighbour, sw.jansen.id)
     match = db.session.get(Match, sw.match.id)
-    return (count(BrokerNote), count(ProxyConsent), count(NeighbourPhoto), count(Referral), count(FollowUp), count(Post), count(Match),
-            count(Neighbour), jansen.display_name, jansen.deleted_at, match.status, match.asker_accepted_at)
+    claims = tuple(db.session.execute(sa.select(AskClaim.post_id, AskClaim.broker_id).order_by(AskClaim.id)))
+    return (claims, count(BrokerNote), count(ProxyConsent), count(NeighbourPhoto), count(Referral), count(FollowUp), count(Post), count(Match),
+            count(Neighbour), jansen.display_name, jansen.deleted_at, match.status, match.asker_accepted_at,
+            count(BrokerAction), count(ProxyRegistration), count(Message), count(ThankYou), count(Block),
+            db.session.get(Match, sw.agreed.id).status)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -214,12 +249,15 @@ def test_the_other_brokers_lists_hold_only_their_own_proxies(sw):
         [sw.other_broker.id, sw.treasurer.id, sw.ria.id, sw.admin.id, sw.broker.id, sw.bakker.id],
         key=lambda i: db.session.get(Neighbour, i).display_name)
     assert sw.jansen.id not in [n.id for n in services.likers_nearby(db.session, sw.samen, sw.their_ask)]
-    queue = services.queue(db.session, sw.samen, utcnow() + timedelta(days=30))
-    assert [p.id for p, _ in queue["unmatched"]] == [sw.their_ask.id]
-    assert all(sw.jansen.id not in (m.asker_id, m.helper_id) for items in queue.values() if items
-               for m in items if isinstance(m, Match))
-    ours = services.queue(db.session, sw.kracht, utcnow() + timedelta(days=30))
-    assert sw.their_ask.id not in [p.id for p, _ in ours["unmatched"]]
+    later = utcnow() + timedelta(days=30)
+    assert section_ids(sw.samen, sw.other_broker, "new", later) + section_ids(
+        sw.samen, sw.other_broker, "suggested", later) == [sw.their_ask.id]
+    for name in ("phone", "no_answer", "not_done", "follow_up"):
+        assert all(sw.jansen.id not in (m.asker_id, m.helper_id)
+                   for m in db.session.scalars(sa.select(Match).where(
+                       Match.id.in_(section_ids(sw.samen, sw.other_broker, name, later)))))
+    assert sw.their_ask.id not in section_ids(sw.kracht, sw.broker, "new", later) + section_ids(
+        sw.kracht, sw.broker, "suggested", later)
 
 
 def test_our_broker_cannot_reach_their_proxy_either(client, sw):

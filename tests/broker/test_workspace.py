@@ -7,12 +7,21 @@ import sqlalchemy as sa
 
 from buurthulp.accounts.models import Neighbour
 from buurthulp.broker import services
-from buurthulp.broker.models import BrokerNote, ConsentDecision, FollowUp, ProxyConsent, Referral
+from buurthulp.broker.models import (
+    BrokerAction,
+    BrokerNote,
+    ConsentDecision,
+    FollowUp,
+    ProxyAction,
+    ProxyConsent,
+    Referral,
+)
 from buurthulp.db import utcnow
 from buurthulp.extensions import db
 from buurthulp.posts import matches as match_flow
 from buurthulp.posts import services as posts
 from buurthulp.posts.models import Match, MatchSource, MatchStatus, PostKind
+from tests.broker.queue_helpers import section_ids
 from tests.posts.conftest import post_input
 
 PAGES = ["/broker/{slug}", "/broker/{slug}/neighbours", "/broker/{slug}/proxies/new"]
@@ -54,9 +63,8 @@ def test_queue_lists_unmatched_asks_oldest_first_and_the_stale_ones(app, client,
     new = ask_of(bw.joost, title="Nieuwe vraag")
     far = ask_of(bw.annie, title="Verre vraag")
     db.session.commit()
-    items = services.queue(db.session, bw.kracht, utcnow())
-    assert [p.id for p, _ in items["unmatched"]] == [old.id, new.id]
-    assert far.id not in [p.id for p, _ in items["unmatched"]]
+    assert section_ids(bw.kracht, bw.broker, "new") == [old.id, new.id]
+    assert far.id not in section_ids(bw.kracht, bw.broker, "new")
     client.login("broker@example.org")
     page = client.get("/broker/kracht-van-zuilen").get_data(as_text=True)
     assert page.index("Oude vraag") < page.index("Nieuwe vraag") and "Verre vraag" not in page
@@ -117,6 +125,7 @@ def test_proxy_neighbour_ask_and_consent_by_phone(client, bw):
     response = client.post("/broker/kracht-van-zuilen/proxies/new", {
         "name": "Mevrouw Jansen", "contact_route": "06 12345678 (dochter)", "postcode": "3554 ab",
         "needs": ["boodschappen"], "availability": ["4-0"],
+        "asked_by": "haar dochter", "consent_way": "by_phone", "consent_on": "2024-05-01", "agreed": "y", "key": "k1",
     })
     assert response.status_code == 302
     jansen = db.session.scalar(sa.select(Neighbour).where(Neighbour.display_name == "Mevrouw Jansen"))
@@ -133,7 +142,7 @@ def test_proxy_neighbour_ask_and_consent_by_phone(client, bw):
     match = match_flow.respond(db.session, bw.joost, ask, "Ik doe het graag")
     db.session.commit()
     # the broker sees at once that Mevrouw Jansen has an answer to give
-    assert [m.id for m in services.queue(db.session, bw.kracht, utcnow())["for_proxies"]] == [match.id]
+    assert section_ids(bw.kracht, bw.broker, "phone") == [match.id]
     url = f"/broker/kracht-van-zuilen/matches/{match.id}/consent/{jansen.id}"
     assert client.post(url, {"decision": "accepted"}).status_code == 400  # how she consented is required
     assert client.post(url, {"decision": "accepted", "note": "Telefonisch, dinsdagochtend"}).status_code == 302
@@ -141,6 +150,8 @@ def test_proxy_neighbour_ask_and_consent_by_phone(client, bw):
     assert match.status == MatchStatus.ACCEPTED
     consent = db.session.scalar(sa.select(ProxyConsent))
     assert consent.decision == ConsentDecision.ACCEPTED and consent.broker_id == bw.broker.id
+    answered = db.session.scalar(sa.select(BrokerAction).where(BrokerAction.action == ProxyAction.ANSWERED))
+    assert (answered.neighbour_id, answered.broker_id, answered.match_id) == (jansen.id, bw.broker.id, match.id)
     page = client.get(f"/broker/kracht-van-zuilen/neighbours/{jansen.id}/print")
     text = page.get_data(as_text=True)
     # no longer an open ask, but help coming up with Joost
@@ -164,7 +175,7 @@ def test_follow_up_notes_and_referral(client, bw):
     match_flow.confirm_done(db.session, bw.ria, match, now=utcnow() - timedelta(days=5))
     db.session.commit()
     client.login("broker@example.org")
-    page = client.get("/broker/kracht-van-zuilen").get_data(as_text=True)
+    page = client.get("/broker/kracht-van-zuilen?section=follow_up").get_data(as_text=True)
     assert f"/broker/kracht-van-zuilen/matches/{match.id}" in page
     url = f"/broker/kracht-van-zuilen/matches/{match.id}"
     assert client.post(url + "/follow-up", {"outcome": "went_well", "note": "Ria is blij"}).status_code == 302

@@ -48,7 +48,7 @@ def test_queue_broker_a_match_and_follow_up(browser, live_server, axe_check):
         db.session.commit()
         match_id = match.id
         db.session.remove()
-    page.goto(live_server + "/broker/kracht-van-zuilen")
+    page.goto(live_server + "/broker/kracht-van-zuilen?section=follow_up")
     page.locator(f"a[href$='/matches/{match_id}']").first.click()
     page.get_by_label("Het ging goed").check()
     page.locator("form[action$='/follow-up'] button").click()
