@@ -2,8 +2,9 @@
 
 from buurthulp.accounts.models import Neighbour, NeighbourInterest, NeighbourPhoto  # noqa: F401
 from buurthulp.broker.models import BrokerNote, FollowUp, ProxyConsent, Referral  # noqa: F401
-from buurthulp.core.models import JobRun  # noqa: F401
+from buurthulp.core.models import Heartbeat, JobRun  # noqa: F401
 from buurthulp.digest.models import DigestDelivery  # noqa: F401
+from buurthulp.outbox import OutboxMail  # noqa: F401
 from buurthulp.neighbourhoods.models import (  # noqa: F401
     Initiative,
     Membership,

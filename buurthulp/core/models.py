@@ -37,3 +37,13 @@ class JobRun(db.Model):
     outcome: so.Mapped[RunOutcome] = so.mapped_column(str_enum(RunOutcome, 10))
     counts: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
     error: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+
+
+class Heartbeat(db.Model):
+    """A process that says it is alive: the scheduler beats every minute; /healthz reads it."""
+
+    __tablename__ = "heartbeat"
+
+    name: so.Mapped[str] = so.mapped_column(sa.String(50), primary_key=True)
+    beat_at: so.Mapped[datetime]
+    detail: so.Mapped[str] = so.mapped_column(sa.String(200), default="")

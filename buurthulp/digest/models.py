@@ -17,6 +17,8 @@ class DeliveryStatus(StrEnum):
     SENT = "sent"
     EMPTY = "empty"    # nothing to show this month: no mail
     FAILED = "failed"  # the mail server refused it; retried at the next run
+    # the reply after DATA was lost: it may have arrived; sent again only at the next run, with the same Message-ID
+    UNCERTAIN = "uncertain"
 
 
 class DigestDelivery(db.Model):
