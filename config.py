@@ -65,6 +65,14 @@ class Config:
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "buurthulp <noreply@buurthulp.local>")
     MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 30)
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
+    # The outbox: a failed mail is tried again after MAIL_RETRY_SECONDS, doubling up to MAIL_RETRY_MAX_SECONDS,
+    # at most MAIL_MAX_ATTEMPTS times; a sender holds the mails it took for MAIL_LEASE_SECONDS; sent mail is kept
+    # MAIL_KEEP_SENT_DAYS days for the site admins' page.
+    MAIL_RETRY_SECONDS = _int("MAIL_RETRY_SECONDS", 60)
+    MAIL_RETRY_MAX_SECONDS = _int("MAIL_RETRY_MAX_SECONDS", 6 * 3600)
+    MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 10)
+    MAIL_LEASE_SECONDS = _int("MAIL_LEASE_SECONDS", 600)
+    MAIL_KEEP_SENT_DAYS = _int("MAIL_KEEP_SENT_DAYS", 30)
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "buurthulp")
@@ -110,6 +118,14 @@ class Config:
     POT_ALLOWANCE_LIMITS = json.loads(os.environ.get("POT_ALLOWANCE_LIMITS") or "{}")
     # A booking like one booked this many minutes ago (same kind, member, amount and day) is asked about first.
     POT_REPEAT_WINDOW_MINUTES = _int("POT_REPEAT_WINDOW_MINUTES", 60)
+    # /healthz: the scheduler process must have beaten within this many seconds (when one is expected), and no
+    # mail may wait longer than this to be sent.
+    HEALTH_EXPECT_SCHEDULER = _bool("HEALTH_EXPECT_SCHEDULER", False)
+    HEALTH_HEARTBEAT_MAX_AGE_SECONDS = _int("HEALTH_HEARTBEAT_MAX_AGE_SECONDS", 300)
+    HEALTH_MAIL_MAX_AGE_SECONDS = _int("HEALTH_MAIL_MAX_AGE_SECONDS", 900)
+    # "text" (a line for people) or "json" (an object per line, for a log collector); the root logger's level.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     OUTBOX_PAGE = False
     DEBUG = False
     TESTING = False
@@ -130,6 +146,8 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     HSTS_SECONDS = _int("HSTS_SECONDS", 60 * 60 * 24 * 365)
+    # production runs `flask scheduler run` beside the web processes; /healthz fails when it stops beating
+    HEALTH_EXPECT_SCHEDULER = _bool("HEALTH_EXPECT_SCHEDULER", True)
 
     @classmethod
     def check(cls) -> None:
@@ -151,6 +169,7 @@ class TestConfig(Config):
     OUTBOX_PAGE = True
     SERVER_NAME = None
     PUBLIC_URL = "http://localhost"
+    HEALTH_EXPECT_SCHEDULER = False  # no scheduler process beats in tests, whatever the environment says
     # scrypt costs ~0.1 s a hash; tests make hundreds of neighbours. Checks still run for real.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 

@@ -34,6 +34,8 @@ class Job:
     def schedule_label(self) -> str:
         """When it runs, as a sentence: "every hour", "every day at 03:15", "on day 1 of the month at 07:00"."""
         if self.every_minutes:
+            if self.every_minutes == 1:
+                return _("every minute")
             if self.every_minutes == 60:
                 return _("every hour")
             if self.every_minutes % 60 == 0:

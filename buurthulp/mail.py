@@ -1,18 +1,21 @@
-"""Mail: render in the recipient's language, queue during the transaction, send after commit.
+"""Mail: render in the recipient's language, queue in the transaction, send from the outbox.
 
-Messages queued with ``queue_email`` wait in the database session. When that
-session commits they are sent (SMTP) or written to the outbox folder
-(development); when it rolls back they are dropped, so a failed request mails
-nobody.
+``queue_email`` renders a mail and adds it to the transaction as an ``OutboxMail`` row (``outbox.py``): a
+request that rolls back queues nothing, and one that commits has its mail safe in the database. Requests never
+talk to SMTP: ``send_queued`` (the ``send_queued_mail`` job every minute, and ``flask mail send-queued``) sends
+the due rows over one connection and retries failures with exponential backoff. Without ``MAIL_SERVER``
+(development) mail is written to the outbox folder as soon as the transaction commits, and /dev/outbox lists it.
+The monthly digest keeps its own delivery rows but sends through the same ``Transport``.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import smtplib
 import ssl
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -23,9 +26,12 @@ from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
 from flask_sqlalchemy.session import Session
 
+from buurthulp.db import utcnow
+from buurthulp.outbox import MailStatus, OutboxMail
+
 log = logging.getLogger(__name__)
 
-OUTBOX_KEY = "buurthulp_outbox"
+FOLDER_KEY = "buurthulp_outbox_folder"  # session.info: mails for the outbox folder once the session commits
 
 
 @dataclass
@@ -57,12 +63,32 @@ def render_email(template: str, locale: str, **context) -> tuple[str, str, str]:
     return " ".join(subject.split()), text, html
 
 
-def queue_email(session, to: str, template: str, locale: str, headers: dict | None = None, **context) -> OutgoingEmail:
-    """Render a mail now and send it once ``session`` commits."""
+def new_message_id(sender: str) -> str:
+    domain = parseaddr(sender)[1].partition("@")[2] or "buurthulp.local"
+    return make_msgid(domain=domain)
+
+
+def queue_email(session, to: str, template: str, locale: str, headers: dict | None = None, **context) -> OutboxMail:
+    """Render a mail now and put it in the outbox, in the same transaction as the change that caused it."""
     subject, text, html = render_email(template, locale, **context)
-    mail = OutgoingEmail(to=to, subject=subject, text=text, html=html, headers=headers or {})
-    session.info.setdefault(OUTBOX_KEY, []).append(mail)
-    return mail
+    headers = dict(headers or {})
+    config = current_app.config
+    row = OutboxMail(to_address=to, template=template, subject=subject, text=text, html=html,
+                     message_id=headers.pop("Message-ID", None) or new_message_id(config["MAIL_SENDER"]),
+                     headers=headers, status=MailStatus.QUEUED, attempts=0, next_attempt_at=utcnow(),
+                     uncertain=False, last_error="")
+    if not config.get("MAIL_SERVER"):
+        # development: the outbox folder, written once the transaction commits (nothing to retry)
+        row.status, row.attempts, row.sent_at = MailStatus.SENT, 1, utcnow()
+        session.info.setdefault(FOLDER_KEY, []).append(outgoing(row))
+    session.add(row)
+    return row
+
+
+def outgoing(row: OutboxMail) -> OutgoingEmail:
+    """The mail of an outbox row, ready to build, with its own Message-ID (also when sent again)."""
+    return OutgoingEmail(to=row.to_address, subject=row.subject, text=row.text, html=row.html,
+                         headers={**(row.headers or {}), "Message-ID": row.message_id})
 
 
 def build_message(mail: OutgoingEmail, sender: str) -> EmailMessage:
@@ -73,8 +99,7 @@ def build_message(mail: OutgoingEmail, sender: str) -> EmailMessage:
     msg["From"] = sender
     msg["To"] = mail.to
     msg["Date"] = format_datetime(datetime.now(UTC))
-    domain = parseaddr(sender)[1].partition("@")[2] or "buurthulp.local"
-    msg["Message-ID"] = mail.headers.get("Message-ID") or make_msgid(domain=domain)
+    msg["Message-ID"] = mail.headers.get("Message-ID") or new_message_id(sender)
     for name, value in mail.headers.items():
         if name != "Message-ID":
             msg[name] = value
@@ -119,38 +144,79 @@ def smtp_connection(config) -> smtplib.SMTP:
     return smtp
 
 
-def _send_after_commit(session) -> None:
-    queued = session.info.pop(OUTBOX_KEY, [])
-    if not queued:
-        return
-    app = current_app._get_current_object()
-    messages = [build_message(mail, app.config["MAIL_SENDER"]) for mail in queued]
-    try:
-        failures = deliver(messages, app.config)
-    except (OSError, smtplib.SMTPException):
-        log.exception("sending %d mail(s) failed", len(messages))
-        return
-    for msg, exc in failures:
-        log.error("mail to %s failed: %s", msg["To"], exc)
+def _write_after_commit(session) -> None:
+    queued = session.info.pop(FOLDER_KEY, [])
+    if queued:
+        config = current_app.config
+        deliver([build_message(mail, config["MAIL_SENDER"]) for mail in queued], config)
 
 
 def _drop_on_rollback(session, previous_transaction) -> None:
     if not previous_transaction.nested:
-        session.info.pop(OUTBOX_KEY, None)
+        session.info.pop(FOLDER_KEY, None)
 
 
 def discard_unsent(session) -> None:
-    """Drop mail queued in a session that never committed."""
-    session.info.pop(OUTBOX_KEY, None)
+    """Forget the folder mail of a session that never committed (its outbox rows went with the rollback)."""
+    session.info.pop(FOLDER_KEY, None)
 
 
-sa.event.listen(Session, "after_commit", _send_after_commit)
+sa.event.listen(Session, "after_commit", _write_after_commit)
 sa.event.listen(Session, "after_soft_rollback", _drop_on_rollback)
 
 
 # Refusals of one message (this recipient, this content), after which the connection goes on.
 REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError,
            smtplib.SMTPNotSupportedError)
+
+
+class MaybeDelivered(smtplib.SMTPException):
+    """The connection was lost after the message itself went out (DATA): the server may have accepted it. It is
+    not sent again in the same run; a later run sends it with the same Message-ID, so the receiving side can
+    drop a duplicate."""
+
+
+def is_permanent(exc: Exception) -> bool:
+    """A 5xx refusal: trying again will not help."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
+
+
+def send_one(smtp: smtplib.SMTP, message: EmailMessage) -> None:
+    """MAIL, RCPT and DATA for one message, telling a refusal of the envelope from a reply lost after DATA."""
+    sender = parseaddr(message["From"])[1]
+    recipients = [parseaddr(message["To"])[1]]
+    smtp.ehlo_or_helo_if_needed()
+    policy = message.policy.clone(linesep="\r\n")
+    options: tuple[str, ...] = ()
+    if not (sender + "".join(recipients)).isascii():  # an internationalised address, as send_message does
+        if not smtp.has_extn("smtputf8"):
+            raise smtplib.SMTPNotSupportedError("the mail server does not take internationalised addresses")
+        options, policy = ("SMTPUTF8", "BODY=8BITMIME"), policy.clone(utf8=True)
+    code, reply = smtp.mail(sender, options)
+    if code != 250:
+        smtp.rset()
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    refused = {}
+    for address in recipients:
+        code, reply = smtp.rcpt(address)
+        if code not in (250, 251):
+            refused[address] = (code, reply)
+    if len(refused) == len(recipients):
+        smtp.rset()
+        raise smtplib.SMTPRecipientsRefused(refused)
+    content = message.as_bytes(policy=policy)
+    try:
+        code, reply = smtp.data(content)
+    except smtplib.SMTPDataError:
+        smtp.rset()
+        raise
+    except (smtplib.SMTPServerDisconnected, OSError) as exc:  # a timeout is an OSError: no reply, no knowing
+        raise MaybeDelivered(str(exc) or type(exc).__name__) from exc
+    if code != 250:
+        smtp.rset()
+        raise smtplib.SMTPDataError(code, reply)
 
 
 class Transport:
@@ -161,23 +227,39 @@ class Transport:
         self.smtp: smtplib.SMTP | None = None
 
     def send(self, message) -> None:
+        """Send one message; raises a refusal (``REFUSED``), ``MaybeDelivered``, or OSError/SMTPException when
+        the server cannot be reached."""
         if not self.config.get("MAIL_SERVER"):
             deliver([message], self.config)
             return
-        if self.smtp is None:
+        fresh = self.smtp is None
+        if fresh:
             self.smtp = smtp_connection(self.config)
-            self.smtp.send_message(message)
-            return
         try:
-            self.smtp.send_message(message)
+            send_one(self.smtp, message)
+        except MaybeDelivered:
+            self._drop()
+            raise
         except smtplib.SMTPServerDisconnected:
-            # the server closed a connection we kept (a limit per connection, a 421): once more on a new one
+            self._drop()
+            if fresh:
+                raise
+            # the server closed a connection we kept (a limit per connection, a 421) before this message's
+            # DATA: nothing of it went out, so once more on a new connection
             self.smtp = smtp_connection(self.config)
-            self.smtp.send_message(message)
+            send_one(self.smtp, message)
         except REFUSED:
             if getattr(self.smtp, "sock", None) is None:  # refused and closed (421): start anew next time
                 self.smtp = None
             raise
+
+    def _drop(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.close()
+            except OSError:
+                pass
+            self.smtp = None
 
     def close(self) -> None:
         if self.smtp is not None:
@@ -186,3 +268,93 @@ class Transport:
             except (OSError, smtplib.SMTPException):
                 pass
             self.smtp = None
+
+
+# --- sending the outbox --------------------------------------------------------------------------
+
+def _retry_at(row: OutboxMail, now: datetime, config) -> datetime:
+    """Exponential backoff: MAIL_RETRY_SECONDS after the first failure, doubling up to MAIL_RETRY_MAX_SECONDS."""
+    delay = min(config["MAIL_RETRY_SECONDS"] * 2 ** max(row.attempts - 1, 0), config["MAIL_RETRY_MAX_SECONDS"])
+    return now + timedelta(seconds=delay)
+
+
+def _failed(row: OutboxMail, exc: Exception, now: datetime, config, *, uncertain: bool = False,
+            refused: bool = False) -> str:
+    """Record a failed attempt: retried later, or given up for good (a 5xx refusal of this message, or out of
+    attempts). Returns what happened, for the counts."""
+    row.attempts += 1
+    row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+    row.uncertain = row.uncertain or uncertain
+    if (refused and is_permanent(exc)) or row.attempts >= config["MAIL_MAX_ATTEMPTS"]:
+        row.status = MailStatus.FAILED
+        log.error("mail %s (%s) given up after %d attempt(s): %s", row.id, row.template, row.attempts,
+                  row.last_error)
+        return "failed"
+    row.next_attempt_at = _retry_at(row, now, config)
+    log.warning("mail %s (%s) not sent, attempt %d, again at %s: %s", row.id, row.template, row.attempts,
+                row.next_attempt_at.isoformat(), row.last_error)
+    return "uncertain" if uncertain else "retry"
+
+
+def _claim(session, now: datetime, limit: int, lease: timedelta) -> list[OutboxMail]:
+    """Take up to ``limit`` due mails for this sender: their next attempt moves past the lease, so another sender
+    leaves them alone (PostgreSQL: FOR UPDATE SKIP LOCKED, so two senders never wait for or take the same rows;
+    SQLite: the conditional update runs one writer at a time). A sender that dies leaves them due again after
+    the lease."""
+    due = (sa.select(OutboxMail.id).where(OutboxMail.status == MailStatus.QUEUED, OutboxMail.next_attempt_at <= now)
+           .order_by(OutboxMail.next_attempt_at, OutboxMail.id).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = list(session.scalars(due))
+    if not ids:
+        session.commit()
+        return []
+    # this sender's own lease time, to the microsecond, tells its rows from another sender's
+    until = now + lease + timedelta(microseconds=secrets.randbelow(1_000_000))
+    session.execute(sa.update(OutboxMail).where(OutboxMail.id.in_(ids), OutboxMail.status == MailStatus.QUEUED,
+                                                OutboxMail.next_attempt_at <= now)
+                    .values(next_attempt_at=until).execution_options(synchronize_session=False))
+    session.commit()
+    return list(session.scalars(sa.select(OutboxMail).where(OutboxMail.id.in_(ids),
+                                                            OutboxMail.next_attempt_at == until)
+                                .order_by(OutboxMail.id)))
+
+
+def send_queued(session, now: datetime | None = None, *, limit: int = 500, transport: Transport | None = None) -> dict:
+    """Send the due mails of the outbox over one connection: each is marked sent right after the server took
+    it; a refusal is retried with backoff (a 5xx: not at all); when the server cannot be reached the run stops
+    and the rest waits for the next one. Returns the counts (sent, retry, uncertain, failed, waiting)."""
+    now = now or utcnow()
+    config = current_app.config
+    counts = {"sent": 0, "retry": 0, "uncertain": 0, "failed": 0, "waiting": 0}
+    rows = _claim(session, now, limit, timedelta(seconds=config["MAIL_LEASE_SECONDS"]))
+    transport = transport or Transport(config)
+    try:
+        for i, row in enumerate(rows):
+            message = build_message(outgoing(row), config["MAIL_SENDER"])
+            try:
+                transport.send(message)
+            except MaybeDelivered as exc:
+                counts[_failed(row, exc, now, config, uncertain=True)] += 1
+            except REFUSED as exc:
+                counts[_failed(row, exc, now, config, refused=True)] += 1
+            except (OSError, smtplib.SMTPException) as exc:  # the server cannot be reached: the rest waits
+                counts[_failed(row, exc, now, config)] += 1
+                rest = [r.id for r in rows[i + 1:]]
+                if rest:
+                    session.execute(sa.update(OutboxMail).where(OutboxMail.id.in_(rest))
+                                    .values(next_attempt_at=row.next_attempt_at)
+                                    .execution_options(synchronize_session=False))
+                session.commit()
+                log.warning("mail server unreachable: %d mail(s) wait for the next run: %s", len(rest) + 1, exc)
+                break
+            else:
+                row.status, row.sent_at, row.last_error = MailStatus.SENT, utcnow(), ""
+                row.attempts += 1
+                counts["sent"] += 1
+            session.commit()  # right after the server accepted (or refused) it
+    finally:
+        transport.close()
+    counts["waiting"] = session.scalar(sa.select(sa.func.count()).select_from(OutboxMail)
+                                       .where(OutboxMail.status == MailStatus.QUEUED))
+    return counts

@@ -8,7 +8,7 @@ connection, marks each sent right after the server accepted it, and retries fail
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Optional
 
@@ -59,3 +59,54 @@ def waiting(session) -> tuple[int, datetime | None]:
     count, oldest = session.execute(sa.select(sa.func.count(), sa.func.min(OutboxMail.created_at))
                                     .where(OutboxMail.status == MailStatus.QUEUED)).one()
     return int(count), oldest
+
+
+def failing(session, limit: int = 50) -> list[OutboxMail]:
+    """Mails given up on, and those still being tried after a failure, newest first: for the site admins."""
+    return list(session.scalars(
+        sa.select(OutboxMail).where(sa.or_(OutboxMail.status == MailStatus.FAILED,
+                                           sa.and_(OutboxMail.status == MailStatus.QUEUED, OutboxMail.attempts > 0)))
+        .order_by(OutboxMail.id.desc()).limit(limit)))
+
+
+def sent_since(session, since: datetime) -> int:
+    return int(session.scalar(sa.select(sa.func.count()).select_from(OutboxMail)
+                              .where(OutboxMail.status == MailStatus.SENT, OutboxMail.sent_at >= since)))
+
+
+def retry(session, mail: OutboxMail, now: datetime | None = None) -> None:
+    """A site admin sends a failing mail again now, with a fresh count of attempts (and its own Message-ID)."""
+    if mail.status not in (MailStatus.FAILED, MailStatus.QUEUED):
+        return
+    mail.status, mail.attempts, mail.next_attempt_at = MailStatus.QUEUED, 0, now or utcnow()
+
+
+def discard(session, mail: OutboxMail) -> None:
+    """A site admin gives up on a mail that is not sent."""
+    if mail.status in (MailStatus.FAILED, MailStatus.QUEUED):
+        mail.status = MailStatus.DISCARDED
+
+
+def prune(session, now: datetime, keep_days: int) -> int:
+    """Delete sent and discarded mail older than ``keep_days``: the outbox keeps no copy longer than needed."""
+    before = now - timedelta(days=keep_days)
+    gone = session.execute(sa.delete(OutboxMail).where(
+        sa.or_(sa.and_(OutboxMail.status == MailStatus.SENT, OutboxMail.sent_at < before),
+               sa.and_(OutboxMail.status == MailStatus.DISCARDED, OutboxMail.created_at < before))))
+    return gone.rowcount or 0
+
+
+def forget_address(session, address: str | None) -> None:
+    """On account deletion: every mail to the address goes, sent or not (nothing more is sent to it)."""
+    if address:
+        session.execute(sa.delete(OutboxMail).where(OutboxMail.to_address == address))
+
+
+def export_for(session, address: str | None) -> list[dict]:
+    """The mails kept for an address: when, what about, and how it went."""
+    if not address:
+        return []
+    rows = session.scalars(sa.select(OutboxMail).where(OutboxMail.to_address == address)
+                           .order_by(OutboxMail.id))
+    return [{"subject": r.subject, "queued_at": r.created_at.isoformat(), "status": str(r.status),
+             "sent_at": r.sent_at.isoformat() if r.sent_at else None} for r in rows]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import click
 import sqlalchemy as sa
 
+from buurthulp import outbox
 from buurthulp.accounts import services as accounts
 from buurthulp.accounts.models import Neighbour, find_by_email, normalise_email
 from buurthulp.admin import bp
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db
+from buurthulp.mail import send_queued
 from buurthulp.neighbourhoods import services
 from buurthulp.neighbourhoods.models import Initiative, Neighbourhood, Role
 
@@ -106,3 +108,33 @@ def grant_role(initiative: str, email: str, role: str) -> None:
     services.grant_role(db.session, ini, neighbour, Role(role))
     db.session.commit()
     click.echo(f"{neighbour.email} is {role} of {ini.slug}")
+
+
+# --- `flask mail ...`: the outbox ------------------------------------------------------------------
+
+mail_group = click.Group("mail", help="The mail outbox.")
+
+
+@mail_group.command("send-queued")
+def send_queued_command() -> None:
+    """Send the mail that waits in the outbox now (the send_queued_mail job does this every minute)."""
+    counts = send_queued(db.session)
+    click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
+    if counts["retry"] and not counts["sent"]:
+        raise click.ClickException(f"the mail server could not be reached; {counts['waiting']} mail(s) wait")
+
+
+@mail_group.command("status")
+def mail_status_command() -> None:
+    """How many mails wait, since when, and which are failing."""
+    waiting, oldest = outbox.waiting(db.session)
+    click.echo(f"waiting: {waiting}" + (f" (the oldest since {oldest.isoformat(timespec='seconds')})" if oldest else ""))
+    for mail in outbox.failing(db.session, limit=20):
+        click.echo(f"  #{mail.id} {mail.status} {mail.template} to {mail.to_address}, {mail.attempts} attempt(s): "
+                   f"{mail.last_error}")
+
+
+@bp.record_once
+def _add_mail_group(state) -> None:
+    # `flask mail ...` stands beside `flask admin ...`: the operators' word for it
+    state.app.cli.add_command(mail_group)

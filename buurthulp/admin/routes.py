@@ -1,25 +1,30 @@
-"""The site admin's area: neighbourhoods, initiatives, roles and site admins."""
+"""The site admin's area: neighbourhoods, initiatives, roles and site admins, scheduled jobs and the mail outbox."""
 
 from __future__ import annotations
 
+from datetime import time
+
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from buurthulp import outbox
 from buurthulp.accounts.models import Neighbour, find_by_email
 from buurthulp.admin import bp
 from buurthulp.core.models import JobRun, RunOutcome
 from buurthulp.db import LIKE_ESCAPE, contains_pattern
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db, login_manager
-from buurthulp.forms import EmptyForm
+from buurthulp.forms import EmptyForm, valid_submission
 from buurthulp.input import page_arg
 from buurthulp.neighbourhoods import services
 from buurthulp.neighbourhoods.forms import GrantRoleForm, InitiativeForm, NeighbourhoodForm
 from buurthulp.neighbourhoods.models import Initiative, Membership, MembershipStatus, Neighbourhood, Role
+from buurthulp.outbox import OutboxMail
 from buurthulp.scheduler import registered_jobs
+from buurthulp.timeutil import local_to_utc, local_today
 
 PAGE_SIZE = 50
 
@@ -178,3 +183,43 @@ def jobs():
         sa.select(JobRun).where(JobRun.outcome == RunOutcome.FAILED).order_by(JobRun.started_at.desc()).limit(20)
     ).all()
     return render_template("admin/jobs.html", jobs=registered_jobs().values(), recent=recent, failures=failures)
+
+
+# --- the mail outbox ----------------------------------------------------------------------------
+
+@bp.route("/mail")
+def mail():
+    waiting, oldest = outbox.waiting(db.session)
+    today = local_to_utc(local_today(), time(0))
+    return render_template("admin/mail.html", waiting=waiting, oldest=oldest,
+                           sent_today=outbox.sent_since(db.session, today), failing=outbox.failing(db.session),
+                           form=EmptyForm(), server=bool(current_app.config.get("MAIL_SERVER")))
+
+
+def _mail_or_404(mail_id: int) -> OutboxMail:
+    row = db.session.get(OutboxMail, mail_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.route("/mail/<int:mail_id>/retry", methods=["POST"])
+def retry_mail(mail_id: int):
+    row = _mail_or_404(mail_id)
+    if not valid_submission(EmptyForm()):
+        abort(400)
+    outbox.retry(db.session, row)
+    db.session.commit()
+    flash(_("The mail is sent again within a minute."), "success")
+    return redirect(url_for("admin.mail"))
+
+
+@bp.route("/mail/<int:mail_id>/discard", methods=["POST"])
+def discard_mail(mail_id: int):
+    row = _mail_or_404(mail_id)
+    if not valid_submission(EmptyForm()):
+        abort(400)
+    outbox.discard(db.session, row)
+    db.session.commit()
+    flash(_("The mail will not be sent."), "success")
+    return redirect(url_for("admin.mail"))

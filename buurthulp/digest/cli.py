@@ -34,8 +34,14 @@ def send_command(month: str | None, dry_run: bool) -> None:
                    "Sending it now would count as that month's edition.", err=True)
         sys.exit(2)
     total = services.count_recipients(db.session, edition)
-    with click.progressbar(length=total, label=f"digest {edition:%Y-%m}", show_pos=True) as bar:
-        summary = services.send_month(db.session, edition, now, dry_run=dry_run, progress=bar.update)
+    try:
+        with click.progressbar(length=total, label=f"digest {edition:%Y-%m}", show_pos=True) as bar:
+            summary = services.send_month(db.session, edition, now, dry_run=dry_run, progress=bar.update)
+    except services.MailServerDown as stop:
+        db.session.rollback()
+        click.echo(f"\nThe mail server could not be reached ({stop.message}): {stop.summary.sent} sent, "
+                   f"{stop.waiting} wait for the next run.", err=True)
+        sys.exit(1)
     db.session.commit()
     parts = summary.as_dict()
     click.echo(("dry run: " if dry_run else "") + ", ".join(f"{k}: {v}" for k, v in parts.items()))

@@ -13,6 +13,7 @@ gets a "failed" row and is tried again at the next run, up to five times.
 from __future__ import annotations
 
 import hashlib
+import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -28,7 +29,7 @@ from buurthulp.db import utcnow
 from buurthulp.digest.content import DigestContent, build
 from buurthulp.digest.models import DeliveryStatus, DigestDelivery
 from buurthulp.errors import DomainError
-from buurthulp.mail import REFUSED, OutgoingEmail, Transport, build_message, render_email
+from buurthulp.mail import REFUSED, MaybeDelivered, OutgoingEmail, Transport, build_message, render_email
 from buurthulp.timeutil import LOCAL, local_today, to_local
 
 SEND_AT = time(9, 0)  # Europe/Amsterdam
@@ -107,10 +108,20 @@ class Summary:
     sent: int = 0
     empty: int = 0
     failed: int = 0
+    uncertain: int = 0  # the reply after DATA was lost: not sent again in this run
     would_send: int = 0  # dry run
 
     def as_dict(self) -> dict:
-        return {"sent": self.sent, "empty": self.empty, "failed": self.failed, "would_send": self.would_send}
+        return {"sent": self.sent, "empty": self.empty, "failed": self.failed, "uncertain": self.uncertain,
+                "would_send": self.would_send}
+
+
+class MailServerDown(DomainError):
+    """The mail server could not be reached: the run stopped; what was sent stays sent, the rest waits."""
+
+    def __init__(self, summary: Summary, waiting: int, error: Exception):
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.summary, self.waiting, self.error = summary, waiting, error
 
 
 def recipients(edition: date):
@@ -203,9 +214,16 @@ class _Run:
         row.sections = ",".join(content.sections)
         try:
             self.transport.send(message)
+        except MaybeDelivered as exc:
+            # it may have arrived: not again in this run; the next run sends it with the same Message-ID
+            row.status, row.error, row.message_id = DeliveryStatus.UNCERTAIN, str(exc)[:500], message["Message-ID"]
+            summary.uncertain += 1
         except REFUSED as exc:  # this recipient only; the others go on
             row.status, row.error = DeliveryStatus.FAILED, str(exc)[:500]
             summary.failed += 1
+        except (OSError, smtplib.SMTPException) as exc:  # the server cannot be reached: stop, the rest waits
+            session.rollback()  # nothing went out to this neighbour; every mail before it is committed already
+            raise MailServerDown(summary, count_recipients(session, self.edition), exc) from exc
         else:
             row.status, row.error = DeliveryStatus.SENT, ""
             row.message_id, row.sent_at = message["Message-ID"], utcnow()

@@ -1,4 +1,5 @@
-"""Mail: rendered in the recipient's language, sent only after commit, over SMTP or to the outbox."""
+"""Mail: rendered in the recipient's language, queued in the transaction, sent from the outbox over SMTP (or written
+to the outbox folder in development)."""
 
 import socket
 import threading
@@ -7,7 +8,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from buurthulp.extensions import db
-from buurthulp.mail import queue_email, render_email
+from buurthulp.mail import queue_email, render_email, send_queued
 from tests.conftest import mail_html, mail_text
 from tests.factories import make_neighbour, make_neighbourhood
 
@@ -111,6 +112,8 @@ def test_mail_goes_over_smtp_when_configured(app, client, smtp_server, outbox):
     response = client.post("/register", {"display_name": "Ria", "email": "ria@example.org",
                                          "password": "zomer in zuilen", "postcode": "3554 AB", "neighbourhood": "0"})
     assert response.status_code == 200
+    assert inbox.messages == []  # the request did not talk to SMTP: the mail waits in the outbox
+    assert send_queued(db.session)["sent"] == 1  # the send_queued_mail job, every minute
     assert inbox.received.wait(60)  # set as the message arrives; the wait is only a limit
     (envelope,) = inbox.messages
     assert envelope.rcpt_tos == ["ria@example.org"]

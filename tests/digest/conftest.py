@@ -7,6 +7,7 @@ server sees digests only (they are picked out by their Message-ID anyway).
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from collections import Counter
@@ -96,7 +97,13 @@ class SmtpSink:
         self.refuse: dict[str, str] = {}     # address -> the reply to its RCPT TO
         self.rcpt_attempts: list[str] = []
         self.drop_after: int | None = None   # close the connection instead of accepting message k+1
+        self.stall_after: int | None = None  # store message k+1, then hold back its reply until release()
+        self._released = threading.Event()
         self.lock = threading.Lock()
+
+    def release(self) -> None:
+        """Let a stalled reply go (the test's client gave up on it long before)."""
+        self._released.set()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         with self.lock:
@@ -112,8 +119,11 @@ class SmtpSink:
                 server.transport.close()  # the server goes away before it accepts the message
                 return "421 going away"
             message = BytesParser(policy=policy.default).parsebytes(envelope.content)
+            stall = self.stall_after is not None and len(self.received) == self.stall_after
             self.received.append((list(envelope.rcpt_tos), message))
             self.raw[str(message["Message-ID"])] = envelope.content
+        while stall and not self._released.is_set():  # accepted, but the reply does not come
+            await asyncio.sleep(0.05)
         return "250 OK"
 
     def digests(self) -> list:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from buurthulp.extensions import db
+from buurthulp.mail import Transport
 from tests.digest.conftest import HEADINGS, deliveries, t
 
 
 def test_dry_run_counts_and_sends_nothing(world, smtp, runner):
     result = runner.invoke(args=["digest", "send", "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "dry run: sent: 0, empty: 1, failed: 0, would_send: 6" in result.output
+    assert "dry run: sent: 0, empty: 1, failed: 0, uncertain: 0, would_send: 6" in result.output
     db.session.rollback()
     assert deliveries() == {}
     assert smtp.received == [] and smtp.rcpt_attempts == []
@@ -50,3 +51,25 @@ def test_preview_of_nobody_or_nothing(world, runner):
     assert lonely.exit_code == 0 and "nothing to show" in lonely.output
     unknown = runner.invoke(args=["digest", "preview", "nobody@example.org"])
     assert unknown.exit_code == 2 and "no neighbour 'nobody@example.org'" in unknown.output
+
+
+def test_the_mail_server_gone_half_way_ends_with_one_line_and_exit_code_1(world, smtp, runner, monkeypatch):
+    real_send, sent = Transport.send, []
+
+    def gone_after_three(self, message):
+        if len(sent) == 3:
+            raise ConnectionRefusedError(111, "Connection refused")
+        real_send(self, message)
+        sent.append(message["To"])
+
+    monkeypatch.setattr(Transport, "send", gone_after_three)
+    result = runner.invoke(args=["digest", "send"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith("The mail server could not be reached (ConnectionRefusedError")
+    assert last.endswith(": 3 sent, 4 wait for the next run.")  # 3 more digests and 1 with nothing to show
+    monkeypatch.setattr(Transport, "send", real_send)
+    again = runner.invoke(args=["digest", "send"])
+    assert again.exit_code == 0 and "sent: 3" in again.output
+    assert sum(smtp.per_recipient().values()) == 6
