@@ -15,6 +15,7 @@ from buurthulp.converters import init_converters
 from buurthulp.extensions import babel, csrf, db, limiter, login_manager, migrate
 from buurthulp.input import init_input
 from buurthulp.jobs import JOBS_KEY
+from buurthulp.logs import init_logging
 
 # Each is a package with a blueprint ``bp`` and optional ``routes`` and ``cli`` modules.
 DOMAINS = ("core", "accounts", "neighbourhoods", "posts", "matching", "broker", "pot", "places", "digest", "admin")
@@ -37,6 +38,7 @@ def create_app(config: object | str | None = None) -> Flask:
         instance_path=str(config_module.INSTANCE_DIR),
     )
     app.config.from_object(config)
+    init_logging(app)  # first: its request hooks run before any other, so every request has an id
     os.makedirs(app.instance_path, exist_ok=True)
     proxies = app.config.get("PROXY_FIX_X_FOR", 0)
     if proxies:

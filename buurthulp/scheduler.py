@@ -13,22 +13,29 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import socket
+import time
 import traceback
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import click
 import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
+from sqlalchemy.dialects import postgresql, sqlite
 
-from buurthulp.core.models import JobRun, RunOutcome
+from buurthulp.core.models import Heartbeat, JobRun, RunOutcome
 from buurthulp.db import utcnow
 from buurthulp.extensions import db
 from buurthulp.jobs import JOBS_KEY, Job
 from buurthulp.timeutil import LOCAL
 
 log = logging.getLogger(__name__)
+
+HEARTBEAT_NAME = "scheduler"  # the Heartbeat row /healthz reads (buurthulp.health.SCHEDULER_HEARTBEAT)
+HEARTBEAT_JOB_ID = "scheduler-heartbeat"
+HEARTBEAT_SECONDS = 60
 
 
 def registered_jobs(app: Flask | None = None) -> dict[str, Job]:
@@ -53,6 +60,7 @@ def run_job(job: Job, now: datetime | None = None) -> JobRun | None:
             log.info("job %s: another scheduler is running it", job.name)
             return None
     try:
+        started = time.perf_counter()
         run = JobRun(job=job.name, slot=slot, started_at=utcnow(), outcome=RunOutcome.RUNNING, counts={}, error="")
         db.session.add(run)
         try:
@@ -70,10 +78,12 @@ def run_job(job: Job, now: datetime | None = None) -> JobRun | None:
             run.outcome, run.error, run.finished_at = RunOutcome.FAILED, traceback.format_exc()[-4000:], utcnow()
             db.session.commit()
             log.exception("job %s failed for slot %s", job.name, slot.isoformat())
+            _log_finished(run, started)
             return run
         run.counts = result if isinstance(result, dict) else {"count": int(result or 0)}
         run.outcome, run.finished_at = RunOutcome.OK, utcnow()
         db.session.commit()
+        _log_finished(run, started)
         return run
     finally:
         if lock_conn is not None:
@@ -81,8 +91,28 @@ def run_job(job: Job, now: datetime | None = None) -> JobRun | None:
             lock_conn.close()
 
 
-def build_scheduler(app: Flask, blocking: bool = False):
-    """An APScheduler with every registered job; each run gets its own app context."""
+def _log_finished(run: JobRun, started: float) -> None:
+    duration_ms = round((time.perf_counter() - started) * 1000, 1)
+    log.info("job %s slot %s: %s %s in %s ms", run.job, run.slot.isoformat(), run.outcome, run.counts, duration_ms,
+             extra={"job": run.job, "slot": run.slot.isoformat(), "outcome": str(run.outcome), "counts": run.counts,
+                    "duration_ms": duration_ms})
+
+
+def record_heartbeat(session, now: datetime) -> None:
+    """Say that the scheduler is alive: one row, written over each minute (not a JobRun: it is no job's slot)."""
+    values = {"name": HEARTBEAT_NAME, "beat_at": now, "detail": f"{socket.gethostname()} pid {os.getpid()}"[:200]}
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(Heartbeat).values(**values)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["name"], set_={"beat_at": statement.excluded.beat_at, "detail": statement.excluded.detail}))
+
+
+def build_scheduler(app: Flask, blocking: bool = False, heartbeat: bool = False):
+    """An APScheduler with every registered job; each run gets its own app context.
+
+    With ``heartbeat`` (a process that runs it: ``flask scheduler run``, ``make run``) it also records a
+    heartbeat every minute, which ``/healthz`` reads.
+    """
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=LOCAL)
 
     def runner(name: str):
@@ -95,14 +125,33 @@ def build_scheduler(app: Flask, blocking: bool = False):
     for job in registered_jobs().values():
         scheduler.add_job(runner(job.name), job.trigger(), id=job.name, name=job.name, coalesce=True,
                           max_instances=1, misfire_grace_time=600)
+    if heartbeat:
+        scheduler.add_job(beat_in(app), "interval", seconds=HEARTBEAT_SECONDS, id=HEARTBEAT_JOB_ID,
+                          name=HEARTBEAT_JOB_ID, coalesce=True, max_instances=1, misfire_grace_time=HEARTBEAT_SECONDS,
+                          next_run_time=datetime.now(LOCAL) + timedelta(seconds=1))
     return scheduler
+
+
+def beat_in(app: Flask):
+    """The heartbeat job: its own app context and commit."""
+    def beat() -> None:
+        with app.app_context():
+            try:
+                record_heartbeat(db.session, utcnow())
+                db.session.commit()
+            except Exception:  # the database is away: /healthz says so; the next beat tries again
+                db.session.rollback()
+                log.exception("scheduler heartbeat failed")
+            finally:
+                db.session.remove()
+    return beat
 
 
 def start_in_process(app: Flask) -> None:
     """Development (``make run``): the scheduler inside the single web process."""
     if app.debug and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
         return  # the reloader's watcher process: only the serving child runs jobs
-    scheduler = build_scheduler(app)
+    scheduler = build_scheduler(app, heartbeat=True)
     scheduler.start()
     app.extensions["buurthulp_scheduler"] = scheduler
     log.info("scheduler started in the web process with %d jobs", len(scheduler.get_jobs()))
@@ -114,7 +163,7 @@ def init_cli(app: Flask) -> None:
     @group.command("run")
     def run_scheduler() -> None:
         """Run the scheduler in this process until stopped (the production set-up)."""
-        scheduler = build_scheduler(app, blocking=True)
+        scheduler = build_scheduler(app, blocking=True, heartbeat=True)
         click.echo("scheduler: " + ", ".join(sorted(j.id for j in scheduler.get_jobs())))
         scheduler.start()
 

@@ -9,12 +9,14 @@ from pathlib import Path
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, current_app, render_template, request, session
+from flask import abort, current_app, jsonify, render_template, request, session
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from buurthulp import health
 from buurthulp.core import bp
-from buurthulp.extensions import db
+from buurthulp.db import utcnow
+from buurthulp.extensions import db, limiter
 from buurthulp.forms import EmptyForm
 from buurthulp.neighbourhoods.models import Initiative, Neighbourhood
 from buurthulp.neighbourhoods.services import initiatives_near
@@ -57,6 +59,20 @@ def set_language():
 @bp.route("/privacy")
 def privacy():
     return render_template("core/privacy.html")
+
+
+@bp.route("/healthz")
+@limiter.exempt
+def healthz():
+    """For a monitor: 200 when the database, migrations, scheduler and mail queue are fine, else 503 and which
+    failed. No log-in, no session, nothing about a person, not translated."""
+    report = health.check_all(db.session, utcnow(), current_app.config,
+                              health.migration_heads(current_app.extensions["migrate"].directory),
+                              missing_ok=current_app.testing)
+    response = jsonify(report)
+    response.status_code = 200 if report["status"] == health.OK else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 LOOPBACK = {"127.0.0.1", "::1"}

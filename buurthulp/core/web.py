@@ -14,6 +14,7 @@ from buurthulp.categories import Category, DayPart, Weekday
 from buurthulp.core.icons import icon_shapes
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db, login_manager
+from buurthulp.logs import request_id
 from buurthulp.mail import discard_unsent
 from buurthulp.neighbourhoods.models import ROLE_LABELS, MembershipStatus, Role
 from buurthulp.neighbourhoods.services import memberships_of
@@ -70,8 +71,8 @@ def init_web(app: Flask) -> None:
             "nav": navigation(),
         }
 
-    def error_page(code: int, title: str, message: str):
-        return render_template("errors/error.html", code=code, title=title, message=message), code
+    def error_page(code: int, title: str, message: str, **context):
+        return render_template("errors/error.html", code=code, title=title, message=message, **context), code
 
     @app.errorhandler(400)
     def bad_request(error):
@@ -123,9 +124,10 @@ def init_web(app: Flask) -> None:
     def server_error(error):
         db.session.rollback()
         g.nav = {"coordinates": [], "is_admin": False, "unread": 0, "moderates": False, "brokers": False, "pot": False}  # the menu must not query a broken database
+        # Flask logged the exception with this request's id (buurthulp.logs); the page shows the id to quote.
         return error_page(500, _("Something went wrong on our side"),
                           _("Nothing you did caused this. Please try again in a moment; "
-                            "if it keeps happening, tell your initiative."))
+                            "if it keeps happening, tell your initiative."), request_id=request_id())
 
 
 def navigation() -> dict:
