@@ -4,13 +4,13 @@ from buurthulp.accounts.models import Neighbour, NeighbourInterest, NeighbourPho
 from buurthulp.broker.models import BrokerNote, FollowUp, ProxyConsent, Referral  # noqa: F401
 from buurthulp.core.models import Heartbeat, JobRun  # noqa: F401
 from buurthulp.digest.models import DigestDelivery  # noqa: F401
-from buurthulp.outbox import OutboxMail  # noqa: F401
 from buurthulp.neighbourhoods.models import (  # noqa: F401
     Initiative,
     Membership,
     Neighbourhood,
     NeighbourhoodPostcode,
 )
+from buurthulp.outbox import OutboxMail  # noqa: F401
 from buurthulp.places.models import Place, PlaceActivity, PlaceFlag, Story  # noqa: F401
 from buurthulp.posts.models import (  # noqa: F401
     Block,
