@@ -15,6 +15,7 @@ from buurthulp.categories import DayPart as P
 from buurthulp.categories import Weekday as W
 from buurthulp.categories import mask_of
 from buurthulp.core import bp
+from buurthulp.core.backup import backup
 from buurthulp.db import utcnow
 from buurthulp.extensions import db
 from buurthulp.neighbourhoods import services
@@ -261,3 +262,6 @@ def demo(only_if_empty: bool) -> None:
     db.session.commit()
     click.echo("demo data: " + ", ".join(f"{n} {what} added" for what, n in created.items()))
     click.echo(f"log in as ria@example.org (coordinator) or admin@example.org (site admin), password {DEMO_PASSWORD}")
+
+
+bp.cli.add_command(backup)  # `flask backup create` and `flask backup restore` (core/backup.py)
