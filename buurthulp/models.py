@@ -2,6 +2,16 @@
 
 from buurthulp.accounts.models import Neighbour, NeighbourInterest, NeighbourPhoto  # noqa: F401
 from buurthulp.broker.models import BrokerNote, FollowUp, ProxyConsent, Referral  # noqa: F401
+from buurthulp.circles.models import (  # noqa: F401
+    CalendarFeed,
+    Circle,
+    CircleInvite,
+    CircleMember,
+    CircleMessage,
+    RotaSlot,
+    Shift,
+    SlotSeries,
+)
 from buurthulp.core.models import Heartbeat, JobRun  # noqa: F401
 from buurthulp.digest.models import DigestDelivery  # noqa: F401
 from buurthulp.neighbourhoods.models import (  # noqa: F401
