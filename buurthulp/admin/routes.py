@@ -196,30 +196,24 @@ def mail():
                            form=EmptyForm(), server=bool(current_app.config.get("MAIL_SERVER")))
 
 
-def _mail_or_404(mail_id: int) -> OutboxMail:
+def _on_mail(mail_id: int, change, message: str):
+    """A button on a failing mail: change it (``outbox.retry`` or ``outbox.discard``) and go back to the list."""
     row = db.session.get(OutboxMail, mail_id)
     if row is None:
         abort(404)
-    return row
+    if not valid_submission(EmptyForm()):
+        abort(400)
+    change(db.session, row)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("admin.mail"))
 
 
 @bp.route("/mail/<int:mail_id>/retry", methods=["POST"])
 def retry_mail(mail_id: int):
-    row = _mail_or_404(mail_id)
-    if not valid_submission(EmptyForm()):
-        abort(400)
-    outbox.retry(db.session, row)
-    db.session.commit()
-    flash(_("The mail is sent again within a minute."), "success")
-    return redirect(url_for("admin.mail"))
+    return _on_mail(mail_id, outbox.retry, _("The mail is sent again within a minute."))
 
 
 @bp.route("/mail/<int:mail_id>/discard", methods=["POST"])
 def discard_mail(mail_id: int):
-    row = _mail_or_404(mail_id)
-    if not valid_submission(EmptyForm()):
-        abort(400)
-    outbox.discard(db.session, row)
-    db.session.commit()
-    flash(_("The mail will not be sent."), "success")
-    return redirect(url_for("admin.mail"))
+    return _on_mail(mail_id, outbox.discard, _("The mail will not be sent."))
