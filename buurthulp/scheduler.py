@@ -122,7 +122,7 @@ def build_scheduler(app: Flask, blocking: bool = False, heartbeat: bool = False)
                 db.session.remove()
         return run
 
-    for job in registered_jobs().values():
+    for job in registered_jobs(app).values():
         scheduler.add_job(runner(job.name), job.trigger(), id=job.name, name=job.name, coalesce=True,
                           max_instances=1, misfire_grace_time=600)
     if heartbeat:

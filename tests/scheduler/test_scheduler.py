@@ -141,3 +141,13 @@ def test_admin_jobs_page(app, client):
     client.login("admin@example.org")
     page = client.get("/admin/jobs").get_data(as_text=True)
     assert "ZeroDivisionError" in page and "expire_posts" in page
+
+
+def test_the_scheduler_is_built_outside_an_app_context(app):
+    """make run builds its in-process scheduler while create_app runs, before any app context exists."""
+    built = []
+    thread = threading.Thread(target=lambda: built.append(build_scheduler(app, heartbeat=True)))
+    thread.start()
+    thread.join(timeout=60)
+    (scheduler,) = built
+    assert {j.id for j in scheduler.get_jobs()} >= set(registered_jobs(app))
