@@ -20,6 +20,7 @@ from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, render_template, url_for
@@ -44,14 +45,18 @@ class OutgoingEmail:
 
 
 def external_url(endpoint: str, **values) -> str:
-    """An absolute URL for a link in a mail, from PUBLIC_URL or the current request."""
+    """An absolute URL for a link in a mail, from PUBLIC_URL or the current request.
+
+    Built on the URL map directly, not in a request context of its own: ending such a context runs the request
+    teardown, which would forget mail queued earlier in the same transaction."""
     public = current_app.config.get("PUBLIC_URL")
     if not public:
         if has_request_context():
             return url_for(endpoint, _external=True, **values)
         raise RuntimeError("PUBLIC_URL is needed to build links outside a request")
-    with current_app.test_request_context(base_url=public):
-        return url_for(endpoint, _external=True, **values)
+    parts = urlsplit(public)
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https")
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def render_email(template: str, locale: str, **context) -> tuple[str, str, str]:

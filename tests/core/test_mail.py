@@ -8,7 +8,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from buurthulp.extensions import db
-from buurthulp.mail import queue_email, render_email, send_queued
+from buurthulp.mail import external_url, queue_email, render_email, send_queued
 from tests.conftest import mail_html, mail_text
 from tests.factories import make_neighbour, make_neighbourhood
 
@@ -147,3 +147,16 @@ def test_outbox_page_lists_and_shows_mail(app, client, outbox):
     assert '<a href="http://localhost/reset-password/x">' in page
     assert client.get("/dev/outbox/..%2Fsecret_key").status_code == 404
     assert client.get("/dev/outbox/nothing-here").status_code == 404
+
+
+def test_links_built_between_mails_keep_the_mail_queued_before(app, outbox):
+    """external_url outside a request once ended a request context of its own, whose teardown forgot the
+    development mail queued before it in the same transaction."""
+    hood = make_neighbourhood()
+    people = [make_neighbour(hood, email=f"buur{i}@example.org") for i in range(3)]
+    db.session.commit()
+    for person in people:
+        queue_email(db.session, person.email, "accounts/reset", "nl", neighbour=person, minutes=5,
+                    url=external_url("accounts.forgot_password"))
+    db.session.commit()
+    assert len(outbox()) == 3
