@@ -110,6 +110,8 @@ class Config:
     BROKER_FOLLOW_UP_DAYS = _int("BROKER_FOLLOW_UP_DAYS", 3)
     BROKER_FOLLOW_UP_WINDOW_DAYS = _int("BROKER_FOLLOW_UP_WINDOW_DAYS", 60)
     BROKER_QUEUE_PAGE_SIZE = _int("BROKER_QUEUE_PAGE_SIZE", 25)
+    # how long a circle's invitation link works (it works once)
+    CIRCLE_INVITE_MAX_AGE_DAYS = _int("CIRCLE_INVITE_MAX_AGE_DAYS", 14)
     # The living map's map view: a tile server ("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png"); none: list only.
     PLACES_TILE_URL = os.environ.get("PLACES_TILE_URL", "")
     PLACES_TILE_ATTRIBUTION = os.environ.get("PLACES_TILE_ATTRIBUTION", "© OpenStreetMap contributors")

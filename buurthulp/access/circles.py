@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort
 
-from buurthulp.access.rules import is_broker_of, served_by
+from buurthulp.access.rules import _broker_initiative_ids, is_broker_of, served_by
 from buurthulp.access.web import _logged_in
 from buurthulp.accounts.models import Neighbour
 from buurthulp.circles.models import Circle, CircleMember, CircleStatus, MemberRole, MemberStatus
@@ -55,7 +55,10 @@ def may_lead_circle(session, person: Neighbour, circle: Circle) -> bool:
 
 
 def may_coordinate_circle(session, person: Neighbour, circle: Circle) -> bool:
-    """Hears about missed check-ins and open slots: the centre, the coordinators they chose, the brokers."""
+    """Hears about missed check-ins and open slots, and changes the rota: the centre, the coordinators they chose,
+    the brokers; nobody once the circle ended."""
+    if circle.status == CircleStatus.ENDED:
+        return False
     if may_lead_circle(session, person, circle):
         return True
     m = membership(session, person, circle)
@@ -85,3 +88,46 @@ def require_circle(circle_id: int, rule=may_see_circle) -> Circle:
     if circle is None or not rule(db.session, person, circle):
         abort(404)
     return circle
+
+
+# --- answering, leaving, the board ----------------------------------------------------------------
+
+def may_answer_invitation(session, person: Neighbour, circle: Circle) -> bool:
+    """Say yes or no to an invitation to an active circle: the person invited (membership INVITED), not the centre."""
+    m = membership(session, person, circle)
+    return (circle.status == CircleStatus.ACTIVE and m is not None and m.status == MemberStatus.INVITED
+            and m.role != MemberRole.CENTRE)
+
+
+def may_answer_proposal(session, person: Neighbour, circle: Circle) -> bool:
+    """Say yes or no to a circle someone proposed around you: the person at its centre, while it waits."""
+    return circle.status == CircleStatus.PROPOSED and person.id == circle.centre_id and person.deleted_at is None
+
+
+def may_leave_circle(session, person: Neighbour, circle: Circle) -> bool:
+    """Leave a circle: an active member who is not at its centre (the centre ends the circle instead)."""
+    return person.id != circle.centre_id and is_member(session, person, circle)
+
+
+def may_write_on_board(session, person: Neighbour, circle: Circle) -> bool:
+    """Write a message to the whole circle: its active members and its brokers, while the circle is active."""
+    return circle.status == CircleStatus.ACTIVE and may_see_circle(session, person, circle)
+
+
+def may_hide_message(session, person: Neighbour, circle: Circle) -> bool:
+    """Hide someone's message on the board: whoever leads the circle (``may_lead_circle``)."""
+    return may_lead_circle(session, person, circle)
+
+
+def may_remove_message(session, person: Neighbour, circle: Circle, message) -> bool:
+    """Remove a message from the board for good: its author, while they still see the circle."""
+    return message.author_id == person.id and may_see_circle(session, person, circle)
+
+
+def circles_brokered_by(session, person: Neighbour):
+    """SQL condition on Circle: a circle ``person`` looks after as a broker (``brokers_circle``), for lists."""
+    ids = _broker_initiative_ids(session, person)
+    if not ids:
+        return sa.false()
+    return sa.or_(*(sa.and_(Circle.initiative_id == i,
+                            sa.exists().where(Neighbour.id == Circle.centre_id, served_by(i))) for i in ids))
