@@ -16,6 +16,17 @@ import sqlalchemy.orm as so
 
 from buurthulp.accounts.models import Neighbour
 from buurthulp.broker.services import hood_ids_subquery
+from buurthulp.circles.models import (
+    Circle,
+    CircleMember,
+    CircleStatus,
+    MemberRole,
+    MemberStatus,
+    RotaSlot,
+    Shift,
+    SlotKind,
+)
+from buurthulp.db import UTCDateTime
 from buurthulp.neighbourhoods.models import Initiative
 from buurthulp.posts.models import AGREED_MATCH_STATUSES, Match, MatchSource, MatchStatus, Post, PostKind
 from buurthulp.timeutil import add_months, local_to_utc, months_between
@@ -253,3 +264,63 @@ def monthly_figures(session, initiative: Initiative, start: date, end: date) -> 
         add(month_text, hood_id, new_neighbours=count)
 
     return list(rows.values())
+
+
+# --- support circles ----------------------------------------------------------------------------
+
+@dataclass
+class CircleRow:
+    """The circles of an initiative in one month: counts only, no names."""
+
+    month: date
+    circles: int = 0         # circles that were going (started, not ended) at some time in the month
+    members: int = 0         # neighbours in one of them, the person at the centre not counted; each once
+    dates_done: int = 0      # rota dates of the month someone did (ticked as done)
+    check_ins_done: int = 0  # of those, check-ins
+
+
+def _months_table(months: list[date]):
+    """The months as rows of a small table inside the query: index, UTC bounds and first days."""
+    def one(i: int, month: date):
+        following = add_months(month, 1)
+        return sa.select(sa.literal(i).label("k"),
+                         sa.literal(local_to_utc(month, time.min), UTCDateTime()).label("since"),
+                         sa.literal(local_to_utc(following, time.min), UTCDateTime()).label("until"),
+                         sa.literal(month, sa.Date()).label("first_day"),
+                         sa.literal(following, sa.Date()).label("next_day"))
+    selects = [one(i, m) for i, m in enumerate(months)]
+    return (sa.union_all(*selects) if len(selects) > 1 else selects[0]).subquery("months")
+
+
+def circle_figures(session, initiative: Initiative, start: date, end: date) -> list[CircleRow]:
+    """Per month from ``start`` to ``end``, the initiative's circles (``Circle.initiative_id``): how many, how many
+    members, rota dates and check-ins done. Two queries, whatever the number of circles, members and dates."""
+    months = months_between(start, end)
+    if not months:
+        raise ValueError("the period ends before it starts")
+    rows = [CircleRow(m) for m in months]
+    m = _months_table(months)
+
+    # 1. Circles going in the month (not one that was only proposed) and their members in it.
+    going = sa.and_(Circle.initiative_id == initiative.id, Circle.status != CircleStatus.PROPOSED,
+                    Circle.created_at < m.c.until, sa.or_(Circle.ended_at.is_(None), Circle.ended_at >= m.c.since))
+    member = sa.and_(CircleMember.circle_id == Circle.id, CircleMember.role != MemberRole.CENTRE,
+                     CircleMember.status.in_((MemberStatus.ACTIVE, MemberStatus.LEFT)),
+                     CircleMember.joined_at.is_not(None), CircleMember.joined_at < m.c.until,
+                     sa.or_(CircleMember.left_at.is_(None), CircleMember.left_at >= m.c.since))
+    for k, circles, members in session.execute(
+            sa.select(m.c.k, sa.func.count(sa.distinct(Circle.id)), sa.func.count(sa.distinct(CircleMember.neighbour_id)))
+            .select_from(m).join(Circle, going).outerjoin(CircleMember, member).group_by(m.c.k)):
+        rows[k].circles, rows[k].members = int(circles), int(members or 0)
+
+    # 2. Rota dates done in the month (by the date itself), and the check-ins among them.
+    check_in = sa.func.sum(sa.case((RotaSlot.kind == SlotKind.CHECK_IN, 1), else_=0))
+    for k, done, check_ins in session.execute(
+            sa.select(m.c.k, sa.func.count(Shift.id), check_in).select_from(m)
+            .join(Shift, sa.and_(Shift.on_date >= m.c.first_day, Shift.on_date < m.c.next_day,
+                                 Shift.done_at.is_not(None)))
+            .join(RotaSlot, RotaSlot.id == Shift.slot_id)
+            .join(Circle, sa.and_(Circle.id == RotaSlot.circle_id, Circle.initiative_id == initiative.id))
+            .group_by(m.c.k)):
+        rows[k].dates_done, rows[k].check_ins_done = int(done), int(check_ins or 0)
+    return rows

@@ -16,7 +16,7 @@ from wtforms.validators import ValidationError
 
 from buurthulp.access import require_broker
 from buurthulp.broker import bp
-from buurthulp.broker.figures import MAX_MONTHS, Row, monthly_figures
+from buurthulp.broker.figures import MAX_MONTHS, Row, circle_figures, monthly_figures
 from buurthulp.extensions import db
 from buurthulp.forms import Form, strip_filter
 from buurthulp.sheets import csv_download, decimal_comma, month_label, nice_top, parse_month, spreadsheet_safe
@@ -138,11 +138,13 @@ def figures(slug: str):
                                chart=None), 400
     months = _figures_of(initiative, form)
     totals = [total for _month, _rows, total in months]
+    period = {"from": form.start.data, "to": form.end.data}
     return render_template("broker/figures.html", initiative=initiative, form=form, months=months,
                            chart=bar_chart(totals), month_label=month_label, share=share, one_decimal=one_decimal,
                            first_label=month_label(form.first), last_label=month_label(form.last),
-                           csv_url=url_for("broker.figures_csv", slug=initiative.slug,
-                                           **{"from": form.start.data, "to": form.end.data}))
+                           csv_url=url_for("broker.figures_csv", slug=initiative.slug, **period),
+                           circles=circle_figures(db.session, initiative, form.first, form.last),
+                           circles_csv_url=url_for("broker.figures_circles_csv", slug=initiative.slug, **period))
 
 
 @bp.route("/<slug>/figures.csv")
@@ -168,3 +170,18 @@ def figures_csv(slug: str):
              r.asked_and_offered]
             for _month, month_rows, _total in _figures_of(initiative, form) for r in month_rows]
     return csv_download(f"figures-{initiative.slug}-{form.start.data}-{form.end.data}", header, rows)
+
+
+@bp.route("/<slug>/figures/circles.csv")
+@login_required
+def figures_circles_csv(slug: str):
+    """The support circles' figures per month as a spreadsheet: counts only, no names."""
+    initiative = require_broker(slug)
+    form = PeriodForm(request.args)
+    if not form.validate():
+        problems = [str(e) for errors in form.errors.values() for e in errors]
+        return Response("\n".join(problems) + "\n", status=400, mimetype="text/plain")
+    header = [_("Month"), _("Circles"), _("Circle members"), _("Rota dates done"), _("Check-ins done")]
+    rows = [[r.month.strftime("%Y-%m"), r.circles, r.members, r.dates_done, r.check_ins_done]
+            for r in circle_figures(db.session, initiative, form.first, form.last)]
+    return csv_download(f"circles-{initiative.slug}-{form.start.data}-{form.end.data}", header, rows)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from buurthulp.accounts.models import InterestDirection, Neighbour, NeighbourInterest
+from buurthulp.circles.calendar import rota_of_members, slot_times
+from buurthulp.circles.rota import when_label
 from buurthulp.geo import distance_m
 from buurthulp.matching.load import AUTHOR_AVAILABILITY, POST_COLUMNS, post_window
 from buurthulp.matching.rules import FULL_WEEK, Ask, Context, Helper, Window, explain, pair, score
@@ -37,6 +39,9 @@ from buurthulp.timeutil import add_months, local_to_utc, local_today
 
 PER_SECTION = 5
 MAX_METRES = 3000.0
+CIRCLE_TAKEN_DAYS = 31  # your rota dates: the coming month
+CIRCLE_OPEN_DAYS = 14   # open dates of your circles: the coming two weeks
+CIRCLE_ITEMS = 10
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,23 @@ class PotItem:
     outstanding: int
 
 
+@dataclass(frozen=True)
+class CircleDateItem:
+    """A date of a circle's rota: one you took, or one nobody took yet."""
+
+    circle_id: int
+    centre: str        # "circle around Annie": the name of the person at the centre
+    slot: str          # the slot's title
+    on_date: date
+    at_time: time | None
+    day_part: int | None
+
+    @property
+    def when(self) -> str:
+        """"woensdagavond 4 juni", in the language being rendered."""
+        return when_label(self, self.on_date)
+
+
 @dataclass
 class DigestContent:
     neighbour: Neighbour
@@ -91,12 +113,25 @@ class DigestContent:
     thanks: list[ThanksItem] = field(default_factory=list)
     places: list[PlaceItem] = field(default_factory=list)
     pot: list[PotItem] = field(default_factory=list)
+    circle_dates: list[CircleDateItem] = field(default_factory=list)  # rota dates you took, the coming month
+    circle_open: list[CircleDateItem] = field(default_factory=list)   # open dates of your circles, two weeks
     room_cents: int | None = None        # tax-free room left this year, for pot members
     limits_fallback: int | None = None   # the year whose limits stand in for this one
 
     @property
     def sections(self) -> list[str]:
-        return [name for name in ("asks", "offers", "matches", "thanks", "places", "pot") if getattr(self, name)]
+        return [name for name in ("asks", "offers", "matches", "thanks", "places", "pot", "circles")
+                if getattr(self, name)]
+
+    @property
+    def circles(self) -> bool:
+        """The "Your circles" section: dates you took, and open dates of your circles."""
+        return bool(self.circle_dates or self.circle_open)
+
+    @property
+    def open_circles(self) -> list[tuple[int, str]]:
+        """The circles with open dates (id, centre's name), to link their rota once each."""
+        return list(dict.fromkeys((d.circle_id, d.centre) for d in self.circle_open))
 
     @property
     def is_empty(self) -> bool:
@@ -199,6 +234,7 @@ def build(session, neighbours: list[Neighbour], edition: date, now: datetime) ->
 
     _places(session, neighbours, near, out, since, until)
     _pot(session, ids, out, start, end)
+    _circles(session, ids, out, today)
     return out
 
 
@@ -310,3 +346,27 @@ def _pot(session, ids, out, start: date, end: date) -> None:
         content.room_cents = max(0, limits.yearly_cents - in_year[a.neighbour_id])
         content.limits_fallback = limits.year if limits.fallback_from else None
 
+
+
+def _circles(session, ids, out, today: date) -> None:
+    """Your circles: the rota dates you took in the coming month, and the open dates of your circles in the coming
+    two weeks (two queries for the batch)."""
+    dates, circles_of = rota_of_members(session, ids, today, today + timedelta(days=CIRCLE_TAKEN_DAYS))
+    if not dates:
+        return
+    members: dict[int, list[int]] = defaultdict(list)
+    for person, circle_ids in circles_of.items():
+        for circle_id in circle_ids:
+            members[circle_id].append(person)
+    open_until = today + timedelta(days=CIRCLE_OPEN_DAYS)
+    for d in sorted(dates, key=lambda d: (d.on_date, slot_times(d.slot, d.on_date)[0].isoformat(), d.slot.id)):
+        item = CircleDateItem(d.slot.circle_id, d.slot.centre_name, d.slot.title, d.on_date, d.slot.at_time,
+                              d.slot.day_part)
+        if d.taken_by_id in circles_of and d.slot.circle_id in circles_of[d.taken_by_id]:
+            mine = out[d.taken_by_id].circle_dates
+            if len(mine) < CIRCLE_ITEMS:
+                mine.append(item)
+        elif d.is_open and d.on_date < open_until:
+            for person in members[d.slot.circle_id]:
+                if len(out[person].circle_open) < CIRCLE_ITEMS:
+                    out[person].circle_open.append(item)

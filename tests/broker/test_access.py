@@ -161,12 +161,14 @@ ROUTES = {
     ("broker.proxy_message", "POST"): ("/broker/{slug}/matches/{match}/for/{proxy}/messages",
                                        {"p{proxy}-body": "Ze belt je morgen"}),
     ("broker.phone_list", "GET"): ("/broker/{slug}/phone-list", None),
+    ("broker.small_networks", "GET"): ("/broker/{slug}/small-networks", None),
     ("broker.figures", "GET"): ("/broker/{slug}/figures", None),
     ("broker.figures_csv", "GET"): ("/broker/{slug}/figures.csv", None),
+    ("broker.figures_circles_csv", "GET"): ("/broker/{slug}/figures/circles.csv", None),
 }
 # Pages of the workspace as a whole; the others are about one of our people, asks or matches.
 WORKSPACE = {"broker.index", "broker.queue", "broker.neighbours", "broker.new_proxy", "broker.phone_list", "broker.figures",
-             "broker.figures_csv"}
+             "broker.figures_csv", "broker.small_networks", "broker.figures_circles_csv"}
 ROLES = ["anonymous", "ria", "annie", "broker", "other_broker", "treasurer", "admin"]
 
 
