@@ -91,6 +91,11 @@ class Post(db.Model):
     closed_at: so.Mapped[Optional[datetime]]
     hidden_at: so.Mapped[Optional[datetime]]
     hidden_by_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("neighbour.id", ondelete="SET NULL"))
+    # "to my circle": shown to the author's support circle first; from circle_only_until on (when set) to the
+    # neighbourhood as any post, else to the circle only
+    circle_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("circle.id", ondelete="SET NULL"),
+                                                           index=True)
+    circle_only_until: so.Mapped[Optional[datetime]]
 
     author: so.Mapped[Neighbour] = so.relationship(foreign_keys=[author_id])
     neighbourhood: so.Mapped[Neighbourhood] = so.relationship()
