@@ -5,12 +5,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from buurthulp.access.circles import brokers_circle, is_member
 from buurthulp.access.rules import (
     _nearby,
     brokers_match,
     brokers_post,
 )
 from buurthulp.accounts.models import Neighbour
+from buurthulp.circles.models import Circle
+from buurthulp.db import utcnow
 from buurthulp.errors import DomainError, NotAllowed
 from buurthulp.neighbourhoods.models import (
     Membership,
@@ -54,16 +57,47 @@ def agreed_match_of(session, post: Post, neighbour_id: int) -> Match | None:
                                                  Match.status.in_(AGREED_MATCH_STATUSES)).limit(1))
 
 
-def may_see_post(session, viewer: Neighbour, post: Post) -> bool:
+def post_public(now):
+    """SQL condition on Post: shown to the neighbourhood (feed, matcher, digest, lists of others' posts).
+
+    Every post except an ask "to my circle" while it is for the circle only: ``circle_only_until`` not set (the
+    circle only, for good) or still to come. ``is_public`` is the same rule for one post already loaded."""
+    return sa.or_(Post.circle_id.is_(None),
+                  sa.and_(Post.circle_only_until.is_not(None), Post.circle_only_until <= now))
+
+
+def is_public(post: Post, now) -> bool:
+    """``post_public`` for one post."""
+    return post.circle_id is None or (post.circle_only_until is not None and post.circle_only_until <= now)
+
+
+def in_post_circle(session, viewer: Neighbour, post: Post) -> bool:
+    """Someone the post's circle shows it to: an active member of that circle (its centre too) or one of the
+    circle's brokers (``brokers_circle``)."""
+    if post.circle_id is None:
+        return False
+    circle = session.get(Circle, post.circle_id)
+    return circle is not None and (is_member(session, viewer, circle) or brokers_circle(session, viewer, circle))
+
+
+def _may_see_open(session, viewer: Neighbour, post: Post, now) -> bool:
+    """The open post's audience: its circle (wherever its members live), and, once public, neighbours in reach."""
+    if post.circle_id is not None and in_post_circle(session, viewer, post):
+        return True
+    return is_public(post, now) and in_reach(session, viewer, post)
+
+
+def may_see_post(session, viewer: Neighbour, post: Post, now=None) -> bool:
     """A post's page: its author and the neighbourhood's moderators always; anyone with a match on it unless it
-    is hidden or one of the two blocked the other; otherwise only while it is open, to neighbours in reach."""
+    is hidden or one of the two blocked the other; otherwise only while it is open, to neighbours in reach, and
+    for an ask "to my circle" while it is for the circle only (``post_public``), to that circle only."""
     if viewer.id == post.author_id or moderates(session, viewer, post.neighbourhood_id):
         return True
     if post.hidden_at is not None or is_blocked(session, viewer.id, post.author_id):
         return False
     if session.scalar(sa.select(sa.exists().where(_on_post(post), _with(viewer.id)))):
         return True
-    return post.status == PostStatus.OPEN and in_reach(session, viewer, post)
+    return post.status == PostStatus.OPEN and _may_see_open(session, viewer, post, now or utcnow())
 
 
 def may_see_private_details(session, viewer: Neighbour, post: Post) -> bool:
@@ -83,13 +117,14 @@ def may_read_match(session, viewer: Neighbour, match: Match) -> bool:
 
 def respond_refusal(session, person: Neighbour, post: Post, now) -> DomainError | None:
     """Why this person may not answer "I can help" / "I would like this" on the post now, or None if they may:
-    not their own post, the post open, shown and not expired, nobody blocked, and the post in reach.
+    not their own post, the post open, shown and not expired, nobody blocked, and the post in reach (an ask "to
+    my circle": for its circle, and while it is for the circle only, for nobody else).
     (Whether they answered before, and their e-mail confirmation, are checked where they respond.)"""
     if post.author_id == person.id:
         return DomainError(_l("This is your own post."))
     if post.status != PostStatus.OPEN or post.hidden_at is not None or post.expires_at <= now:
         return DomainError(_l("This post is no longer open."))
-    if is_blocked(session, person.id, post.author_id) or not in_reach(session, person, post):
+    if is_blocked(session, person.id, post.author_id) or not _may_see_open(session, person, post, now):
         return NotAllowed(_l("You can respond to posts in your own neighbourhood and the ones next to it."))
     return None
 

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from buurthulp.access import post_public
 from buurthulp.accounts.models import InterestDirection, Neighbour, NeighbourInterest
 from buurthulp.circles.calendar import rota_of_members, slot_times
 from buurthulp.circles.rota import when_label
@@ -180,14 +181,14 @@ def build(session, neighbours: list[Neighbour], edition: date, now: datetime) ->
     own_asks = session.execute(sa.select(*POST_COLUMNS, AUTHOR_AVAILABILITY, Post.title)
                                .join(Neighbour, Neighbour.id == Post.author_id).where(
         Post.author_id.in_(ids), Post.kind == PostKind.ASK, Post.status == PostStatus.OPEN,
-        Post.hidden_at.is_(None), Post.expires_at > now)).all()
+        Post.hidden_at.is_(None), Post.expires_at > now, post_public(now))).all()
     ctx.reciprocal = asks_help | {r.author_id for r in own_asks}
     categories = set().union(*likes.values()) if likes else set()
     categories |= {str(r.category) for r in own_asks}
     nearby_posts = session.execute(
         sa.select(*POST_COLUMNS, AUTHOR_AVAILABILITY, Post.title, Post.kind)
         .join(Neighbour, Neighbour.id == Post.author_id)
-        .where(Post.status == PostStatus.OPEN, Post.hidden_at.is_(None), Post.expires_at > now,
+        .where(Post.status == PostStatus.OPEN, Post.hidden_at.is_(None), Post.expires_at > now, post_public(now),
                Post.neighbourhood_id.in_(all_near), Post.category.in_(categories), Neighbour.deleted_at.is_(None))
     ).all() if all_near and categories else []
     by_hood_cat: dict[tuple[int, str, str], list] = defaultdict(list)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import sqlalchemy as sa
 
+from buurthulp.access import post_public
 from buurthulp.accounts.models import InterestDirection, Neighbour, NeighbourInterest
 from buurthulp.matching.columns import FAR_FUTURE_DAY, FAR_PAST_DAY, Codes, Side
 from buurthulp.matching.rules import (
@@ -61,7 +62,7 @@ def open_posts(session, now: datetime, kind: PostKind):
         sa.select(*POST_COLUMNS, AUTHOR_AVAILABILITY)
         .join(Neighbour, Neighbour.id == Post.author_id)
         .where(Post.status == PostStatus.OPEN, Post.kind == kind, Post.hidden_at.is_(None), Post.expires_at > now,
-               Neighbour.deleted_at.is_(None))
+               post_public(now), Neighbour.deleted_at.is_(None))
         .order_by(Post.id)
     ).all()
 

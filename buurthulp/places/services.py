@@ -287,6 +287,7 @@ def going_along(session, place: Place, viewer: Neighbour, now: datetime) -> list
     blocked = access.blocked_ids(session, viewer.id)
     return list(session.scalars(sa.select(Post).where(
         Post.place_id == place.id, Post.status == PostStatus.OPEN, Post.hidden_at.is_(None), Post.expires_at > now,
+        access.post_public(now),
         Post.author_id.not_in(blocked) if blocked else sa.true())
         .options(so.joinedload(Post.author)).order_by(Post.created_at.desc()).limit(20)))
 

@@ -34,6 +34,12 @@ DURATIONS = [(30, _l("About half an hour")), (60, _l("About an hour")), (120, _l
              (180, _l("About three hours")), (240, _l("Half a day")), (480, _l("A whole day"))]
 EXPIRY_DAYS = [(7, _l("One week")), (14, _l("Two weeks")), (30, _l("30 days")), (60, _l("60 days"))]
 PART_OF_DAY_CHOICES = [(p.value, DAY_PART_LABELS[p]) for p in DayPart]  # lazy: translated when shown
+# An ask "to my circle": who sees it, and after how many days the neighbourhood does too (None: never)
+AUDIENCE_CHOICES = [("neighbourhood", _l("The neighbourhood")),
+                    ("circle_1", _l("My circle first, then the neighbourhood after 1 day")),
+                    ("circle_3", _l("My circle first, then the neighbourhood after 3 days")),
+                    ("circle", _l("Only my circle"))]
+CIRCLE_DAYS = {"circle_1": 1, "circle_3": 3, "circle": None}
 
 
 def category_choices(categories=None):
@@ -81,11 +87,33 @@ class PostForm(Form):
                              description=_l("For example: the library, the community centre. Not your address."))
     expiry_days = SelectField(_l("Show my post for"), coerce=int, choices=EXPIRY_DAYS, default=30)
     place_id = HiddenField()  # "ga mee": the place of the living map it is about
+    # Offered (in the template) only to someone in an active circle, and only for an ask; anything but
+    # "neighbourhood" from anyone else is refused in validate().
+    audience = RadioField(_l("Who sees this ask?"), choices=AUDIENCE_CHOICES, default="neighbourhood",
+                          validators=[Optional()],
+                          description=_l("Your circle sees the ask on the circle's page and can respond as usual."))
+    circle = SelectField(_l("Which circle?"), choices=[], validators=[Optional()])
 
-    def __init__(self, *args, categories=None, **kwargs):
+    def __init__(self, *args, categories=None, circles=(), **kwargs):
+        """``circles``: (id, name) of the active circles the author is in, for "who sees this ask?"."""
         super().__init__(*args, **kwargs)
         self.category.choices = category_choices(categories)
         self.weekly_slots.choices = slot_choices()
+        self.circle.choices = [(str(i), _l("Circle around %(name)s", name=name)) for i, name in circles]
+        if len(self.circle.choices) == 1 and not self.circle.data:
+            self.circle.data = self.circle.choices[0][0]
+
+    @property
+    def offers_circle(self) -> bool:
+        """Whether the form shows "who sees this ask?": the author is in an active circle."""
+        return bool(self.circle.choices)
+
+    def circle_choice(self) -> tuple[int | None, int | None]:
+        """The circle an ask is for first, and after how many days the neighbourhood sees it (None: never);
+        (None, None) for the neighbourhood."""
+        if self.kind.data != PostKind.ASK.value or self.audience.data not in CIRCLE_DAYS:
+            return None, None
+        return id_or_none(self.circle.data), CIRCLE_DAYS[self.audience.data]
 
     def to_input(self):
         """The validated form as the posts service's input."""
@@ -103,12 +131,17 @@ class PostForm(Form):
             place=PostLocation(self.place.data or PostLocation.HOME_AREA), place_note=self.place_note.data or "",
             expiry_days=self.expiry_days.data,
             place_id=id_or_none(self.place_id.data),
+            circle_id=self.circle_choice()[0], circle_days=self.circle_choice()[1],
         )
 
     def validate(self, extra_validators=None) -> bool:
         """Every mistake at once: the rules for "when" (services.check_timing) are checked with the other
         fields, not only once those are right."""
         ok = super().validate(extra_validators)
+        if self.kind.data == PostKind.ASK.value and self.audience.data in CIRCLE_DAYS \
+                and id_or_none(self.circle.data) is None:
+            self.audience.errors.append(_l("Choose a circle you are in."))
+            ok = False
         read = (self.timing, self.on_date, self.day_part, self.period_start, self.period_end, self.weekly_slots,
                 self.weekly_until, self.duration_minutes, self.expiry_days, self.place)  # what _input reads
         if any(f.errors for f in read):

@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from buurthulp import access
 from buurthulp.accounts import photos
 from buurthulp.categories import Category, slots_in
+from buurthulp.circles.models import Circle
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError, NotAllowed
 from buurthulp.extensions import db
@@ -54,7 +55,8 @@ def _post_or_404(post_id: int) -> Post:
 @bp.route("/posts/new", methods=["GET", "POST"])
 @login_required
 def new():
-    form = PostForm(categories=visible_categories(db.session, current_user.neighbourhood_id))
+    form = PostForm(categories=visible_categories(db.session, current_user.neighbourhood_id),
+                    circles=services.circles_to_ask(db.session, current_user))
     if request.method == "GET":
         form.kind.data = request.args.get("kind") if request.args.get("kind") in ("ask", "offer") else None
         category = request.args.get("category")
@@ -74,7 +76,10 @@ def new():
             form.timing_field().errors.append(str(exc.message))
         else:
             db.session.commit()
-            flash(_("Your post is online. Neighbours nearby can see it now."), "success")
+            if post.circle_id is None:
+                flash(_("Your post is online. Neighbours nearby can see it now."), "success")
+            else:
+                flash(_("Your ask is online. Your circle can see it now."), "success")
             return redirect(url_for("posts.detail", post_id=post.id))
     status = 400 if request.method == "POST" else 200
     return render_template("posts/form.html", form=form, post=None, going_to=going_to), status
@@ -154,8 +159,13 @@ def _detail_page(post: Post, error: DomainError | None = None, respond_form=None
             sa.or_(Match.ask_id == post.id, Match.offer_id == post.id),
             sa.or_(Match.asker_id == viewer.id, Match.helper_id == viewer.id)).limit(1))
     suggested_to_me = my_match is not None and my_match.status == MatchStatus.SUGGESTED
+    now = utcnow()
     can_respond = ((my_match is None or suggested_to_me)
-                   and access.respond_refusal(db.session, viewer, post, utcnow()) is None)
+                   and access.respond_refusal(db.session, viewer, post, now) is None)
+    # the circle an ask was posted to is for the author and the circle to know, not for the neighbourhood
+    circle = (db.session.get(Circle, post.circle_id)
+              if post.circle_id is not None and (is_author or access.in_post_circle(db.session, viewer, post))
+              else None)
     return render_template(
         "posts/detail.html", post=post, is_author=is_author, responses=responses, suggestions=suggestions,
         my_match=None if suggested_to_me else my_match, suggested_to_me=suggested_to_me,
@@ -164,6 +174,7 @@ def _detail_page(post: Post, error: DomainError | None = None, respond_form=None
         author_profile=access.may_see_profile(db.session, viewer, post.author),
         photos=photos.visible_photos(db.session, viewer, [post.author]),
         respond_form=respond_form or RespondForm(), report_form=report_form or ReportForm(), form=EmptyForm(),
+        circle=circle, now=now,
     ), status
 
 

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from buurthulp import access
 from buurthulp.accounts.models import Neighbour
 from buurthulp.categories import Category, DayPart
+from buurthulp.circles.models import Circle, CircleMember, CircleStatus, MemberStatus
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError, NotAllowed
 from buurthulp.geo import squared_km_expr
@@ -59,6 +60,8 @@ class PostInput:
     place_note: str = ""
     expiry_days: int = DEFAULT_EXPIRY_DAYS
     place_id: int | None = None  # "ga mee": a place of the living map
+    circle_id: int | None = None  # an ask "to my circle": one of the active circles the author is in
+    circle_days: int | None = None  # ... shown to the neighbourhood after this many days; None: to the circle only
 
 
 # --- posts --------------------------------------------------------------------------------------
@@ -118,8 +121,38 @@ def _going_along(session, data: PostInput) -> None:
     data.place_note = data.place_note.strip() or place.name[:200]
 
 
+CIRCLE_DAYS = (1, 3)  # "my circle first, then the neighbourhood after ... days"
+
+
+def circles_to_ask(session, person: Neighbour) -> list[tuple[int, str]]:
+    """The active circles the person is in (as an active member or at the centre), as (id, the centre's name),
+    in one query: where they can post an ask "to my circle"."""
+    centre = so.aliased(Neighbour)
+    member = sa.exists().where(CircleMember.circle_id == Circle.id, CircleMember.neighbour_id == person.id,
+                               CircleMember.status == MemberStatus.ACTIVE)
+    return [tuple(row) for row in session.execute(
+        sa.select(Circle.id, centre.display_name).join(centre, centre.id == Circle.centre_id)
+        .where(Circle.status == CircleStatus.ACTIVE, sa.or_(Circle.centre_id == person.id, member))
+        .order_by(Circle.centre_id != person.id, centre.display_name, Circle.id))]
+
+
+def _for_circle(session, author: Neighbour, post: Post, data: PostInput, now: datetime) -> None:
+    """An ask "to my circle": the circle must be an active one the author is in."""
+    if data.circle_id is None:
+        return
+    if data.kind != PostKind.ASK:
+        raise DomainError(_l("Only an ask can be shown to your circle first."))
+    if data.circle_days is not None and data.circle_days not in CIRCLE_DAYS:
+        raise DomainError(_l("Choose who sees this ask."))
+    if data.circle_id not in {i for i, _name in circles_to_ask(session, author)}:
+        raise DomainError(_l("Choose a circle you are in."))
+    post.circle_id = data.circle_id
+    post.circle_only_until = None if data.circle_days is None else now + timedelta(days=data.circle_days)
+
+
 def create_post(session, author: Neighbour, data: PostInput, now: datetime | None = None) -> Post:
-    """Post an ask or an offer for the author's neighbourhood and the ones next to it."""
+    """Post an ask or an offer for the author's neighbourhood and the ones next to it, or an ask for the author's
+    circle first (or only)."""
     now = now or utcnow()
     if author.neighbourhood_id is None:
         raise DomainError(_l("Choose your neighbourhood on your profile first."))
@@ -130,6 +163,7 @@ def create_post(session, author: Neighbour, data: PostInput, now: datetime | Non
                 longitude=author.longitude, status=PostStatus.OPEN, created_at=now,
                 expires_at=now + timedelta(days=data.expiry_days))
     _apply(post, data)
+    _for_circle(session, author, post, data, now)
     session.add(post)
     session.flush()
     return post
@@ -220,7 +254,8 @@ def feed_page(session, viewer: Neighbour, filters: FeedFilters, now: datetime, p
 
 
 def feed_query(session, viewer: Neighbour, filters: FeedFilters, now: datetime) -> sa.Select:
-    """Open posts of the viewer's and adjacent neighbourhoods, newest first, without blocked people."""
+    """Open posts of the viewer's and adjacent neighbourhoods, newest first, without blocked people and without
+    asks that are still for a circle only (those are on the circle's page)."""
     hood_ids = nearby_neighbourhood_ids(session, viewer.neighbourhood_id) if viewer.neighbourhood_id else []
     blocked = sa.exists().where(sa.or_(
         sa.and_(Block.blocker_id == viewer.id, Block.blocked_id == Post.author_id),
@@ -228,7 +263,7 @@ def feed_query(session, viewer: Neighbour, filters: FeedFilters, now: datetime) 
     ))
     stmt = (sa.select(Post)
             .where(Post.status == PostStatus.OPEN, Post.hidden_at.is_(None), Post.expires_at > now,
-                   Post.neighbourhood_id.in_(hood_ids), ~blocked)
+                   access.post_public(now), Post.neighbourhood_id.in_(hood_ids), ~blocked)
             .options(so.joinedload(Post.author), so.joinedload(Post.neighbourhood))
             .order_by(Post.created_at.desc(), Post.id.desc()))
     if filters.kind:
@@ -248,3 +283,18 @@ def feed_query(session, viewer: Neighbour, filters: FeedFilters, now: datetime) 
             sa.and_(Post.timing == Timing.WEEKLY, sa.or_(Post.weekly_until.is_(None), Post.weekly_until >= today)),
         ))
     return stmt
+
+
+# --- a circle's asks ----------------------------------------------------------------------------
+
+def circle_asks(session, circle_id: int, viewer: Neighbour, now: datetime) -> list[Post]:
+    """The open asks posted to a circle, for someone who sees the circle (``access.may_see_circle``, whom
+    ``access.may_see_post`` shows them to), oldest first, without blocked people; in one query."""
+    blocked = sa.exists().where(sa.or_(
+        sa.and_(Block.blocker_id == viewer.id, Block.blocked_id == Post.author_id),
+        sa.and_(Block.blocker_id == Post.author_id, Block.blocked_id == viewer.id),
+    ))
+    return list(session.scalars(
+        sa.select(Post).where(Post.circle_id == circle_id, Post.status == PostStatus.OPEN, Post.hidden_at.is_(None),
+                              Post.expires_at > now, ~blocked)
+        .options(so.joinedload(Post.author)).order_by(Post.created_at, Post.id)))
