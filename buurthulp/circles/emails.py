@@ -6,7 +6,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from buurthulp.accounts.models import Neighbour
-from buurthulp.circles.models import Circle, CircleMember, MemberStatus
+from buurthulp.circles.models import Circle, CircleMember, MemberStatus, RotaSlot
+from buurthulp.circles.rota import repeat_label
 from buurthulp.mail import external_url, queue_email
 
 
@@ -60,3 +61,12 @@ def welcome(session, circle: Circle, person: Neighbour) -> None:
         queue_email(session, person.email, "circles/welcome", person.locale, neighbour=person,
                     centre_name=circle.centre.display_name,
                     url=external_url("circles.circle", circle_id=circle.id))
+
+
+def slot_invitation(session, circle: Circle, slot: RotaSlot, inviter: Neighbour, person: Neighbour, token: str) -> None:
+    """The matcher suggested ``person`` for an open slot: would they like to help? With the signed link; how the
+    slot repeats is worded in the template, in their language."""
+    queue_email(session, person.email, "circles/slot_invitation", person.locale, neighbour=person,
+                inviter_name=inviter.display_name, centre_name=circle.centre.display_name, slot=slot,
+                repeat=repeat_label, url=external_url("circles.join", token=token),
+                days=current_app.config["CIRCLE_INVITE_MAX_AGE_DAYS"])

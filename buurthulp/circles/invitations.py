@@ -1,5 +1,11 @@
 """Invitations to a circle: a signed link that works once and expires, a mail with it, or a pick from the
-neighbours the centre (or the one who invites) helped or was helped by; and the answers to them."""
+neighbours the centre (or the one who invites) helped or was helped by; and the answers to them.
+
+A slot invitation (``CircleInvite.slot_id``) is the matcher's suggestion for a rota slot whose dates stay open
+(``suggest``): a link mailed to one neighbour, who asks to join for that slot and is let in by the centre as
+usual. Its ``used_by_id`` is set when it is made, to the neighbour it is meant for (the row has no column of
+its own for that; ``used_at`` says whether it was used): only they can use it, and they are not mailed for the
+same slot again within ``SLOT_INVITE_AGAIN``."""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from buurthulp import access
 from buurthulp.accounts.models import Neighbour
-from buurthulp.circles import emails
+from buurthulp.circles import emails, suggest
 from buurthulp.circles.models import (
     Circle,
     CircleInvite,
@@ -20,7 +26,10 @@ from buurthulp.circles.models import (
     CircleStatus,
     MemberRole,
     MemberStatus,
+    RotaSlot,
 )
+from buurthulp.circles.rota import may_change_rota
+from buurthulp.circles.rota_emails import mailable
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError, NotAllowed
 from buurthulp.posts.models import Match, MatchStatus
@@ -29,8 +38,7 @@ INVITE_SALT = "circle-invite"
 # invitations (links and mails) one person makes for one circle in a day: enough for a family, not for spam
 INVITES_PER_DAY = 30
 WARM = (MatchStatus.DONE, MatchStatus.THANKED)
-
-
+SLOT_INVITE_AGAIN = timedelta(days=14)  # a neighbour is mailed for the same slot at most once in this time
 
 
 # --- invitations --------------------------------------------------------------------------------
@@ -120,6 +128,8 @@ def join_by_link(session, person: Neighbour, token: str, now: datetime | None = 
     session.refresh(invite)
     if invite.used_at is not None:
         raise DomainError(_l("This invitation link has been used already. Ask for a new one."))
+    if invite.slot_id is not None and invite.used_by_id != person.id:  # meant for one neighbour (see above)
+        raise DomainError(_l("This invitation is for someone else. Ask for an invitation of your own."))
     circle = session.get(Circle, invite.circle_id)
     member = access.membership(session, person, circle)
     if member is not None and member.status == MemberStatus.ACTIVE:
@@ -191,3 +201,65 @@ def answer_invitation(session, person: Neighbour, circle: Circle, yes: bool, now
     else:
         member.status, member.left_at = MemberStatus.LEFT, now or utcnow()
         session.flush()
+
+
+# --- slot invitations: the matcher's suggestions for an open slot --------------------------------
+
+def recent_slot_invites(session, slot_ids, now: datetime | None = None) -> dict[tuple[int, int], CircleInvite]:
+    """(slot id, neighbour id) -> the latest slot invitation of the last ``SLOT_INVITE_AGAIN``, in one query."""
+    now = now or utcnow()
+    ids = list(slot_ids)
+    if not ids:
+        return {}
+    rows = session.scalars(sa.select(CircleInvite).where(
+        CircleInvite.slot_id.in_(ids), CircleInvite.used_by_id.is_not(None),
+        CircleInvite.created_at > now - SLOT_INVITE_AGAIN).order_by(CircleInvite.created_at, CircleInvite.id))
+    return {(i.slot_id, i.used_by_id): i for i in rows}
+
+
+def invite_to_slot(session, actor: Neighbour, slot: RotaSlot, person: Neighbour,
+                   now: datetime | None = None) -> CircleInvite:
+    """Invite a neighbour the matcher suggests for ``slot`` now: a slot invitation, mailed to them."""
+    now = now or utcnow()
+    circle = session.get(Circle, slot.circle_id)
+    if not may_change_rota(session, actor, circle) or circle.status != CircleStatus.ACTIVE:
+        raise NotAllowed(_l("Only the people who lead this circle can change the rota."))
+    _count_today(session, actor, circle, now)
+    # Two leaders pressing at once must not mail the neighbour twice: the slot's row is locked (PostgreSQL) until
+    # the invitation is committed, so the second waits and then finds the first. SQLite has no row locks; there a
+    # rare double is accepted (it serialises writes, and is for development).
+    session.execute(sa.select(RotaSlot.id).where(RotaSlot.id == slot.id).with_for_update())
+    if (slot.id, person.id) in recent_slot_invites(session, [slot.id], now):
+        raise DomainError(_l("You invited %(name)s for this slot already. Wait for their answer.",
+                             name=person.display_name))
+    if person.id not in {s.person.id for s in suggest.suggestions(session, slot, now)}:
+        raise DomainError(_l("%(name)s is not among the neighbours suggested for this slot.",
+                             name=person.display_name))
+    if not mailable(person):
+        raise DomainError(_l("We cannot send %(name)s an e-mail. Ask the broker to get in touch.",
+                             name=person.display_name))
+    invite = CircleInvite(circle_id=circle.id, created_by_id=actor.id, slot_id=slot.id, created_at=now,
+                          used_by_id=person.id)
+    session.add(invite)
+    session.flush()
+    emails.slot_invitation(session, circle, slot, actor, person, invite_token(invite))
+    return invite
+
+
+def invited_slot(session, token: str) -> RotaSlot | None:
+    """The slot an invitation link is for, if it is a slot invitation that still works; else None."""
+    try:
+        invite = load_invite(session, token)
+    except DomainError:
+        return None
+    return session.get(RotaSlot, invite.slot_id) if invite.slot_id is not None else None
+
+
+def requested_slots(session, circle: Circle) -> dict[int, RotaSlot]:
+    """Neighbour id -> the slot they asked to join the circle for (a used slot invitation), in one query: for the
+    members waiting for the centre's yes ("for: <slot>")."""
+    rows = session.execute(
+        sa.select(CircleInvite.used_by_id, RotaSlot).join(RotaSlot, RotaSlot.id == CircleInvite.slot_id)
+        .where(CircleInvite.circle_id == circle.id, CircleInvite.used_at.is_not(None))
+        .order_by(CircleInvite.used_at, CircleInvite.id))
+    return {neighbour_id: slot for neighbour_id, slot in rows}

@@ -5,20 +5,21 @@ from __future__ import annotations
 from datetime import date, timedelta
 from itertools import groupby
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from buurthulp import access
 from buurthulp.accounts.models import Neighbour
-from buurthulp.circles import bp, shifts
+from buurthulp.circles import bp, invitations, shifts, suggest
 from buurthulp.circles import rota as service
 from buurthulp.circles.models import CheckIn, Circle, RotaSlot, SlotKind
 from buurthulp.circles.rota_forms import DateForm, SlotForm, StopSlotForm, SwapForm, TickForm
+from buurthulp.db import utcnow
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db
-from buurthulp.forms import valid_submission
+from buurthulp.forms import EmptyForm, valid_submission
 from buurthulp.timeutil import local_today
 from buurthulp.web import refused
 
@@ -37,6 +38,24 @@ def _weeks(rows: list[service.RotaDate]):
             for monday, week in by_week]
 
 
+def _suggested(circle: Circle, slots: list[RotaSlot], coming: list[service.RotaDate], today: date) -> list:
+    """For those who change the rota: per slot whose dates stay open, the neighbours the matcher suggests, each
+    with the slot invitation they got in the last two weeks (or None). A fixed number of queries: the open dates
+    are counted on the rota's own rows."""
+    horizon = today + timedelta(days=suggest.HORIZON_DAYS)
+    open_counts: dict[int, int] = {}
+    for row in coming:
+        if row.is_open and row.on_date < horizon:
+            open_counts[row.slot.id] = open_counts.get(row.slot.id, 0) + 1
+    now = utcnow()
+    found = suggest.suggestions_for(db.session, circle, slots, now, open_counts=open_counts)
+    if not found:
+        return []
+    invited = invitations.recent_slot_invites(db.session, found, now)
+    return [(slot, [(s, invited.get((slot.id, s.person.id))) for s in found[slot.id]])
+            for slot in slots if slot.id in found]
+
+
 def _rota_page(circle: Circle, status: int = 200, *, failed: TickForm | None = None):
     me = current_user
     today = local_today()
@@ -46,6 +65,7 @@ def _rota_page(circle: Circle, status: int = 200, *, failed: TickForm | None = N
     coordinates = may_change or access.may_coordinate_circle(db.session, me, circle)
     readers = access.may_read_check_in_notes(db.session, me, circle)
     coming = [r for r in rows if r.on_date >= today]
+    slots = service.circle_slots(db.session, circle, today, date.max) if may_change else []
     my_series = {}
     for row in coming:
         if row.series is not None and row.series.neighbour_id == me.id:
@@ -56,7 +76,7 @@ def _rota_page(circle: Circle, status: int = 200, *, failed: TickForm | None = N
         flagged=[r for r in rows if r.on_date < today and r.flagged] if coordinates else [],
         my_series=list(my_series.values()), may_take=may_take, may_change=may_change,
         readers=readers, members=service.active_members(db.session, circle) if may_take else [],
-        slots=service.circle_slots(db.session, circle, today, date.max) if may_change else [],
+        slots=slots, suggested=_suggested(circle, slots, coming, today) if may_change else [],
         check_ins=[r for r in rows if r.on_date <= today and r.is_check_in and r.done
                    and (readers or r.shift.taken_by_id == me.id)],
         failed=failed, SlotKind=SlotKind, CheckIn=CheckIn, when=service.when_label, at=service.time_label,
@@ -231,3 +251,35 @@ def _filled(slot: RotaSlot) -> SlotForm:
     form = SlotForm(formdata=None)
     form.fill(slot)
     return form
+
+
+# --- growing the circle: the matcher's suggestions for an open slot -----------------------------------------
+
+@bp.route("/<int:circle_id>/rota/slots/<int:slot_id>/invite/<int:neighbour_id>", methods=["POST"])
+@login_required
+def slot_invite(circle_id: int, slot_id: int, neighbour_id: int):
+    """Invite a neighbour the matcher suggests for this slot: they get a mail with a link to join for it."""
+    circle = _leading(circle_id)
+    slot = _slot_of(circle, slot_id)
+    person = db.session.get(Neighbour, neighbour_id)
+    if person is None or person.deleted_at is not None:
+        abort(404)
+    if not valid_submission(EmptyForm()):
+        abort(400)
+    try:
+        invitations.invite_to_slot(db.session, current_user, slot, person)
+    except DomainError as exc:
+        return _rota_page(circle, refused(exc))
+    db.session.commit()
+    flash(_("We sent %(name)s an invitation for “%(title)s”. %(centre)s (or their broker) lets them in when "
+            "they join.", name=person.display_name, title=slot.title, centre=circle.centre.display_name), "success")
+    return redirect(url_for("circles.rota", circle_id=circle.id, _anchor="suggestions-heading"))
+
+
+@bp.context_processor
+def _slot_of_invitation():
+    """The join page (``circles.join``) says which slot a slot invitation is for."""
+    def invited_slot():
+        token = (request.view_args or {}).get("token")
+        return invitations.invited_slot(db.session, token) if request.endpoint == "circles.join" and token else None
+    return {"invited_slot": invited_slot, "repeat_label": service.repeat_label}

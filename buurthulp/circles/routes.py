@@ -13,12 +13,14 @@ from buurthulp.accounts.models import Neighbour
 from buurthulp.circles import board_messages, bp, invitations, services
 from buurthulp.circles.forms import AnswerForm, InviteMailForm, InvitePickForm, MessageForm, StartForm
 from buurthulp.circles.models import Circle, CircleMember, CircleMessage, CircleStatus, MemberRole, MemberStatus
+from buurthulp.db import utcnow
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db
 from buurthulp.forms import EmptyForm, id_or_none, valid_submission
 from buurthulp.input import page_arg
 from buurthulp.neighbourhoods.models import Initiative
 from buurthulp.paging import counted_page
+from buurthulp.posts import services as post_services
 from buurthulp.web import refused
 
 BOARD_PAGE_SIZE = 20
@@ -154,8 +156,11 @@ def _circle_page(circle, status: int = 200, mail_form=None, pick_form=None):
         contacts = invitations.warm_contacts(db.session, current_user, circle)
     pick_form = pick_form or InvitePickForm(choices=[(n.id, n.display_name) for n in contacts])
     mine = next((m for m in members if m.neighbour_id == current_user.id), None)
+    now = utcnow()
+    asks = post_services.circle_asks(db.session, circle.id, current_user, now)
     return render_template(
         "circles/circle.html", circle=circle, members=members, leader=leader, me=mine, invites=invites,
+        asks=asks, now=now, slot_requests=invitations.requested_slots(db.session, circle) if leader else {},
         contacts=contacts, mail_form=mail_form or InviteMailForm(), pick_form=pick_form, button=EmptyForm(),
         has_rota="circles.rota" in current_app.view_functions, MemberRole=MemberRole, MemberStatus=MemberStatus,
         CircleStatus=CircleStatus, max_age_days=current_app.config["CIRCLE_INVITE_MAX_AGE_DAYS"]), status

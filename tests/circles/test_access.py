@@ -22,6 +22,8 @@ import pytest
 import sqlalchemy as sa
 
 from buurthulp import access
+from buurthulp.accounts.models import InterestDirection
+from buurthulp.accounts.services import set_interests
 from buurthulp.categories import Category, DayPart
 from buurthulp.circles import board_messages, invitations, rota, services, shifts
 from buurthulp.circles import calendar as cal
@@ -116,6 +118,8 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("circles.slot_edit", "POST"): Row(C + "/rota/slots/{slot}", SLOT_FORM, status=lead(302)),
     ("circles.slot_stop", "POST"): Row(C + "/rota/slots/{slot}/stop", {"stop-last_day": "{ria_date}"},
                                        status=lead(302)),
+    # the matcher's suggestion for a slot with open dates (the treasurer): those who lead invite them for it
+    ("circles.slot_invite", "POST"): Row(C + "/rota/slots/{open_slot}/invite/{treasurer}", {}, status=lead(302)),
     # the calendar: everyone's own address; the file by its secret address (Annie's), without logging in
     ("circles.calendar_settings", "GET"): Row("/circles/calendar", status=every(200)),
     ("circles.calendar_new", "POST"): Row("/circles/calendar/new", {}, status=every(302)),
@@ -142,8 +146,8 @@ def _helped(asker, helper) -> None:
 def ids(cw) -> dict:
     """What the addresses name: Annie's circle, a proposal around the treasurer, Ria's membership and message,
     a fresh invitation link, and the treasurer as Annie's warm contact; a weekly slot of the rota from today, of
-    which Ria took today (to tick) and next week (to give back or swap) and the week after is open; Annie's
-    calendar address."""
+    which Ria took today (to tick) and next week (to give back or swap) and the week after is open; a weekly slot
+    of groceries nobody took, for which the matcher suggests the treasurer; Annie's calendar address."""
     _helped(cw.annie, cw.treasurer)
     proposal = services.propose_circle(db.session, cw.ria, cw.treasurer)
     message = board_messages.post_message(db.session, cw.ria, cw.circle, "Bericht van Ria")
@@ -155,12 +159,16 @@ def ids(cw) -> dict:
     ria_date, open_date = today + timedelta(days=7), today + timedelta(days=14)
     shifts.take_date(db.session, cw.ria, slot, today, today=today)
     shifts.take_date(db.session, cw.ria, slot, ria_date, today=today)
+    open_slot = rota.add_slot(db.session, cw.annie, cw.circle, rota.SlotInput(
+        title="Boodschappen", category=Category.GROCERIES, kind=SlotKind.HELP, frequency=Frequency.WEEKLY,
+        weekday=today.weekday(), day_part=DayPart.MORNING.value, at_time=None, starts_on=today), today=today)
+    set_interests(cw.treasurer, InterestDirection.OFFER, [Category.GROCERIES])
     feed = cal.new_feed(db.session, cw.annie)
     db.session.commit()
     return {"circle": cw.circle.id, "proposal": proposal.id, "message": message.id, "token": token,
             "ria_member": access.membership(db.session, cw.ria, cw.circle).id, "treasurer": cw.treasurer.id,
             "annie": cw.annie.id, "slot": slot.id, "today": today, "ria_date": ria_date, "open_date": open_date,
-            "feed": feed.token}
+            "open_slot": open_slot.id, "feed": feed.token}
 
 
 def _snapshot() -> tuple:
