@@ -166,6 +166,7 @@ class Shift(db.Model):
     done_at: so.Mapped[Optional[datetime]]
     check_in: so.Mapped[Optional[CheckIn]] = so.mapped_column(str_enum(CheckIn, 10))
     note: so.Mapped[str] = so.mapped_column(sa.String(1000), default="")  # "something needs attention": what
+    minutes: so.Mapped[Optional[int]]  # how long done help took, for the pot when the initiative counts it
     reminded_at: so.Mapped[Optional[datetime]]     # three days ahead, the circle was asked
     escalated_at: so.Mapped[Optional[datetime]]    # a day ahead, the centre and the broker were told
     flagged_at: so.Mapped[Optional[datetime]]      # a check-in not ticked by the end of its day

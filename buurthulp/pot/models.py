@@ -72,6 +72,8 @@ class PotSettings(db.Model):
     rule: so.Mapped[DistributionRule] = so.mapped_column(str_enum(DistributionRule),
                                                          default=DistributionRule.BY_HOURS)
     month_end_day: so.Mapped[int] = so.mapped_column(default=1)
+    # done dates of support circles' rotas count as help, like done matches (the initiative chooses)
+    count_circle_help: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     # the last month the month-end job handled (shared out, or found nothing to share)
     last_distributed_month: so.Mapped[Optional[date]]
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
