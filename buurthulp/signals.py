@@ -9,3 +9,7 @@ _signals = Namespace()
 
 # sender: the session; keyword arguments: match (confirmed done), now
 match_done = _signals.signal("match-done")
+
+# sender: the session; keyword arguments: shift (a help date of a circle's rota, ticked done with minutes),
+# slot, circle, now
+circle_help_done = _signals.signal("circle-help-done")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectField, StringField, TextAreaField, TimeField, widgets
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from buurthulp.categories import DAY_PART_LABELS, WEEKDAY_LABELS, Category, DayPart, Weekday
 from buurthulp.circles.models import CheckIn, Frequency, SlotKind
 from buurthulp.circles.rota import NO_HEALTH, NOTE_MAX, TITLE_MAX, SlotInput
-from buurthulp.forms import ChoiceField, DateField, Form, HiddenIdField, IdField, strip_filter
+from buurthulp.forms import ChoiceField, DateField, Form, HiddenIdField, IdField, LocalDecimalField, strip_filter
 
 KIND_CHOICES = [(SlotKind.HELP.value, _l("Help (for example meals, a walk, groceries)")),
                 (SlotKind.CHECK_IN.value, _l("Check-in: a call or a visit to see that all is well"))]
@@ -106,8 +106,16 @@ class TickForm(DateForm):
     note = TextAreaField(_l("What needs attention?"), filters=[strip_filter], description=NO_HEALTH,
                          validators=[Optional(), Length(max=NOTE_MAX, message=_l("Use at most 1000 characters."))])
 
+    # a help date: how long it took, when the circle's initiative counts circle help for its pot
+    hours = LocalDecimalField(_l("How many hours did it take? (optional)"), places=2,
+                              validators=[Optional(), NumberRange(0.25, 24, _l("Fill in between 0.25 and 24 hours."))],
+                              description=_l("For example 1,5 for an hour and a half."))
+
     def check_in(self) -> CheckIn | None:
         return CheckIn(self.outcome.data) if self.outcome.data in {c.value for c in CheckIn} else None
+
+    def minutes(self) -> int | None:
+        return int(round(float(self.hours.data) * 60)) if self.hours.data else None
 
 
 class StopSlotForm(Form):

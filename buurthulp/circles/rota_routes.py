@@ -20,6 +20,7 @@ from buurthulp.db import utcnow
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db
 from buurthulp.forms import EmptyForm, valid_submission
+from buurthulp.pot.shares import counts_circle_help
 from buurthulp.timeutil import local_today
 from buurthulp.web import refused
 
@@ -81,6 +82,8 @@ def _rota_page(circle: Circle, status: int = 200, *, failed: TickForm | None = N
                    and (readers or r.shift.taken_by_id == me.id)],
         failed=failed, SlotKind=SlotKind, CheckIn=CheckIn, when=service.when_label, at=service.time_label,
         repeat=service.repeat_label, no_health=service.NO_HEALTH,
+        # how long a help date took: asked only when the circle's initiative counts circle help for its pot
+        asks_hours=counts_circle_help(db.session, circle.initiative_id) if may_take else False,
     ), status
 
 
@@ -167,7 +170,8 @@ def rota_swap(circle_id: int):
 @login_required
 def rota_done(circle_id: int):
     def act(form, slot):
-        shifts.tick(db.session, current_user, slot, form.on_date.data, form.check_in(), form.note.data or "")
+        shifts.tick(db.session, current_user, slot, form.on_date.data, form.check_in(), form.note.data or "",
+                    minutes=form.minutes())
 
     def said(form, slot):
         return _("Thank you! %(date)s is done.", date=service.when_label(slot, form.on_date.data))

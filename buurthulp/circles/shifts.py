@@ -25,12 +25,14 @@ from buurthulp.circles.models import (
 from buurthulp.circles.rota import RotaDate, holder_of, is_slot_date, require_rule
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError
+from buurthulp.signals import circle_help_done
 from buurthulp.timeutil import local_today
 
 HORIZON_DAYS = 28   # the rota shows the coming four weeks
 PAST_DAYS = 7       # and, to tick them, your dates of the past week
 STEP = {Frequency.DAILY: 1, Frequency.WEEKLY: 7, Frequency.FORTNIGHTLY: 14}
 TITLE_MAX, NOTE_MAX = 100, 1000
+MAX_MINUTES = 24 * 60
 
 # the same words as the broker's notes (broker/forms.py NO_HEALTH): one message, one translation
 NO_HEALTH = _l("Do not write health details here: only what brokers need to help.")
@@ -193,8 +195,11 @@ def swap_date(session, person: Neighbour, slot: RotaSlot, day: date, other: Neig
 # --- done and check-ins --------------------------------------------------------------------------
 
 def tick(session, person: Neighbour, slot: RotaSlot, day: date, outcome: CheckIn | None = None, note: str = "",
-         now: datetime | None = None) -> Shift:
-    """Say a date of yours is done; a check-in says whether all is well or something needs attention."""
+         now: datetime | None = None, minutes: int | None = None) -> Shift:
+    """Say a date of yours is done; a check-in says whether all is well or something needs attention.
+
+    A help date may say how long it took (``minutes``): the pot of the circle's initiative may count it as help
+    (it answers ``circle_help_done``)."""
     now = now or utcnow()
     circle = session.get(Circle, slot.circle_id)
     require_rule(access.may_take_dates, session, person, circle, _l("Only members of this circle can take dates."))
@@ -217,12 +222,17 @@ def tick(session, person: Neighbour, slot: RotaSlot, day: date, outcome: CheckIn
             raise DomainError(_l("Use at most 1000 characters."))
     else:
         outcome, note = None, ""
+        if minutes is not None and not 1 <= minutes <= MAX_MINUTES:
+            raise DomainError(_l("Fill in how long it took: between a few minutes and 24 hours."))
     if shift is None:
         shift, _made = shift_row(session, slot, day)
     shift.taken_by_id, shift.given_back = person.id, False
     shift.done_at, shift.check_in = now, outcome
     shift.note = note if outcome == CheckIn.ATTENTION else ""
+    shift.minutes = minutes if slot.kind == SlotKind.HELP else None
     session.flush()
+    if shift.minutes:
+        circle_help_done.send(session, shift=shift, slot=slot, circle=circle, now=now)  # the pot may count it
     return shift
 
 

@@ -117,6 +117,7 @@ def settings(slug: str):
         form.mode.data = current.mode.value
         form.rule.data = current.rule.value
         form.month_end_day.data = current.month_end_day
+        form.count_circle_help.data = bool(current.count_circle_help)
         form.rate_per_hour.data = for_input(current.rate_per_hour_cents)
         form.rate_per_km.data = for_input(current.rate_per_km_cents)
         for category in Category:
@@ -130,7 +131,7 @@ def settings(slug: str):
                 db.session, current_user, initiative, mode=CompensationMode(form.mode.data),
                 rate_per_hour_cents=form.rate_per_hour.cents or 0, category_rates=rates,
                 rate_per_km_cents=form.rate_per_km.cents or 0, rule=DistributionRule(form.rule.data),
-                month_end_day=form.month_end_day.data)
+                month_end_day=form.month_end_day.data, count_circle_help=form.count_circle_help.data)
             db.session.commit()
         except DomainError as exc:
             status = refused(exc)

@@ -119,6 +119,9 @@ class SettingsForm(Form):
     month_end_day = IntegerField(_l("Day of the month on which last month is shared out"),
                                  validators=[InputRequired(_l("Fill in a day.")),
                                              NumberRange(1, 28, _l("Choose a day between 1 and 28."))])
+    count_circle_help = BooleanField(_l("Count done dates of support circles as help"),
+                                     description=_l("A member who does a date of a circle's rota and says how long "
+                                                    "it took gets compensation for it, like for other help."))
 
     def category_fields(self):
         return [self[f"rate_{c.value}"] for c in Category]

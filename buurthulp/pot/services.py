@@ -44,8 +44,10 @@ def settings_of(session, initiative: Initiative) -> PotSettings:
 
 def save_settings(session, actor: Neighbour, initiative: Initiative, *, mode: CompensationMode,
                   rate_per_hour_cents: int, category_rates: dict[str, int], rate_per_km_cents: int,
-                  rule: DistributionRule, month_end_day: int) -> PotSettings:
-    """A coordinator or treasurer sets how help is compensated; it applies to bookings from now on."""
+                  rule: DistributionRule, month_end_day: int, count_circle_help: bool | None = None) -> PotSettings:
+    """A coordinator or treasurer sets how help is compensated; it applies to bookings from now on.
+
+    ``count_circle_help``: done dates of the initiative's support circles count as help (None: as it was)."""
     if not access.may_set_up_pot(session, actor, initiative):
         raise NotAllowed(_l("Only the treasurer or a coordinator can change this."))
     if not 1 <= month_end_day <= 28:
@@ -63,6 +65,8 @@ def save_settings(session, actor: Neighbour, initiative: Initiative, *, mode: Co
     settings.rate_per_km_cents = rate_per_km_cents
     settings.rule = rule
     settings.month_end_day = month_end_day
+    if count_circle_help is not None:
+        settings.count_circle_help = count_circle_help
     settings.updated_by_id = actor.id
     session.flush()
     return settings

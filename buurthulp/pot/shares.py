@@ -94,6 +94,44 @@ def on_match_done(session, match, now: datetime | None = None) -> PotTransaction
                          key=f"match:{match.id}:direct", match_id=match.id, now=now)
 
 
+def counts_circle_help(session, initiative_id: int | None) -> bool:
+    """Whether this initiative counts done dates of its support circles as help for the pot (one query)."""
+    if initiative_id is None:
+        return False
+    return bool(session.scalar(sa.select(PotSettings.count_circle_help).where(
+        PotSettings.initiative_id == initiative_id, PotSettings.mode != CompensationMode.NONE)))
+
+
+def on_circle_help_done(session, shift, slot, circle, now: datetime | None = None) -> PotTransaction | None:
+    """A help date of a support circle is done: book it like done help of a match, when the circle's initiative
+    counts circle help and the one who did it is one of its members."""
+    helper_id = shift.taken_by_id
+    if circle.initiative_id is None or helper_id is None or not shift.minutes:
+        return None
+    settings = session.get(PotSettings, circle.initiative_id)
+    if settings is None or not settings.count_circle_help or settings.mode == CompensationMode.NONE:
+        return None
+    member = session.scalar(sa.select(Membership.id).where(
+        Membership.initiative_id == circle.initiative_id, Membership.neighbour_id == helper_id,
+        Membership.status == MembershipStatus.ACTIVE))
+    if member is None:
+        return None
+    cents = compensation_for(settings, slot.category, shift.minutes, None)
+    if cents <= 0:
+        return None
+    initiative = session.get(Initiative, circle.initiative_id)
+    if settings.mode == CompensationMode.POT:
+        source = account(session, initiative.id, AccountKind.COMPENSATIONS)
+        pot = account(session, initiative.id, AccountKind.POT)
+        # the allowance limits apply when the pot is shared out, as for matches (``distribute_month``)
+        return book(session, initiative.id, TransactionKind.COMPENSATION, [(source, -cents), (pot, cents)],
+                    key=f"shift:{shift.id}:compensation", value_date=shift.on_date, description=slot.title,
+                    neighbour_id=helper_id, minutes=shift.minutes, now=now)
+    return record_direct(session, None, initiative, session.get(Neighbour, helper_id), cents,
+                         minutes=shift.minutes, value_date=shift.on_date, description=slot.title,
+                         key=f"shift:{shift.id}:direct", now=now)
+
+
 def record_direct(session, actor: Neighbour | None, initiative: Initiative, helper: Neighbour, cents: int, *,
                   minutes: int | None, value_date: date, description: str, key: str, match_id: int | None = None,
                   now: datetime | None = None) -> PotTransaction | None:
