@@ -115,34 +115,30 @@ def start():
     return render_template("circles/start.html", form=form), status
 
 
+def _yes_or_no(circle_id: int, rule, answer, said_yes: str, said_no: str):
+    """A yes/no button on "My circles": answer it, and go to the circle (yes) or back to the list (no)."""
+    circle = access.require_circle(circle_id, rule)
+    yes = _answer()
+    answer(db.session, current_user, circle, yes)
+    db.session.commit()
+    flash(said_yes if yes else said_no, "success")
+    return redirect(url_for("circles.circle", circle_id=circle_id) if yes else url_for("circles.index"))
+
+
 @bp.route("/<int:circle_id>/proposal", methods=["POST"])
 @login_required
 def proposal(circle_id: int):
     """The person at the centre says yes or no to a circle someone proposed around them."""
-    circle = access.require_circle(circle_id, access.may_answer_proposal)
-    yes = _answer()
-    services.answer_proposal(db.session, current_user, circle, yes)
-    db.session.commit()
-    if yes:
-        flash(_("Your circle has started."), "success")
-        return redirect(url_for("circles.circle", circle_id=circle_id))
-    flash(_("Fine. There is no circle around you."), "success")
-    return redirect(url_for("circles.index"))
+    return _yes_or_no(circle_id, access.may_answer_proposal, services.answer_proposal,
+                      _("Your circle has started."), _("Fine. There is no circle around you."))
 
 
 @bp.route("/<int:circle_id>/invitation", methods=["POST"])
 @login_required
 def invitation(circle_id: int):
     """An invited neighbour joins, or says no thanks."""
-    circle = access.require_circle(circle_id, access.may_answer_invitation)
-    yes = _answer()
-    invitations.answer_invitation(db.session, current_user, circle, yes)
-    db.session.commit()
-    if yes:
-        flash(_("Welcome to the circle."), "success")
-        return redirect(url_for("circles.circle", circle_id=circle_id))
-    flash(_("Fine. You are not in the circle."), "success")
-    return redirect(url_for("circles.index"))
+    return _yes_or_no(circle_id, access.may_answer_invitation, invitations.answer_invitation,
+                      _("Welcome to the circle."), _("Fine. You are not in the circle."))
 
 
 # --- the circle ---------------------------------------------------------------------------------
