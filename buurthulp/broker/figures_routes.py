@@ -6,7 +6,7 @@ import math
 from datetime import date
 from itertools import groupby
 
-from flask import Response, render_template, request, url_for
+from flask import Response, abort, render_template, request, url_for
 from flask_babel import format_date, format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -147,14 +147,21 @@ def figures(slug: str):
                            circles_csv_url=url_for("broker.figures_circles_csv", slug=initiative.slug, **period))
 
 
-@bp.route("/<slug>/figures.csv")
-@login_required
-def figures_csv(slug: str):
+def _csv_period(slug: str):
+    """The initiative and a valid period for a spreadsheet download; a bad period is a 400 that says why, as
+    plain text (no page to show the form again on)."""
     initiative = require_broker(slug)
     form = PeriodForm(request.args)
     if not form.validate():
         problems = [str(e) for errors in form.errors.values() for e in errors]
-        return Response("\n".join(problems) + "\n", status=400, mimetype="text/plain")
+        abort(Response("\n".join(problems) + "\n", status=400, mimetype="text/plain"))
+    return initiative, form
+
+
+@bp.route("/<slug>/figures.csv")
+@login_required
+def figures_csv(slug: str):
+    initiative, form = _csv_period(slug)
     header = [
         _("Month"), _("Neighbourhood"), _("Asks posted"), _("Offers posted"), _("Matches by the scheduler"),
         _("Matches by a broker"), _("Matches by direct response"), _("Agreed matches"),
@@ -176,11 +183,7 @@ def figures_csv(slug: str):
 @login_required
 def figures_circles_csv(slug: str):
     """The support circles' figures per month as a spreadsheet: counts only, no names."""
-    initiative = require_broker(slug)
-    form = PeriodForm(request.args)
-    if not form.validate():
-        problems = [str(e) for errors in form.errors.values() for e in errors]
-        return Response("\n".join(problems) + "\n", status=400, mimetype="text/plain")
+    initiative, form = _csv_period(slug)
     header = [_("Month"), _("Circles"), _("Circle members"), _("Rota dates done"), _("Check-ins done")]
     rows = [[r.month.strftime("%Y-%m"), r.circles, r.members, r.dates_done, r.check_ins_done]
             for r in circle_figures(db.session, initiative, form.first, form.last)]
