@@ -18,8 +18,8 @@ from buurthulp.jobs import JOBS_KEY
 from buurthulp.logs import init_logging
 
 # Each is a package with a blueprint ``bp`` and optional ``routes`` and ``cli`` modules.
-DOMAINS = ("core", "accounts", "neighbourhoods", "posts", "matching", "broker", "pot", "places", "circles", "digest",
-           "admin")
+DOMAINS = ("core", "accounts", "neighbourhoods", "posts", "matching", "broker", "pot", "places", "circles",
+           "activities", "digest", "admin")
 
 
 def create_app(config: object | str | None = None) -> Flask:

@@ -1,6 +1,14 @@
 """Imports every domain's models so that SQLAlchemy and Alembic see them all."""
 
 from buurthulp.accounts.models import Neighbour, NeighbourInterest, NeighbourPhoto  # noqa: F401
+from buurthulp.activities.models import (  # noqa: F401
+    Activity,
+    ActivityDate,
+    ActivityMessage,
+    ActivityNote,
+    ActivityOrganiser,
+    ActivitySignup,
+)
 from buurthulp.broker.models import BrokerNote, FollowUp, ProxyConsent, Referral  # noqa: F401
 from buurthulp.circles.models import (  # noqa: F401
     CalendarFeed,

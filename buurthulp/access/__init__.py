@@ -7,10 +7,22 @@ Where a list or a lookup needs a rule inside a query, the SQL condition beside i
 the rule, and the ``may_...`` function evaluates that very condition, so a list cannot show what the rule refuses.
 
 This package lies beneath the domains: it reads their models, never their services. Its rooms are ``rules``
-(roles, brokers, profiles, the pot), ``posts`` (posts, matches, blocks, moderation) and ``web`` (the require_...
-helpers); every rule is asked as ``access.<name>``.
+(roles, brokers, profiles, the pot), ``posts`` (posts, matches, blocks, moderation), ``circles``, ``activities``
+and ``web`` (the require_... helpers); every rule is asked as ``access.<name>``.
 """
 
+from buurthulp.access.activities import (
+    activity_seen_by,
+    is_organiser,
+    may_broker_activities,
+    may_join,
+    may_moderate_activity,
+    may_organise,
+    may_put_on_for,
+    may_see_activity,
+    may_sign_up_for,
+    require_activity,
+)
 from buurthulp.access.circles import (
     brokers_circle,
     circle_ids_of,
@@ -90,6 +102,7 @@ from buurthulp.access.web import (
 )
 
 __all__ = [
+    "activity_seen_by",
     "agreed_match_of",
     "blocked_ids",
     "books_read_by",
@@ -107,34 +120,42 @@ __all__ = [
     "is_broker_of",
     "is_member",
     "is_member_of",
+    "is_organiser",
     "is_public",
     "match_served_by",
     "may_act_for_proxy",
     "may_act_on_match_for",
     "may_answer_invitation",
     "may_answer_proposal",
+    "may_broker_activities",
     "may_broker_for",
     "may_broker_match",
     "may_broker_post",
     "may_coordinate_circle",
     "may_hide_message",
+    "may_join",
     "may_keep_books",
     "may_lead_circle",
     "may_leave_circle",
+    "may_moderate_activity",
+    "may_organise",
     "may_place_in_neighbourhood",
     "may_place_people",
     "may_preview_digest",
+    "may_put_on_for",
     "may_read_books",
     "may_read_check_in_notes",
     "may_read_match",
     "may_read_member_statement",
     "may_read_own_statement",
     "may_remove_message",
+    "may_see_activity",
     "may_see_circle",
     "may_see_post",
     "may_see_private_details",
     "may_see_profile",
     "may_set_up_pot",
+    "may_sign_up_for",
     "may_take_dates",
     "may_use_workspace",
     "may_write_on_board",
@@ -144,6 +165,7 @@ __all__ = [
     "post_public",
     "post_served_by",
     "profile_seen_by",
+    "require_activity",
     "require_books",
     "require_broker",
     "require_broker_for",

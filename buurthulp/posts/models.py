@@ -15,6 +15,7 @@ from buurthulp.extensions import db
 
 if TYPE_CHECKING:
     from buurthulp.accounts.models import Neighbour
+    from buurthulp.activities.models import Activity
     from buurthulp.neighbourhoods.models import Neighbourhood
     from buurthulp.places.models import Place
 
@@ -96,6 +97,10 @@ class Post(db.Model):
     circle_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("circle.id", ondelete="SET NULL"),
                                                            index=True)
     circle_only_until: so.Mapped[Optional[datetime]]
+    # a lift to (or offered to) a date of an activity: "Ik zoek vervoer" / "Ik kan iemand meenemen"
+    activity_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("activity.id", ondelete="SET NULL"),
+                                                             index=True)
+    activity_on: so.Mapped[Optional[date]]  # the activity's series date
 
     author: so.Mapped[Neighbour] = so.relationship(foreign_keys=[author_id])
     neighbourhood: so.Mapped[Neighbourhood] = so.relationship()
@@ -247,6 +252,11 @@ class NotificationKind(StrEnum):
     ALLOWANCE_WARNING = "allowance_warning"      # a compensation for me goes over a tax-free limit
     ALLOWANCE_CAPPED = "allowance_capped"        # ... and stopped at the limit, as I asked
     ALLOWANCE_TREASURER = "allowance_treasurer"  # a compensation for a member (actor) goes over a limit
+    ACTIVITY_REMINDER = "activity_reminder"      # an activity I come to is tomorrow
+    ACTIVITY_CHANGED = "activity_changed"        # ... moved to another day or time
+    ACTIVITY_CANCELLED = "activity_cancelled"    # ... will not take place
+    ACTIVITY_MOVED_UP = "activity_moved_up"      # a place came free: I am coming now, not waiting
+    ACTIVITY_MESSAGE = "activity_message"        # an organiser wrote to everyone coming
 
 
 class Notification(db.Model):
@@ -263,6 +273,9 @@ class Notification(db.Model):
     actor_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("neighbour.id", ondelete="SET NULL"))
     match_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("match.id", ondelete="CASCADE"), index=True)
     post_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    activity_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("activity.id", ondelete="CASCADE"),
+                                                             index=True)
+    activity_on: so.Mapped[Optional[date]]
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     read_at: so.Mapped[Optional[datetime]]
     # Set when mailed, or when no mail is wanted: nothing is left to batch.
@@ -271,6 +284,7 @@ class Notification(db.Model):
     actor: so.Mapped[Optional[Neighbour]] = so.relationship(foreign_keys=[actor_id])
     match: so.Mapped[Optional[Match]] = so.relationship()
     post: so.Mapped[Optional[Post]] = so.relationship()
+    activity: so.Mapped[Optional[Activity]] = so.relationship()
 
 
 class ThankYou(db.Model):
@@ -300,6 +314,8 @@ class Report(db.Model):
     neighbourhood_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("neighbourhood.id", ondelete="CASCADE"))
     post_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("post.id", ondelete="CASCADE"), index=True)
     message_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("message.id", ondelete="CASCADE"), index=True)
+    activity_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("activity.id", ondelete="CASCADE"),
+                                                             index=True)
     reason: so.Mapped[str] = so.mapped_column(sa.String(1000))
     # The reported text as it was when reported, so a moderator can still act after its author deleted it.
     snapshot: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
@@ -311,6 +327,7 @@ class Report(db.Model):
     reporter: so.Mapped[Optional[Neighbour]] = so.relationship(foreign_keys=[reporter_id])
     post: so.Mapped[Optional[Post]] = so.relationship()
     message: so.Mapped[Optional[Message]] = so.relationship()
+    activity: so.Mapped[Optional[Activity]] = so.relationship()
 
 
 class Block(db.Model):

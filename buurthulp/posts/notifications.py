@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from buurthulp.accounts.models import Neighbour
@@ -18,14 +19,17 @@ MAIL_INTERVAL = timedelta(hours=1)
 
 
 def notify(session, neighbour_id: int, kind: NotificationKind, *, actor_id: int | None = None,
-           match: Match | None = None, post: Post | None = None, now: datetime | None = None) -> Notification:
+           match: Match | None = None, post: Post | None = None, activity=None, activity_on: date | None = None,
+           now: datetime | None = None) -> Notification:
     """Tell a neighbour something in the app; mail it now if their last mail is an hour old."""
     now = now or utcnow()
     if post is None and match is not None:
         post = match.post
     item = Notification(neighbour_id=neighbour_id, kind=kind, actor_id=actor_id,
                         match_id=match.id if match is not None else None,
-                        post_id=post.id if post is not None else None, created_at=now)
+                        post_id=post.id if post is not None else None,
+                        activity_id=activity.id if activity is not None else None, activity_on=activity_on,
+                        created_at=now)
     session.add(item)
     session.flush()
     recipient = session.get(Neighbour, neighbour_id)
@@ -50,7 +54,7 @@ def mail_if_due(session, neighbour: Neighbour, now: datetime) -> bool:
         sa.select(Notification)
         .where(Notification.neighbour_id == neighbour.id, Notification.mailed_at.is_(None))
         .options(so.joinedload(Notification.actor), so.joinedload(Notification.post),
-                 so.joinedload(Notification.match))
+                 so.joinedload(Notification.match), so.joinedload(Notification.activity))
         .order_by(Notification.created_at, Notification.id)
     ).all()
     if not pending:
@@ -79,6 +83,10 @@ def notification_text(item: Notification) -> str:
     """One sentence for a notification, in the current language."""
     name = item.actor.display_name if item.actor is not None else _("Someone")
     title = item.post.title if item.post is not None else ""
+    day = ""
+    if item.activity is not None:
+        title = item.activity.title
+        day = format_date(item.activity_on, format="EEEE d MMMM") if item.activity_on is not None else ""
     texts = {
         NotificationKind.RESPONSE: _("%(name)s responded to “%(title)s”.", name=name, title=title),
         NotificationKind.PROPOSED: _("%(name)s would like your help with “%(title)s”.", name=name, title=title),
@@ -100,6 +108,14 @@ def notification_text(item: Notification) -> str:
                                              "The rest stays in the pot."),
         NotificationKind.ALLOWANCE_TREASURER: _("A compensation for %(name)s goes over a tax-free limit. "
                                                 "Please check the books.", name=name),
+        NotificationKind.ACTIVITY_REMINDER: _("Tomorrow: “%(title)s”. You said you are coming.", title=title),
+        NotificationKind.ACTIVITY_CHANGED: _("“%(title)s” on %(day)s has changed. Have a look at the new time.",
+                                             title=title, day=day),
+        NotificationKind.ACTIVITY_CANCELLED: _("“%(title)s” on %(day)s will not take place.", title=title, day=day),
+        NotificationKind.ACTIVITY_MOVED_UP: _("A place came free: you can come to “%(title)s” on %(day)s.",
+                                              title=title, day=day),
+        NotificationKind.ACTIVITY_MESSAGE: _("%(name)s wrote to everyone coming to “%(title)s” on %(day)s.",
+                                             name=name, title=title, day=day),
     }
     return texts[item.kind]
 
@@ -111,6 +127,8 @@ def notification_path(item: Notification) -> str:
     if item.kind in (NotificationKind.ALLOWANCE_WARNING, NotificationKind.ALLOWANCE_CAPPED,
                      NotificationKind.ALLOWANCE_TREASURER):
         return url_for("pot.index")
+    if item.activity_id is not None and item.activity_on is not None:
+        return url_for("activities.date", activity_id=item.activity_id, on=item.activity_on)
     if item.match_id is not None:
         return url_for("posts.match", match_id=item.match_id)
     if item.post_id is not None:

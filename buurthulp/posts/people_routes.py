@@ -23,7 +23,8 @@ from buurthulp.posts.models import Block, Notification, Post, Report, ThankYou
 def notifications():
     items = db.session.scalars(
         sa.select(Notification).where(Notification.neighbour_id == current_user.id)
-        .options(so.joinedload(Notification.actor), so.joinedload(Notification.post))
+        .options(so.joinedload(Notification.actor), so.joinedload(Notification.post),
+                 so.joinedload(Notification.activity))
         .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(100)
     ).all()
     return render_template("posts/notifications.html", items=items, form=EmptyForm())
