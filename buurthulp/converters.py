@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from werkzeug.routing import IntegerConverter, UnicodeConverter, ValidationError
+from datetime import date
+
+from werkzeug.routing import BaseConverter, IntegerConverter, UnicodeConverter, ValidationError
 
 # Ids are INTEGER columns: PostgreSQL refuses a number above 2**31 - 1 (and SQLite one above 2**63 - 1)
 # with an error instead of finding nothing.
@@ -37,7 +39,22 @@ class TextConverter(UnicodeConverter):
         return value
 
 
-CONVERTERS = {"int": IdConverter, "default": TextConverter, "string": TextConverter}
+class DateConverter(BaseConverter):
+    """``<date:...>``: a calendar date as YYYY-MM-DD; an impossible date does not match the rule (a 404)."""
+
+    regex = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+
+    def to_python(self, value: str) -> date:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValidationError() from None
+
+    def to_url(self, value) -> str:
+        return value.isoformat() if isinstance(value, date) else str(value)
+
+
+CONVERTERS = {"int": IdConverter, "default": TextConverter, "string": TextConverter, "date": DateConverter}
 
 
 def init_converters(app) -> None:

@@ -232,6 +232,8 @@ def url_part(converter: str, draw, known: list[str]) -> str:
     """A value for one converter of a rule, as it goes in the path."""
     if converter == "int":
         return str(draw(st.one_of(st.integers(0, 40), st.sampled_from(EDGE_INTS))))
+    if converter == "date":
+        return draw(st.one_of(st.dates().map(str), st.sampled_from(["2026-02-30", "9999-99-99", "0000-00-00"])))
     value = draw(st.one_of(st.sampled_from(known), texts)) if known else draw(texts)
     if draw(st.booleans()) and value in EDGE_TEXT:
         return value.replace("/", "%2F") or "x"  # raw, so that "%00" is decoded to a NUL by the server
