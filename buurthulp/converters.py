@@ -39,16 +39,25 @@ class TextConverter(UnicodeConverter):
         return value
 
 
+# The dates a URL may name: far wider than any date of the app, far inside what date arithmetic can hold (a week
+# after 9999-12-31 is an OverflowError, not a date); the same bounds as the forms' dates (buurthulp.forms).
+FIRST_URL_DATE, LAST_URL_DATE = date(1900, 1, 1), date(2999, 12, 31)
+
+
 class DateConverter(BaseConverter):
-    """``<date:...>``: a calendar date as YYYY-MM-DD; an impossible date does not match the rule (a 404)."""
+    """``<date:...>``: a calendar date as YYYY-MM-DD; an impossible date, or one out of FIRST_URL_DATE to
+    LAST_URL_DATE, does not match the rule (a 404)."""
 
     regex = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 
     def to_python(self, value: str) -> date:
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             raise ValidationError() from None
+        if not FIRST_URL_DATE <= day <= LAST_URL_DATE:
+            raise ValidationError()
+        return day
 
     def to_url(self, value) -> str:
         return value.isoformat() if isinstance(value, date) else str(value)

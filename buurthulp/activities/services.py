@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from buurthulp import access
 from buurthulp.accounts.models import Neighbour
-from buurthulp.activities import signups
+from buurthulp.activities import lifts, signups
 from buurthulp.activities.dates import date_row, is_series_date, last_date, occurrence
 from buurthulp.activities.emails import mail_change
 from buurthulp.activities.models import (
@@ -172,7 +172,7 @@ def _tell_coming(session, actor: Neighbour, activity: Activity, kind: Notificati
     told = 0
     for signup in session.scalars(query.order_by(signups.ActivitySignup.id)):
         item = notify(session, signup.neighbour_id, kind, actor_id=actor.id, activity=activity,
-                      activity_on=signup.on_date, now=now)
+                      activity_on=signup.on_date, now=now, mail=False)  # mailed here, not in the hourly mail too
         mail_change(session, item, now)
         told += 1
     return told
@@ -186,6 +186,7 @@ def cancel(session, actor: Neighbour, activity: Activity, now: datetime | None =
         raise DomainError(_l("This activity has already been cancelled."))
     signups.lock(session, activity)
     activity.status = ActivityStatus.CANCELLED
+    lifts.close_lifts(session, activity, now)
     return _tell_coming(session, actor, activity, NotificationKind.ACTIVITY_CANCELLED, local_today(now), now)
 
 
@@ -199,6 +200,7 @@ def cancel_date(session, actor: Neighbour, activity: Activity, on_date: date, no
     row = o.row or date_row(session, activity, on_date)
     row.status, row.change_note, row.changed_at = DateStatus.CANCELLED, note.strip()[:300], now
     session.flush()
+    lifts.close_lifts(session, activity, now, on_date=on_date)
     return _tell_coming(session, actor, activity, NotificationKind.ACTIVITY_CANCELLED, on_date, now, only_on=on_date)
 
 
@@ -217,11 +219,13 @@ def move_date(session, actor: Neighbour, activity: Activity, on_date: date, new_
         raise DomainError(_l("The activity already takes place on that day."))
     if new_day == o.day and new_time == o.start_time:
         raise DomainError(_l("Choose another day or time."))
+    old_day, old_time = o.day, o.start_time
     row = o.row or date_row(session, activity, on_date)
     row.status = DateStatus.MOVED
     row.moved_to, row.moved_time = new_day, new_time
     row.change_note, row.changed_at = note.strip()[:300], now
     session.flush()
+    lifts.move_lifts(session, activity, on_date, old_day, old_time, now)
     return _tell_coming(session, actor, activity, NotificationKind.ACTIVITY_CHANGED, on_date, now, only_on=on_date)
 
 

@@ -15,6 +15,7 @@ from wtforms import StringField
 from wtforms.validators import ValidationError
 
 from buurthulp.access import require_broker
+from buurthulp.activities.figures import activity_figures
 from buurthulp.broker import bp
 from buurthulp.broker.figures import MAX_MONTHS, Row, circle_figures, monthly_figures
 from buurthulp.extensions import db
@@ -144,7 +145,10 @@ def figures(slug: str):
                            first_label=month_label(form.first), last_label=month_label(form.last),
                            csv_url=url_for("broker.figures_csv", slug=initiative.slug, **period),
                            circles=circle_figures(db.session, initiative, form.first, form.last),
-                           circles_csv_url=url_for("broker.figures_circles_csv", slug=initiative.slug, **period))
+                           circles_csv_url=url_for("broker.figures_circles_csv", slug=initiative.slug, **period),
+                           activities=activity_figures(db.session, initiative, form.first, form.last),
+                           activities_csv_url=url_for("broker.figures_activities_csv", slug=initiative.slug,
+                                                      **period))
 
 
 def _csv_period(slug: str):
@@ -188,3 +192,15 @@ def figures_circles_csv(slug: str):
     rows = [[r.month.strftime("%Y-%m"), r.circles, r.members, r.dates_done, r.check_ins_done]
             for r in circle_figures(db.session, initiative, form.first, form.last)]
     return csv_download(f"circles-{initiative.slug}-{form.start.data}-{form.end.data}", header, rows)
+
+
+@bp.route("/<slug>/figures/activities.csv")
+@login_required
+def figures_activities_csv(slug: str):
+    """The activities' figures per month as a spreadsheet: counts only, no names."""
+    initiative, form = _csv_period(slug)
+    header = [_("Month"), _("Activity dates held"), _("People who came (counted by the organisers)"),
+              _("Dates with a count"), _("Neighbours signed up"), _("New contacts")]
+    rows = [[r.month.strftime("%Y-%m"), r.dates_held, r.came, r.dates_counted, r.signed_up, r.new_contacts]
+            for r in activity_figures(db.session, initiative, form.first, form.last)]
+    return csv_download(f"activities-{initiative.slug}-{form.start.data}-{form.end.data}", header, rows)

@@ -156,6 +156,9 @@ class ProxyAction(StrEnum):
     BLOCKED = "blocked"
     MESSAGED = "messaged"
     READ_CONVERSATION = "read_conversation"
+    SIGNED_UP = "signed_up"    # for a date of an activity
+    SIGNED_OFF = "signed_off"
+    LIFT_ASKED = "lift_asked"  # a lift to a date of an activity
 
 
 class BrokerAction(db.Model):

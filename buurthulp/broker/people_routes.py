@@ -17,7 +17,10 @@ from buurthulp.access import require_broker, require_broker_for, require_proxy_o
 from buurthulp.accounts import photos
 from buurthulp.accounts.models import Neighbour
 from buurthulp.accounts.photos import CONSENT_WAYS
+from buurthulp.activities.dates import when_label as activity_when
+from buurthulp.activities.lifts import place_text
 from buurthulp.broker import bp, proxies, services
+from buurthulp.broker.activities import signed_up_dates
 from buurthulp.broker.forms import NoteForm, ProxyForm, ProxyPhotoForm
 from buurthulp.broker.models import BrokerNote
 from buurthulp.categories import mask_of
@@ -256,7 +259,9 @@ def print_overview(slug: str, neighbour_id: int):
     return render_template("broker/print.html", initiative=initiative, person=person, open_asks=open_asks,
                            suggestions=suggestions, coming=coming, notes=notes, to_local=to_local,
                            today=local_today(), content=content, first_name=first_name,
-                           contact=_print_contact(initiative))
+                           contact=_print_contact(initiative),
+                           activity_dates=signed_up_dates(db.session, person, local_today()),
+                           activity_when=activity_when, activity_place=place_text)
 
 
 @bp.route("/<slug>/phone-list")

@@ -237,4 +237,11 @@ def match_note(slug: str, match_id: int):
 
 
 # the pages of neighbours and proxy neighbours, and the figures, live on this blueprint too
-from buurthulp.broker import figures_routes, networks_routes, people_routes, proxy_routes, queue_routes  # noqa: E402,F401
+from buurthulp.broker import (  # noqa: E402,F401
+    activity_routes,
+    figures_routes,
+    networks_routes,
+    people_routes,
+    proxy_routes,
+    queue_routes,
+)

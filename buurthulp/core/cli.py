@@ -10,6 +10,10 @@ import sqlalchemy as sa
 
 from buurthulp.accounts.models import DigestPreference, InterestDirection, Neighbour
 from buurthulp.accounts.services import set_interests
+from buurthulp.activities import services as activities
+from buurthulp.activities import signups as activity_signups
+from buurthulp.activities.dates import series_dates
+from buurthulp.activities.models import Activity, ActivityKind, Repeat
 from buurthulp.categories import Category as C
 from buurthulp.categories import DayPart as P
 from buurthulp.categories import Weekday as W
@@ -152,7 +156,39 @@ def load_demo() -> dict[str, int]:
     created["posts"] = _load_demo_posts(now)
     created["pot bookings"] = _load_demo_pot(now)
     created["places"] = _load_demo_places(now)
+    created["activities"] = _load_demo_activities(now)
     return created
+
+
+DEMO_ACTIVITY = "Koffieochtend in De Boog"
+
+
+def _load_demo_activities(now) -> int:
+    """Kracht van Zuilen's weekly coffee morning at Buurthuis De Boog, with a few neighbours coming."""
+    if db.session.scalar(sa.select(Activity.id).where(Activity.title == DEMO_ACTIVITY)) is not None:
+        return 0
+    people = {n.email: n for n in db.session.scalars(sa.select(Neighbour))}
+    initiative = db.session.scalar(sa.select(Initiative).where(Initiative.slug == "kracht-van-zuilen"))
+    place = db.session.scalar(sa.select(Place).where(Place.name == "Buurthuis De Boog"))
+    if "ria@example.org" not in people or initiative is None:
+        return 0
+    today = local_today(now)
+    thursday = today + timedelta(days=(3 - today.weekday()) % 7 or 7)
+    data = activities.ActivityInput(
+        title=DEMO_ACTIVITY, kind=ActivityKind.COFFEE, starts_on=thursday, start_time=clock(10, 0),
+        description="Elke donderdag staat de koffie klaar. Gewoon binnenlopen mag; zeg even dat je komt, dan "
+                    "weten we hoeveel koekjes we nodig hebben.",
+        duration_minutes=90, repeat=Repeat.WEEKLY, capacity=12, initiative_id=initiative.id,
+        place_id=place.id if place is not None and place.is_public else None,
+        place_note="" if place is not None and place.is_public else "Buurthuis De Boog, Amsterdamsestraatweg 303")
+    activity = activities.put_on(db.session, people["ria@example.org"], data, now)
+    first, second = series_dates(activity, thursday, thursday + timedelta(days=7))
+    for email, days in (("henk@example.org", (first, second)), ("mieke@example.org", (first,)),
+                        ("joost@example.org", (first,)), ("fatima@example.org", (second,))):
+        for day in days:
+            if email in people:
+                activity_signups.join(db.session, people[email], activity, day, now)
+    return 1
 
 
 # name, kind, neighbourhood, address, where, hours, contact, activities (weekday, from, until, title), added by

@@ -18,6 +18,7 @@ from buurthulp.access import post_public
 from buurthulp.accounts.models import InterestDirection, Neighbour, NeighbourInterest
 from buurthulp.circles.calendar import rota_of_members, slot_times
 from buurthulp.circles.rota import when_label
+from buurthulp.digest.activities import ActivityItem, activities_nearby
 from buurthulp.geo import distance_m
 from buurthulp.matching.load import AUTHOR_AVAILABILITY, POST_COLUMNS, post_window
 from buurthulp.matching.rules import FULL_WEEK, Ask, Context, Helper, Window, explain, pair, score
@@ -116,12 +117,13 @@ class DigestContent:
     pot: list[PotItem] = field(default_factory=list)
     circle_dates: list[CircleDateItem] = field(default_factory=list)  # rota dates you took, the coming month
     circle_open: list[CircleDateItem] = field(default_factory=list)   # open dates of your circles, two weeks
+    activities: list[ActivityItem] = field(default_factory=list)       # activities nearby, the coming month
     room_cents: int | None = None        # tax-free room left this year, for pot members
     limits_fallback: int | None = None   # the year whose limits stand in for this one
 
     @property
     def sections(self) -> list[str]:
-        return [name for name in ("asks", "offers", "matches", "thanks", "places", "pot", "circles")
+        return [name for name in ("asks", "offers", "matches", "thanks", "places", "activities", "pot", "circles")
                 if getattr(self, name)]
 
     @property
@@ -236,6 +238,8 @@ def build(session, neighbours: list[Neighbour], edition: date, now: datetime) ->
     _places(session, neighbours, near, out, since, until)
     _pot(session, ids, out, start, end)
     _circles(session, ids, out, today)
+    for person_id, items in activities_nearby(session, neighbours, near, blocked, now).items():
+        out[person_id].activities = items
     return out
 
 

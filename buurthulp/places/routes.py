@@ -17,7 +17,7 @@ from buurthulp.extensions import db
 from buurthulp.forms import valid_submission
 from buurthulp.input import page_arg
 from buurthulp.neighbourhoods.services import all_neighbourhoods
-from buurthulp.places import bp, services
+from buurthulp.places import bp, sections, services
 from buurthulp.places.forms import FlagForm, PlaceForm, ReviewForm, SearchForm, StoryForm
 from buurthulp.places.models import KIND_LABELS, Place, PlaceKind, PlaceStatus, Story
 from buurthulp.posts.models import PostKind
@@ -100,7 +100,8 @@ def _detail_page(place: Place, status: int = 200, story_form=None, flag_form=Non
         flags=services.open_flags(db.session, place) if reviewer else [],
         along=services.going_along(db.session, place, current_user, utcnow()) if place.is_public else [],
         story_form=story_form or StoryForm(), flag_form=flag_form or FlagForm(), review_form=ReviewForm(),
-        company=Category.COMPANY.value, PostKind=PostKind), status
+        company=Category.COMPANY.value, PostKind=PostKind,
+        sections=sections.sections_for(db.session, place, current_user)), status
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -15,12 +15,15 @@ from buurthulp.posts.matches import end_live_matches, end_open_matches
 from buurthulp.posts.models import Block, Match, MatchStatus, Message, Post, PostStatus, Report
 
 
-def snapshot_of(post: Post | None = None, message: Message | None = None) -> str:
-    """The reported text as a moderator reads it: a post's title and description, or a message's body."""
+def snapshot_of(post: Post | None = None, message: Message | None = None, activity=None) -> str:
+    """The reported text as a moderator reads it: a post's or an activity's title and description, or a message's
+    body. (``activity``: an ``activities`` Activity, which reports keep the same way.)"""
     if message is not None:
         return message.body
     if post is not None:
         return f"{post.title}\n\n{post.description}".strip()
+    if activity is not None:
+        return f"{activity.title}\n\n{activity.description}".strip()
     return ""
 
 

@@ -20,8 +20,9 @@ MAIL_INTERVAL = timedelta(hours=1)
 
 def notify(session, neighbour_id: int, kind: NotificationKind, *, actor_id: int | None = None,
            match: Match | None = None, post: Post | None = None, activity=None, activity_on: date | None = None,
-           now: datetime | None = None) -> Notification:
-    """Tell a neighbour something in the app; mail it now if their last mail is an hour old."""
+           now: datetime | None = None, mail: bool = True) -> Notification:
+    """Tell a neighbour something in the app; mail it now if their last mail is an hour old. ``mail=False``: the
+    caller mails it itself at once (and stamps ``mailed_at``), so it is not in the hourly mail as well."""
     now = now or utcnow()
     if post is None and match is not None:
         post = match.post
@@ -35,7 +36,7 @@ def notify(session, neighbour_id: int, kind: NotificationKind, *, actor_id: int 
     recipient = session.get(Neighbour, neighbour_id)
     if not wants_mail(recipient):
         item.mailed_at = now  # nothing to send later either
-    else:
+    elif mail:
         mail_if_due(session, recipient, now)
     return item
 
@@ -60,12 +61,20 @@ def mail_if_due(session, neighbour: Neighbour, now: datetime) -> bool:
     if not pending:
         return False
     queue_email(session, neighbour.email, "posts/notifications", neighbour.locale, neighbour=neighbour,
-                items=pending, url=external_url("posts.notifications"),
+                items=pending, url=external_url("posts.notifications"), link=mail_link,
                 profile_url=external_url("accounts.profile"))
     for item in pending:
         item.mailed_at = now
     neighbour.notifications_mailed_at = now
     return True
+
+
+def mail_link(item: Notification) -> str | None:
+    """A link of its own in the mail for a notification about an activity's date (the date's page, with its time
+    and place); the others are read on the notifications page the mail links to."""
+    if item.activity_id is not None and item.activity_on is not None:
+        return external_url("activities.date", activity_id=item.activity_id, on=item.activity_on)
+    return None
 
 
 def send_notification_mails(session, now: datetime) -> int:

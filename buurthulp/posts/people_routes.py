@@ -91,13 +91,14 @@ def reports():
         abort(403)
     stmt = (sa.select(Report).where(Report.resolved_at.is_(None))
             .options(so.joinedload(Report.post).joinedload(Post.author), so.joinedload(Report.message),
-                     so.joinedload(Report.reporter))
+                     so.joinedload(Report.activity), so.joinedload(Report.reporter))
             .order_by(Report.created_at))
     if hood_ids is not None:
         stmt = stmt.where(Report.neighbourhood_id.in_(hood_ids))
     items = db.session.scalars(stmt).all()
     # the text as reported, for the reports whose post or message was changed or removed since
-    changed = {r.id for r in items if r.snapshot and r.snapshot != moderation.snapshot_of(r.post, r.message)}
+    changed = {r.id for r in items
+               if r.snapshot and r.snapshot != moderation.snapshot_of(r.post, r.message, r.activity)}
     return render_template("posts/reports.html", reports=items, changed=changed, form=EmptyForm())
 
 

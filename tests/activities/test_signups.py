@@ -15,8 +15,8 @@ from buurthulp.activities.models import Activity, ActivitySignup, SignupStatus
 from buurthulp.errors import DomainError, NotAllowed
 from buurthulp.extensions import db
 from buurthulp.posts.models import Notification, NotificationKind
-from tests.factories import make_neighbour
 from tests.conftest import IS_SQLITE
+from tests.factories import make_neighbour
 
 
 def _status(aw, person):

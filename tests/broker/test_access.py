@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from buurthulp.accounts.models import Neighbour, NeighbourPhoto
 from buurthulp.accounts.photos import CONSENT_WAYS
+from buurthulp.activities import services as activity_services
+from buurthulp.activities.models import ActivityKind
 from buurthulp.broker import queue, services
 from buurthulp.broker.models import (
     AskClaim,
@@ -67,6 +69,7 @@ class Shared:
     done: object          # help Joost gave Jansen, done a while ago
     agreed: object        # help Ria agreed to give Jansen, not done yet
     their_ask: object     # Bakker's ask
+    activity: object      # Ria's coffee morning in Zuilen, in three days: Jansen could join it
 
 
 @pytest.fixture
@@ -106,12 +109,15 @@ def build_shared_world() -> Shared:
     agreed = match_flow.respond(db.session, people["ria"], garden)
     match_flow.accept(db.session, jansen, agreed)
     their_ask = posts.create_post(db.session, bakker, post_input(title="Klusje voor Bakker"))
+    activity = activity_services.put_on(db.session, people["ria"], activity_services.ActivityInput(
+        title="Koffieochtend", kind=ActivityKind.COFFEE, starts_on=local_today() + timedelta(days=3),
+        start_time=time(10, 0), place_note="In het buurthuis"))
     services.add_note(db.session, people["broker"], kracht, NOTE, neighbour=jansen)
     services.add_note(db.session, people["broker"], kracht, NOTE, match=match)
     queue.claim(db.session, people["broker"], kracht, ask)
     db.session.commit()
     return Shared(kracht, samen, jansen=jansen, bakker=bakker, ask=ask, match=match, done=done, agreed=agreed,
-                  their_ask=their_ask, **people)
+                  their_ask=their_ask, activity=activity, **people)
 
 
 def _proxy_post_form() -> dict:
@@ -160,15 +166,21 @@ ROUTES = {
     ("broker.proxy_block", "POST"): ("/broker/{slug}/matches/{match}/for/{proxy}/block", {"p{proxy}-asked": "y"}),
     ("broker.proxy_message", "POST"): ("/broker/{slug}/matches/{match}/for/{proxy}/messages",
                                        {"p{proxy}-body": "Ze belt je morgen"}),
+    ("broker.activities", "GET"): ("/broker/{slug}/neighbours/{proxy}/activities", None),
+    ("broker.activity_join", "POST"): ("/broker/{slug}/neighbours/{proxy}/activities/{activity}/{on}/join", {}),
+    ("broker.activity_leave", "POST"): ("/broker/{slug}/neighbours/{proxy}/activities/{activity}/{on}/leave", {}),
+    ("broker.activity_lift", "POST"): ("/broker/{slug}/neighbours/{proxy}/activities/{activity}/{on}/lift", {}),
     ("broker.phone_list", "GET"): ("/broker/{slug}/phone-list", None),
     ("broker.small_networks", "GET"): ("/broker/{slug}/small-networks", None),
     ("broker.figures", "GET"): ("/broker/{slug}/figures", None),
     ("broker.figures_csv", "GET"): ("/broker/{slug}/figures.csv", None),
     ("broker.figures_circles_csv", "GET"): ("/broker/{slug}/figures/circles.csv", None),
+    ("broker.figures_activities_csv", "GET"): ("/broker/{slug}/figures/activities.csv", None),
 }
 # Pages of the workspace as a whole; the others are about one of our people, asks or matches.
 WORKSPACE = {"broker.index", "broker.queue", "broker.neighbours", "broker.new_proxy", "broker.phone_list", "broker.figures",
-             "broker.figures_csv", "broker.small_networks", "broker.figures_circles_csv"}
+             "broker.figures_csv", "broker.small_networks", "broker.figures_circles_csv",
+             "broker.figures_activities_csv"}
 ROLES = ["anonymous", "ria", "annie", "broker", "other_broker", "treasurer", "admin"]
 
 
@@ -181,7 +193,8 @@ def test_every_broker_route_is_checked_here(app):
 def _request(client, sw, key, slug):
     address, form = ROUTES[key]
     ids = {"slug": slug, "ask": sw.ask.id, "match": sw.match.id, "done": sw.done.id, "agreed": sw.agreed.id, "proxy": sw.jansen.id,
-           "ria": sw.ria.id, "joost": sw.joost.id}
+           "ria": sw.ria.id, "joost": sw.joost.id, "activity": sw.activity.id,
+           "on": sw.activity.starts_on.isoformat()}
     url = address.format(**ids)
     if key[1] == "GET":
         return client.get(url)

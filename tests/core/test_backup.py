@@ -175,7 +175,7 @@ def test_backup_and_restore_the_demo(backend, target, scratch, make_app, tmp_pat
     (tmp_path / "restored" / "secret_key").write_text("a-newer-key")
     again = flask(restored, "backup", "restore", str(archive))
     assert again.exit_code == 1
-    assert "is not empty" in again.output and "neighbour" in again.output
+    assert "is not empty (rows in " in again.output  # the first tables with rows, alphabetically
     assert counts(restored) == counts(source)
 
 
