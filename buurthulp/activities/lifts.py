@@ -231,15 +231,33 @@ def move_lifts(session, activity: Activity, on_date: date, old_day: date, old_ti
     return len(lifts)
 
 
-def close_lifts(session, activity: Activity, now: datetime | None = None, on_date: date | None = None) -> int:
-    """A date (``on_date``) or the whole activity is off: its lifts still to come close, suggestions and
-    unanswered proposals on them end, agreed lifts are cancelled and the other person hears of it."""
+def follow_series(session, activity: Activity, old_time: time, now: datetime | None = None) -> int:
+    """The series' time changed: the lifts of its coming dates follow (a date moved on its own keeps its own
+    time; a lift whose date is no longer one of the series stays as it is: its people were told)."""
+    now = now or utcnow()
+    days = session.scalars(sa.select(Post.activity_on.distinct()).where(
+        Post.activity_id == activity.id, Post.status.in_(LIVE_LIFT), Post.activity_on >= local_today(now)))
+    moved = 0
+    for day in list(days):
+        o = occurrence(session, activity, day)
+        if o is not None and not o.moved:
+            moved += move_lifts(session, activity, day, day, old_time, now)
+    return moved
+
+
+def close_lifts(session, activity: Activity, now: datetime | None = None, on_date: date | None = None,
+                author: Neighbour | None = None) -> int:
+    """A date (``on_date``) or the whole activity is off, or ``author`` no longer comes to ``on_date``: those
+    lifts still to come close, suggestions and unanswered proposals on them end, agreed lifts are cancelled and
+    the other person hears of it."""
     now = now or utcnow()
     if on_date is not None:
         condition = Post.activity_on == on_date
     else:
         today = local_today(now)
         condition = sa.or_(Post.activity_on >= today, Post.on_date >= today)
+    if author is not None:
+        condition = sa.and_(condition, Post.author_id == author.id)
     lifts = _live_lifts(session, activity, condition)
     agreed = _agreed(session, lifts)
     _tell_partners(session, activity, agreed, NotificationKind.ACTIVITY_CANCELLED, now)
@@ -250,6 +268,14 @@ def close_lifts(session, activity: Activity, now: datetime | None = None, on_dat
         post.status, post.closed_at = PostStatus.CLOSED, now
     session.flush()
     return len(lifts)
+
+
+def leave(session, person: Neighbour, activity: Activity, on_date: date, now: datetime | None = None, *,
+          by: Neighbour | None = None) -> None:
+    """Not coming after all (``signups.leave``): the person's own lift ask or offer for that date ends with it."""
+    now = now or utcnow()
+    signups.leave(session, person, activity, on_date, now, by=by)
+    close_lifts(session, activity, now, on_date=on_date, author=person)
 
 
 # --- what the pages show ------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from buurthulp import access
-from buurthulp.activities import bp, listing, moderation, services, signups
+from buurthulp.activities import bp, lifts, listing, moderation, services, signups
 from buurthulp.activities.dates import count
 from buurthulp.activities.forms import WHEN_DAYS, FilterForm, NoteForm
 from buurthulp.activities.models import ActivityKind, SignupStatus
@@ -153,7 +153,7 @@ def leave(activity_id: int, on: date):
     occurrence_or_404(activity, on)
     button()
     try:
-        signups.leave(db.session, current_user, activity, on)
+        lifts.leave(db.session, current_user, activity, on)
         db.session.commit()
     except DomainError as exc:
         return date_page(activity, on, refused(exc))

@@ -158,6 +158,7 @@ def change(session, actor: Neighbour, activity: Activity, data: ActivityInput, n
              activity.repeat, activity.duration_minutes)
     session.flush()
     if before != after:
+        lifts.follow_series(session, activity, before[1], now)
         _tell_coming(session, actor, activity, NotificationKind.ACTIVITY_CHANGED, local_today(now), now)
     signups.move_up_all(session, activity, now)
 

@@ -44,7 +44,7 @@ def leave_for(session, broker: Neighbour, initiative: Initiative, proxy: Neighbo
               on_date: date, now: datetime | None = None) -> None:
     """Sign a neighbour without internet off a date, logged; the waiting list moves up."""
     now = now or utcnow()
-    signups.leave(session, proxy, activity, on_date, now, by=broker)
+    lifts.leave(session, proxy, activity, on_date, now, by=broker)
     services.log_action(session, broker, initiative, proxy, ProxyAction.SIGNED_OFF, note=_note(activity, on_date),
                         now=now)
 

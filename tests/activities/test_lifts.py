@@ -295,3 +295,21 @@ def test_the_lift_section_takes_the_same_number_of_queries_for_many_lifts(aw, co
     many = queries()
     assert many[1] == 12 and few[1] == 0
     assert many[0] == few[0]
+
+
+def test_not_coming_after_all_ends_ones_own_lift_but_not_others(aw):
+    _coming(aw, aw.anna, aw.bert)
+    ask = lifts.ask_lift(db.session, aw.anna, aw.coffee, aw.first)
+    offer = lifts.offer_lift(db.session, aw.bert, aw.coffee, aw.first)
+    lifts.leave(db.session, aw.anna, aw.coffee, aw.first)
+    assert ask.status == PostStatus.CLOSED and offer.status != PostStatus.CLOSED
+
+
+def test_a_new_time_for_the_series_moves_the_lifts_of_coming_dates(aw):
+    _coming(aw, aw.anna)
+    ask = lifts.ask_lift(db.session, aw.anna, aw.coffee, aw.first)
+    assert "10:00" in ask.description
+    data = services.ActivityInput(title="Koffieochtend", kind=aw.coffee.kind, starts_on=aw.first,
+                                  start_time=time(15, 0), repeat=aw.coffee.repeat, place_id=aw.centre.id, capacity=2)
+    services.change(db.session, aw.otto, aw.coffee, data)
+    assert "15:00" in ask.description and ask.day_part == lifts.day_part_of(time(15, 0))
