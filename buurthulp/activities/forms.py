@@ -73,8 +73,9 @@ class ActivityForm(Form):
     start_time = TimeField(_l("Start time"), validators=[InputRequired(_l("Fill in the start time, for example "
                                                                           "10:00."))],
                            description=_l("For example 10:00."))
-    duration = SelectField(_l("How long does it take?"), coerce=int, default=120, choices=DURATIONS,
-                           validators=[InputRequired(_l("Choose how long it takes."))])
+    # no `required`: the select always holds one of its choices (2 hours unless changed), and a value that is
+    # none of them is refused as "not a valid choice"
+    duration = SelectField(_l("How long does it take?"), coerce=int, default=120, choices=DURATIONS)
     repeat = RadioField(_l("How often?"), choices=REPEAT_CHOICES, default=Repeat.ONCE.value,
                         validators=[InputRequired(_l("Choose how often."))])
     repeat_until = DateField(_l("Last date (optional)"), validators=[Optional()],
