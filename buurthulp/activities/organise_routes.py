@@ -15,7 +15,15 @@ from buurthulp.accounts.models import Neighbour
 from buurthulp.activities import bp, moderation, services
 from buurthulp.activities.forms import ActivityForm, AttendanceForm, CancelDateForm, MessageForm, MoveDateForm
 from buurthulp.activities.models import Activity
-from buurthulp.activities.pages import button, date_page, detail_page, first_name, move_page, occurrence_or_404
+from buurthulp.activities.pages import (
+    back_to_date,
+    button,
+    date_form,
+    detail_page,
+    first_name,
+    move_page,
+    occurrence_or_404,
+)
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db
 from buurthulp.forms import valid_submission
@@ -159,25 +167,14 @@ def _organised_date(activity_id: int, on: date) -> Activity:
     return activity
 
 
-def _back_to_date(activity_id: int, on: date, anchor: str | None = None):
-    return redirect(url_for("activities.date", activity_id=activity_id, on=on, _anchor=anchor))
-
-
 @bp.route("/<int:activity_id>/<date:on>/message", methods=["POST"])
 @login_required
 def message(activity_id: int, on: date):
     """Write to everyone coming to this date."""
     activity = _organised_date(activity_id, on)
-    form = MessageForm()
-    if not valid_submission(form):
-        return date_page(activity, on, 400, message_form=form)
-    try:
-        services.message_coming(db.session, current_user, activity, on, form.message.data)
-        db.session.commit()
-    except DomainError as exc:
-        return date_page(activity, on, refused(exc), message_form=form)
-    flash(_("Your message is sent to everyone coming."), "success")
-    return _back_to_date(activity_id, on, "messages")
+    return date_form(activity, on, MessageForm(), "message_form",
+                     lambda f: services.message_coming(db.session, current_user, activity, on, f.message.data),
+                     _("Your message is sent to everyone coming."), "messages")
 
 
 @bp.route("/<int:activity_id>/<date:on>/cancel", methods=["POST"])
@@ -185,16 +182,9 @@ def message(activity_id: int, on: date):
 def cancel_date(activity_id: int, on: date):
     """Cancel this date; everyone coming or waiting hears it at once."""
     activity = _organised_date(activity_id, on)
-    form = CancelDateForm()
-    if not valid_submission(form):
-        return date_page(activity, on, 400, cancel_form=form)
-    try:
-        services.cancel_date(db.session, current_user, activity, on, form.reason.data or "")
-        db.session.commit()
-    except DomainError as exc:
-        return date_page(activity, on, refused(exc), cancel_form=form)
-    flash(_("This date is cancelled. We told everyone who was coming."), "success")
-    return _back_to_date(activity_id, on)
+    return date_form(activity, on, CancelDateForm(), "cancel_form",
+                     lambda f: services.cancel_date(db.session, current_user, activity, on, f.reason.data or ""),
+                     _("This date is cancelled. We told everyone who was coming."))
 
 
 @bp.route("/<int:activity_id>/<date:on>/move", methods=["GET", "POST"])
@@ -214,7 +204,7 @@ def move_date(activity_id: int, on: date):
     except DomainError as exc:
         return move_page(activity, on, form, refused(exc))
     flash(_("The date is moved. We told everyone who was coming."), "success")
-    return _back_to_date(activity_id, on)
+    return back_to_date(activity_id, on)
 
 
 @bp.route("/<int:activity_id>/<date:on>/attendance", methods=["POST"])
@@ -222,13 +212,6 @@ def move_date(activity_id: int, on: date):
 def attendance(activity_id: int, on: date):
     """How many came: a number, no names."""
     activity = _organised_date(activity_id, on)
-    form = AttendanceForm()
-    if not valid_submission(form):
-        return date_page(activity, on, 400, attendance_form=form)
-    try:
-        services.record_attendance(db.session, current_user, activity, on, form.number.data)
-        db.session.commit()
-    except DomainError as exc:
-        return date_page(activity, on, refused(exc), attendance_form=form)
-    flash(_("Thank you. The number is saved."), "success")
-    return _back_to_date(activity_id, on)
+    return date_form(activity, on, AttendanceForm(), "attendance_form",
+                     lambda f: services.record_attendance(db.session, current_user, activity, on, f.number.data),
+                     _("Thank you. The number is saved."))

@@ -7,7 +7,7 @@ from datetime import date
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, render_template
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from buurthulp import access
@@ -23,10 +23,12 @@ from buurthulp.activities.models import (
     Cost,
     SignupStatus,
 )
+from buurthulp.errors import DomainError
 from buurthulp.extensions import db
 from buurthulp.forms import EmptyForm, valid_submission
 from buurthulp.places.models import PlaceStatus
 from buurthulp.timeutil import local_today
+from buurthulp.web import refused
 
 MESSAGES_SHOWN = 50
 
@@ -125,3 +127,22 @@ def move_page(activity: Activity, on: date, form: MoveDateForm | None = None, st
         form = MoveDateForm()
         form.new_day.data, form.new_time.data = o.day, o.start_time
     return render_template("activities/move.html", activity=activity, o=o, form=form), status
+
+
+def back_to_date(activity_id: int, on: date, anchor: str | None = None):
+    return redirect(url_for("activities.date", activity_id=activity_id, on=on, _anchor=anchor))
+
+
+def date_form(activity: Activity, on: date, form, name: str, act, done: str, anchor: str | None = None):
+    """A form sent from a date's page: refused input, or a refusal of the service, shows the page again with
+    the form and its message (400, or 403 for "not yours"); done, a flash and back to the date. ``act(form)``
+    calls the service; ``name`` is the form's keyword of ``date_page``."""
+    if not valid_submission(form):
+        return date_page(activity, on, 400, **{name: form})
+    try:
+        act(form)
+        db.session.commit()
+    except DomainError as exc:
+        return date_page(activity, on, refused(exc), **{name: form})
+    flash(done, "success")
+    return back_to_date(activity.id, on, anchor)

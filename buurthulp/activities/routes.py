@@ -15,7 +15,7 @@ from buurthulp.activities import bp, lifts, listing, moderation, services, signu
 from buurthulp.activities.dates import count
 from buurthulp.activities.forms import WHEN_DAYS, FilterForm, NoteForm
 from buurthulp.activities.models import ActivityKind, SignupStatus
-from buurthulp.activities.pages import button, date_page, detail_page, occurrence_or_404
+from buurthulp.activities.pages import back_to_date, button, date_form, date_page, detail_page, occurrence_or_404
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db
 from buurthulp.forms import valid_submission
@@ -121,10 +121,6 @@ def one_date(activity_id: int, on: date):
     return date_page(activity, on)
 
 
-def _back_to_date(activity_id: int, on: date):
-    return redirect(url_for("activities.date", activity_id=activity_id, on=on))
-
-
 @bp.route("/<int:activity_id>/<date:on>/join", methods=["POST"])
 @login_required
 def join(activity_id: int, on: date):
@@ -142,7 +138,7 @@ def join(activity_id: int, on: date):
     else:
         flash(_("It is full. You are on the waiting list: when a place comes free, it is yours and we let you "
                 "know."), "success")
-    return _back_to_date(activity_id, on)
+    return back_to_date(activity_id, on)
 
 
 @bp.route("/<int:activity_id>/<date:on>/leave", methods=["POST"])
@@ -158,7 +154,7 @@ def leave(activity_id: int, on: date):
     except DomainError as exc:
         return date_page(activity, on, refused(exc))
     flash(_("Fine. You are no longer signed up for this date."), "success")
-    return _back_to_date(activity_id, on)
+    return back_to_date(activity_id, on)
 
 
 @bp.route("/<int:activity_id>/<date:on>/note", methods=["POST"])
@@ -167,16 +163,9 @@ def note(activity_id: int, on: date):
     """Someone who came leaves a short note."""
     activity = access.require_activity(activity_id)
     occurrence_or_404(activity, on)
-    form = NoteForm()
-    if not valid_submission(form):
-        return date_page(activity, on, 400, note_form=form)
-    try:
-        services.add_note(db.session, current_user, activity, on, form.note.data)
-        db.session.commit()
-    except DomainError as exc:
-        return date_page(activity, on, refused(exc), note_form=form)
-    flash(_("Thank you for your note."), "success")
-    return _back_to_date(activity_id, on)
+    return date_form(activity, on, NoteForm(), "note_form",
+                     lambda f: services.add_note(db.session, current_user, activity, on, f.note.data),
+                     _("Thank you for your note."))
 
 
 @bp.route("/<int:activity_id>/report", methods=["GET", "POST"])
