@@ -7,6 +7,10 @@ their profile what they like to do), then print
   - full: the whole matching run (load everything, match, store suggestions),
   - the ratio full/load, and the peak memory (max RSS) of the process,
   - a rerun on the same data (what the hourly job does when nothing changed),
+  - the hourly run after 1% of the open posts changed (half closed, as many new),
+    beside a full run on the same data, the load and the first full run; it
+    must suggest the same as the full run (goals: at most 0.1x the full run and
+    at most 1x the load),
   - the database's own time to store those suggestions (COPY of the same rows
     into an empty twin of the matches table, with all its indexes and foreign
     keys): the part of the run no matcher can go below; and into a bare twin.
@@ -46,7 +50,7 @@ def fill(posts: int, seed: int = 7) -> None:
     from buurthulp.timeutil import local_today
 
     rng = random.Random(seed)
-    now = utcnow()
+    now = utcnow() - timedelta(hours=2)  # made before the first run: the hourly run after it sees no change here
     today = local_today(now)
     hoods = max(4, posts // POSTS_PER_HOOD)
     side = int(hoods ** 0.5) + 1
@@ -191,6 +195,33 @@ def store_floor(session) -> tuple[float, float]:
     return timings[0], timings[1]
 
 
+def change_one_percent(session, at) -> int:
+    """1% of the open posts change: half of them close, as many new ones are posted (copies of others, elsewhere)."""
+    from buurthulp.extensions import db
+
+    post = db.metadata.tables["post"]
+    ids = session.execute(sa.select(post.c.id).where(post.c.status == "open").order_by(post.c.id)).scalars().all()
+    rng = random.Random(11)
+    n = len(ids) // 200
+    close = rng.sample(ids, n)
+    session.execute(sa.update(post).where(post.c.id.in_(close)).values(status="closed", closed_at=at, updated_at=at))
+    hoods = session.execute(sa.select(sa.func.max(post.c.neighbourhood_id))).scalar()
+    copies = session.execute(sa.select(post).where(post.c.id.in_(rng.sample(ids, n)))).mappings().all()
+    session.execute(sa.insert(post), [
+        {**{k: v for k, v in row.items() if k != "id"}, "neighbourhood_id": rng.randint(1, hoods),
+         "created_at": at, "updated_at": at} for row in copies])
+    return 2 * n
+
+
+def suggested(session, at) -> list[tuple]:
+    """What the run at ``at`` suggested, in a fixed order."""
+    from buurthulp.posts.models import Match
+
+    return [tuple(row) for row in session.execute(
+        sa.select(Match.ask_id, Match.helper_id, Match.offer_id, Match.score).where(Match.created_at == at)
+        .order_by(Match.ask_id, Match.helper_id)).all()]
+
+
 def child(posts: int, with_naive: bool) -> dict:
     from buurthulp import create_app
     from buurthulp.db import utcnow
@@ -232,6 +263,22 @@ def child(posts: int, with_naive: bool) -> dict:
         start = time.perf_counter()
         out["rerun"] = run_matching(db.session, now)  # the hourly run on unchanged data: must find nothing new
         out["rerun_s"] = time.perf_counter() - start
+        db.session.rollback()
+        changed = change_one_percent(db.session, now + timedelta(minutes=30))
+        db.session.commit()
+        db.session.remove()
+        later = now + timedelta(hours=1)
+        start = time.perf_counter()
+        out["hourly"] = run_matching(db.session, later)
+        out["hourly_s"] = time.perf_counter() - start
+        hourly = suggested(db.session, later)
+        db.session.rollback()
+        db.session.remove()
+        start = time.perf_counter()
+        out["full_after"] = run_matching(db.session, later, full=True)
+        out["full_after_s"] = time.perf_counter() - start
+        out["same"] = hourly == suggested(db.session, later)
+        out["changed"] = changed
         db.session.rollback()
         if with_naive:
             db.session.remove()
@@ -282,6 +329,16 @@ def main() -> None:
                   flush=True)
         print(f"{'':>7}  a rerun on the same data (the hourly run when nothing changed): {r['rerun_s']:5.2f} s "
               f"({r['rerun_s'] / r['load_s']:.1f}x the load), {r['rerun']['suggestions']} new suggestions", flush=True)
+        h, f = r["hourly"], r["full_after"]
+        print(f"{'':>7}  after {r['changed']:,} posts changed (1%): the hourly run {r['hourly_s']:5.2f} s "
+              f"({r['hourly_s'] / r['full_after_s']:.2f}x the full run on the same data, {r['full_after_s']:5.2f} s; "
+              f"{r['hourly_s'] / r['load_s']:.2f}x the load), {h['buckets']:,} buckets changed, {h['asks']:,} asks and "
+              f"{h['helpers']:,} helpers loaded (full: {f['asks']:,} and {f['helpers']:,}); {h['suggestions']:,} "
+              f"suggestions, {'the same as' if r['same'] else 'NOT the same as'} the full run's {f['suggestions']:,}",
+              flush=True)
+        print(f"{'':>7}  of which: hourly loading {h['load_ms'] / 1000:5.2f} s, matching {h['match_ms'] / 1000:5.2f} s, "
+              f"storing {h['store_ms'] / 1000:5.2f} s; {r['hourly_s'] / r['full_s']:.2f}x the first full run",
+              flush=True)
         if "naive_s" in r:
             print(f"{'':>7}  naive all-pairs matcher: {r['naive_s']:6.2f} s   engine on the same input: "
                   f"{r['engine_s']:6.2f} s   ({r['naive_suggestions']:,} vs {r['engine_suggestions']:,} suggestions)",

@@ -9,8 +9,9 @@ from buurthulp.matching.services import run_matching
 
 
 @bp.cli.command("run")
-def run() -> None:
-    """Run the matcher now (on demand; the scheduler also runs it every hour)."""
-    counts = run_matching(db.session, utcnow())
+@click.option("--full", is_flag=True, help="Look at every open ask, not only what changed since the last run.")
+def run(full: bool) -> None:
+    """Run the matcher now (on demand; the scheduler also runs it every hour, and in full once a day)."""
+    counts = run_matching(db.session, utcnow(), full=full)
     db.session.commit()
     click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))

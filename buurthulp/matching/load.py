@@ -6,9 +6,11 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from buurthulp.access import post_public
 from buurthulp.accounts.models import InterestDirection, Neighbour, NeighbourInterest
+from buurthulp.categories import Category
 from buurthulp.matching.columns import FAR_FUTURE_DAY, FAR_PAST_DAY, Codes, Side
 from buurthulp.matching.rules import (
     ALL_PARTS,
@@ -56,15 +58,51 @@ def post_window(row, today) -> Window:
     return window_weekly(row.weekly_slots, today, row.weekly_until)
 
 
-def open_posts(session, now: datetime, kind: PostKind):
+def any_of(session, column, values):
+    """``column`` is one of ``values``: one array parameter on PostgreSQL (any length), an IN list elsewhere."""
+    values = sorted(values)
+    if session.connection().dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(None, values, type_=ARRAY(sa.Integer)))
+    return column.in_(values)
+
+
+def in_buckets(session, hood_column, category_column, buckets: dict | None):
+    """SQL condition: (neighbourhood, category) is one of ``buckets`` ({category: neighbourhoods}); None: all."""
+    if buckets is None:
+        return sa.true()
+    return sa.or_(sa.false(), *(sa.and_(category_column == Category(category), any_of(session, hood_column, hoods))
+                                for category, hoods in sorted(buckets.items()) if hoods))
+
+
+def open_conditions(now: datetime, kind: PostKind) -> tuple:
+    """Open posts of this kind the matcher considers (with Post joined to its author)."""
+    return (Post.status == PostStatus.OPEN, Post.kind == kind, Post.hidden_at.is_(None), Post.expires_at > now,
+            post_public(now), Neighbour.deleted_at.is_(None))
+
+
+def open_posts(session, now: datetime, kind: PostKind, buckets: dict | None = None):
+    """Open posts as plain rows of POST_COLUMNS and AUTHOR_AVAILABILITY; only in ``buckets`` when given."""
     # on the connection, not the session: plain rows without the ORM's per-row work (three times faster here)
     return session.connection().execute(
         sa.select(*POST_COLUMNS, AUTHOR_AVAILABILITY)
         .join(Neighbour, Neighbour.id == Post.author_id)
-        .where(Post.status == PostStatus.OPEN, Post.kind == kind, Post.hidden_at.is_(None), Post.expires_at > now,
-               post_public(now), Neighbour.deleted_at.is_(None))
+        .where(*open_conditions(now, kind), in_buckets(session, Post.neighbourhood_id, Post.category, buckets))
         .order_by(Post.id)
     ).all()
+
+
+LIKER_COLUMNS = (Neighbour.id, Neighbour.neighbourhood_id, NeighbourInterest.category, Neighbour.latitude,
+                 Neighbour.longitude, Neighbour.availability)
+
+
+def likers_select(session, buckets: dict | None = None) -> sa.Select:
+    """Helpers from their profile: one row of LIKER_COLUMNS per category they like to do."""
+    return (sa.select(*LIKER_COLUMNS)
+            .join(NeighbourInterest, NeighbourInterest.neighbour_id == Neighbour.id)
+            .where(NeighbourInterest.direction == InterestDirection.OFFER, Neighbour.deleted_at.is_(None),
+                   Neighbour.neighbourhood_id.is_not(None), Neighbour.availability != 0,
+                   sa.or_(Neighbour.email_confirmed_at.is_not(None), Neighbour.email.is_(None)),
+                   in_buckets(session, Neighbour.neighbourhood_id, NeighbourInterest.category, buckets)))
 
 
 TIMING_CODES = {Timing.ONCE: 0, Timing.FLEXIBLE: 1, Timing.WEEKLY: 2}
@@ -102,22 +140,21 @@ def post_side(rows, today: int, codes: Codes) -> Side:
                       start=start, end=end, post=ids, free=free)
 
 
-def load(session, now: datetime, *, max_metres: float, k: int, m: int) -> tuple[Side, Side, Context]:
-    """Open asks, the helpers who could take them (as columns), and what the matcher must respect."""
+def load(session, now: datetime, *, max_metres: float, k: int, m: int,
+         region: dict | None = None) -> tuple[Side, Side, Context]:
+    """Open asks, the helpers who could take them (as columns), and what the matcher must respect.
+
+    ``region``: only the asks and helpers in these buckets ({category: neighbourhoods}, ``changes.region``), with
+    the match history of just these asks and helpers; None: everything.
+    """
+    buckets = region
     today = local_today(now).toordinal()
     session.flush()  # the connection does not flush on its own: changes of this transaction count too
     db = session.connection()  # plain rows, as in open_posts()
     codes = Codes()
-    asks = post_side(open_posts(session, now, PostKind.ASK), today, codes)
-    helpers = post_side(open_posts(session, now, PostKind.OFFER), today, codes)
-    likers = db.execute(
-        sa.select(Neighbour.id, Neighbour.neighbourhood_id, NeighbourInterest.category, Neighbour.latitude,
-                  Neighbour.longitude, Neighbour.availability)
-        .join(NeighbourInterest, NeighbourInterest.neighbour_id == Neighbour.id)
-        .where(NeighbourInterest.direction == InterestDirection.OFFER, Neighbour.deleted_at.is_(None),
-               Neighbour.neighbourhood_id.is_not(None), Neighbour.availability != 0,
-               sa.or_(Neighbour.email_confirmed_at.is_not(None), Neighbour.email.is_(None)))
-    ).all()
+    asks = post_side(open_posts(session, now, PostKind.ASK, buckets), today, codes)
+    helpers = post_side(open_posts(session, now, PostKind.OFFER, buckets), today, codes)
+    likers = db.execute(likers_select(session, buckets)).all()
     if likers:
         people, hoods, categories, lats, lons, availability = zip(*likers, strict=True)
         n = len(likers)
@@ -131,26 +168,36 @@ def load(session, now: datetime, *, max_metres: float, k: int, m: int) -> tuple[
         adjacent.setdefault(a, set()).add(b)
     blocked = {pair(a, b) for a, b in db.execute(sa.select(Block.blocker_id, Block.blocked_id))}
 
-    # what earlier matches mean for this run, counted by the database rather than row by row here
+    # what earlier matches mean for this run, counted by the database rather than row by row here; in a region,
+    # only the history of its asks and helpers (the indexes on ask_id and helper_id find it)
+    mine = (lambda column, values: sa.true()) if region is None else (  # noqa: E731
+        lambda column, values: any_of(session, column, values))
+    ask_ids, people = asks.post.tolist(), np.unique(helpers.person).tolist()
     live = sa.func.count(sa.case((Match.status.in_(LIVE_MATCH_STATUSES), 1)))
-    per_ask = sa.select(Match.ask_id).where(Match.ask_id.is_not(None)).group_by(Match.ask_id)
+    per_ask = sa.select(Match.ask_id).where(Match.ask_id.is_not(None), mine(Match.ask_id, ask_ids)) \
+        .group_by(Match.ask_id)
     # an ask with k live matches is skipped altogether, so only the asks with room need their pairs
     with_room = per_ask.having(live < k)
     recent_load = sa.or_(Match.status.in_(LIVE_MATCH_STATUSES), Match.created_at >= now - RECENT)
     this_week = sa.and_(Match.source == MatchSource.SCHEDULER, Match.created_at >= now - WEEK)
     per_helper = db.execute(sa.select(Match.helper_id, sa.func.count(sa.case((recent_load, 1))),
-                                      sa.func.count(sa.case((this_week, 1)))).group_by(Match.helper_id)).all()
+                                      sa.func.count(sa.case((this_week, 1))))
+                            .where(mine(Match.helper_id, people)).group_by(Match.helper_id)).all()
 
     def pairs(first, second, where) -> set[tuple[int, int]]:
         return set(db.execute(sa.select(first, second).where(where)).tuples())
 
+    offers = helpers.post[helpers.post != 0].tolist()
     ctx = Context(
         adjacent=adjacent, blocked=blocked,
-        declined=pairs(Match.asker_id, Match.helper_id, Match.status == MatchStatus.DECLINED),
+        declined=pairs(Match.asker_id, Match.helper_id, sa.and_(Match.status == MatchStatus.DECLINED,
+                                                                mine(Match.asker_id, asks.person.tolist()))),
         taken=pairs(Match.ask_id, Match.helper_id, Match.ask_id.in_(with_room)),
-        taken_offers=pairs(Match.offer_id, Match.asker_id, Match.offer_id.is_not(None)),
-        warm={pair(a, h) for a, h in pairs(Match.asker_id, Match.helper_id,
-                                           Match.status.in_((MatchStatus.DONE, MatchStatus.THANKED)))},
+        taken_offers=pairs(Match.offer_id, Match.asker_id, sa.and_(Match.offer_id.is_not(None),
+                                                                   mine(Match.offer_id, offers))),
+        warm={pair(a, h) for a, h in pairs(Match.asker_id, Match.helper_id, sa.and_(
+            Match.status.in_((MatchStatus.DONE, MatchStatus.THANKED)),
+            mine(Match.asker_id, set(people).union(asks.person.tolist()))))},
         reciprocal=set(),
         load={helper: n for helper, n, _ in per_helper if n},
         live_per_ask=dict(db.execute(per_ask.add_columns(live).having(live > 0)).all()),
@@ -158,6 +205,10 @@ def load(session, now: datetime, *, max_metres: float, k: int, m: int) -> tuple[
         max_metres=max_metres, k=k, m=m)
     askers = set(db.scalars(sa.select(NeighbourInterest.neighbour_id)
                                  .where(NeighbourInterest.direction == InterestDirection.ASK)))
-    askers.update(asks.person.tolist())
+    if region is None:
+        askers.update(asks.person.tolist())
+    else:  # who asks anywhere, not only in the region: of the helpers here, those with an open ask
+        askers.update(db.scalars(sa.select(Post.author_id.distinct()).join(Neighbour, Neighbour.id == Post.author_id)
+                                 .where(*open_conditions(now, PostKind.ASK), any_of(session, Post.author_id, people))))
     ctx.reciprocal = askers.intersection(helpers.person.tolist())
     return asks, helpers, ctx

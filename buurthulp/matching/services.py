@@ -11,21 +11,47 @@ from flask import current_app
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from buurthulp.accounts.models import Neighbour
+from buurthulp.matching.changes import MARGIN, adjacency, changed_buckets, refresh_likers, region, settings_key
 from buurthulp.matching.columns import MICRO
 from buurthulp.matching.engine import match_sides
 from buurthulp.matching.load import load
+from buurthulp.matching.models import MatchingRun
 from buurthulp.posts.models import Match, MatchSource, MatchStatus, Notification, NotificationKind
 
+FULL_EVERY = timedelta(days=1)  # the daily full run: also what no timestamp records (a block lifted) counts then
+KEEP_RUNS = timedelta(days=30)
 MATCH_COLUMNS = ("ask_id", "offer_id", "asker_id", "helper_id", "source", "status", "score", "reasons", "note",
                  "cancel_reason", "created_at", "updated_at")
 
 
-def run_matching(session, now: datetime) -> dict:
-    """Suggest helpers for open asks; a rerun on unchanged data suggests nothing new."""
+def run_matching(session, now: datetime, full: bool = False) -> dict:
+    """Suggest helpers for open asks; a rerun on unchanged data suggests nothing new.
+
+    Only the buckets that changed since the last run are looked at again (``changes.py``); the whole of it
+    when ``full``, on the first run, once a day, and when the settings or the neighbourhood map changed.
+    """
     config = current_app.config
     started = time.perf_counter()
+    session.flush()  # the connection does not flush on its own: changes of this transaction count too
+    adjacent = adjacency(session)
+    settings = settings_key(config, adjacent)
+    last = session.scalars(sa.select(MatchingRun).order_by(MatchingRun.ran_at.desc(), MatchingRun.id.desc())
+                           .limit(1)).first()
+    last_full = session.scalars(sa.select(MatchingRun.ran_at).where(MatchingRun.full)
+                                .order_by(MatchingRun.ran_at.desc()).limit(1)).first()
+    full = (full or last is None or last_full is None or now - last_full >= FULL_EVERY or now < last.ran_at
+            or last.settings != settings)
+    touched = refresh_likers(session, full)
+    if not full:
+        touched |= changed_buckets(session, last.ran_at - MARGIN, now)
+    session.execute(sa.delete(MatchingRun).where(MatchingRun.ran_at < now - KEEP_RUNS))
+    session.add(MatchingRun(ran_at=now, full=full, settings=settings))
+    if not full and not touched:
+        return {"full": False, "buckets": 0, "asks": 0, "helpers": 0, "suggestions": 0, "askers_told": 0,
+                "load_ms": round((time.perf_counter() - started) * 1000), "match_ms": 0, "store_ms": 0}
     asks, helpers, ctx = load(session, now, max_metres=config["MATCH_MAX_METRES"], k=config["MATCH_SUGGESTIONS_PER_ASK"],
-                              m=config["MATCH_PROPOSALS_PER_HELPER_PER_WEEK"])
+                              m=config["MATCH_PROPOSALS_PER_HELPER_PER_WEEK"],
+                              region=None if full else region(touched, adjacent))
     loaded = time.perf_counter()
     chosen = match_sides(asks, helpers, ctx)
     matched = time.perf_counter()
@@ -37,7 +63,8 @@ def run_matching(session, now: datetime) -> dict:
             chosen.score.tolist(), chosen.reasons_json(), strict=True)))
     told = tell_askers(session, sorted(set(chosen.asker.tolist())), now)
     stored = time.perf_counter()
-    return {"asks": len(asks), "helpers": len(helpers), "suggestions": len(chosen), "askers_told": told,
+    return {"full": full, "buckets": len(touched), "asks": len(asks), "helpers": len(helpers),
+            "suggestions": len(chosen), "askers_told": told,
             "load_ms": round((loaded - started) * 1000), "match_ms": round((matched - loaded) * 1000),
             "store_ms": round((stored - matched) * 1000)}
 
