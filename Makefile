@@ -31,7 +31,7 @@ test: compile-translations
 
 ## Print the benchmark figures (add ARGS=--quick for a short run)
 bench: compile-translations
-	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script $(ARGS) || exit 1; done
+	@for script in benchmarks/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script $(ARGS) || exit 1; done
 
 ## Refresh the README's screenshots (docs/screenshots/) from the demo data, with system Chromium
 screenshots: compile-translations

@@ -83,10 +83,18 @@ def fill(entries: int, seed: int = 1) -> None:
                                month_end_day=1))
     db.session.flush()
 
+    write_ledger(initiative.id, list(range(2, MEMBERS + 2)), entries, booked_by=1, rng=rng)
+
+
+def write_ledger(initiative_id: int, member_ids: list[int], entries: int, booked_by: int, rng: random.Random) -> None:
+    """A ledger of about ``entries`` lines over two years for a pot initiative with no accounts yet (compensation
+    into the pot, month-end shares, payouts, contributions), with balances and monthly totals as the app keeps them."""
+    now = utcnow()
     # accounts: 1 pot, 2 compensations, 3 contributions, 4 payouts, then one per member
     fixed = [(1, "pot", "pot", None), (2, "compensations", "compensations", None),
              (3, "contributions", "contributions", None), (4, "payouts", "payouts", None)]
-    accounts = fixed + [(4 + m, "member", f"member:{m + 1}", m + 1) for m in range(1, MEMBERS + 1)]
+    accounts = fixed + [(5 + j, "member", f"member:{person}", person) for j, person in enumerate(member_ids)]
+    owner = {5 + j: person for j, person in enumerate(member_ids)}
     balance, earned, paid = defaultdict(int), defaultdict(int), defaultdict(int)
     months: dict[tuple, int] = defaultdict(int)
     allowance: dict[tuple, int] = defaultdict(int)  # (person, year, month or 0 for the year)
@@ -97,7 +105,7 @@ def fill(entries: int, seed: int = 1) -> None:
     def add(kind: str, day: date, moves: list[tuple[int, int]], neighbour_id=None, minutes=None):
         nonlocal txn_id, entry_id
         txn_id += 1
-        transactions.append((txn_id, initiative.id, kind, kind, day, "", f"bench:{txn_id}", 1 if kind in (
+        transactions.append((txn_id, initiative_id, kind, kind, day, "", f"bench:{txn_id}", booked_by if kind in (
             "payout", "contribution") else None, now, neighbour_id, minutes))
         for account_id, cents in moves:
             entry_id += 1
@@ -107,14 +115,14 @@ def fill(entries: int, seed: int = 1) -> None:
             if account_id > 4 and kind == "distribution":
                 earned[account_id] += cents
                 for month in (day.month, 0):
-                    allowance[(account_id - 3, day.year, month)] += cents
+                    allowance[(owner[account_id], day.year, month)] += cents
             if account_id > 4 and kind == "payout":
                 paid[account_id] -= cents
 
     while entry_id < entries:
         day = start + timedelta(days=rng.randrange(730))
-        member = rng.randrange(1, MEMBERS + 1)
-        account_id, neighbour_id = 4 + member, member + 1
+        account_id = rng.randrange(5, 5 + len(member_ids))
+        neighbour_id = owner[account_id]
         cents = rng.randrange(100, 2000)
         add("compensation", day, [(2, -cents), (1, cents)], neighbour_id, 60)
         add("distribution", day, [(1, -cents), (account_id, cents)])
@@ -124,7 +132,7 @@ def fill(entries: int, seed: int = 1) -> None:
 
     _copy("pot_account", ["id", "initiative_id", "kind", "key", "neighbour_id", "balance_cents", "earned_cents",
                           "paid_cents"],
-          ((i, initiative.id, kind, key, person, balance[i], earned[i], paid[i]) for i, kind, key, person in accounts))
+          ((i, initiative_id, kind, key, person, balance[i], earned[i], paid[i]) for i, kind, key, person in accounts))
     _copy("pot_transaction", ["id", "initiative_id", "kind", "effect", "value_date", "description",
                               "idempotency_key", "booked_by_id", "booked_at", "neighbour_id", "minutes"], transactions)
     _copy("pot_entry", ["id", "transaction_id", "account_id", "amount_cents"], lines)
