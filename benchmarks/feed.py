@@ -1,8 +1,9 @@
-"""The nearby feed at scale: 20,000 neighbours and 200,000 posts in PostgreSQL.
+"""The nearby feed and the common pages at scale: 20,000 neighbours and 200,000 posts in PostgreSQL.
 
-Prints the feed page's median and p95 server time and its queries per page,
-beside a bare Flask page that renders a 20-row template from one query on the
-same data. The ratio of the two is the figure to watch.
+Prints the median and p95 server time and the queries per page of the feed, a post page, my help, a
+conversation (a match page) and the home page, logged in as one neighbour with a few conversations, beside a
+bare Flask page that renders a 20-row template from one query on the same data. The ratios are the figures to
+watch (goals: the feed at most 2x, the others at most 3x).
 
     .venv/bin/python benchmarks/feed.py            # full size
     .venv/bin/python benchmarks/feed.py --quick    # small, under a minute
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import statistics
 import sys
 import time
 from datetime import timedelta
@@ -32,6 +34,7 @@ from config import TestConfig  # noqa: E402
 
 GRID = 12  # 12 x 12 neighbourhoods, each next to its grid neighbours
 PASSWORD = "benchmark password"
+USER_ID = 42  # the neighbour the pages are measured for
 BARE = """<ul>{% for p in posts %}<li><a href="/posts/{{ p.id }}">{{ p.title }}</a> {{ p.created_at }}</li>{% endfor %}</ul>"""
 
 
@@ -104,6 +107,40 @@ def fill(neighbours: int, posts: int, seed: int = 1) -> None:
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("VACUUM ANALYZE"))
 
 
+def converse(neighbour_id: int, conversations: int = 12, messages: int = 8, seed: int = 2) -> list[int]:
+    """Give one neighbour matches with people nearby, each with a conversation; return the match ids."""
+    rng = random.Random(seed)
+    now = utcnow()
+    me = db.session.execute(sa.text("SELECT id, neighbourhood_id FROM neighbour WHERE id = :id"),
+                            {"id": neighbour_id}).one()
+    others = db.session.execute(sa.text(
+        "SELECT id, author_id, kind FROM post WHERE neighbourhood_id = :hood AND author_id <> :me AND status = 'open' "
+        "ORDER BY id LIMIT :n"), {"hood": me.neighbourhood_id, "me": neighbour_id, "n": conversations}).all()
+    match_table, message_table = db.metadata.tables["match"], db.metadata.tables["message"]
+    ids = []
+    for i, post in enumerate(others):
+        ask = post.kind == "ask"
+        status = ["accepted", "proposed", "done"][i % 3]
+        row = {"ask_id": post.id if ask else None, "offer_id": None if ask else post.id,
+               "asker_id": post.author_id if ask else neighbour_id, "helper_id": neighbour_id if ask else post.author_id,
+               "source": "response", "status": status, "score": 0.0, "reasons": [], "note": "Ik help graag.",
+               "cancel_reason": "", "created_at": now - timedelta(days=3), "updated_at": now,
+               "helper_accepted_at": now - timedelta(days=3) if ask else now - timedelta(days=2),
+               "asker_accepted_at": now - timedelta(days=2) if status != "proposed" or not ask else None,
+               "accepted_at": now - timedelta(days=2) if status != "proposed" else None,
+               "done_at": now - timedelta(days=1) if status == "done" else None}
+        if status == "proposed" and not ask:
+            row["helper_accepted_at"] = None
+        match_id = db.session.execute(sa.insert(match_table).returning(match_table.c.id), row).scalar_one()
+        ids.append(match_id)
+        db.session.execute(sa.insert(message_table), [
+            {"match_id": match_id, "author_id": rng.choice([row["asker_id"], row["helper_id"]]),
+             "body": f"Bericht {j + 1}: zullen we dinsdag afspreken?", "created_at": now - timedelta(hours=48 - j)}
+            for j in range(messages)])
+    db.session.commit()
+    return ids
+
+
 def measure(client, urls: list[str], engine, requests: int, seconds: float) -> tuple[list[float], int]:
     times, queries = [], set()
     deadline = time.monotonic() + seconds
@@ -143,22 +180,38 @@ def main() -> None:
         db.create_all()
         with timed(f"filled {neighbours:,} neighbours and {posts:,} posts"):
             fill(neighbours, posts)
+        match_ids = converse(USER_ID)
+        post_ids = db.session.scalars(sa.text(
+            "SELECT id FROM post WHERE status = 'open' AND neighbourhood_id = "
+            "(SELECT neighbourhood_id FROM neighbour WHERE id = :id) ORDER BY id DESC LIMIT 5"), {"id": USER_ID}).all()
         engine = db.engine
     print(f"database: {engine.url.get_backend_name()}; {args.requests} requests per page kind", flush=True)
     client = app.test_client()
-    response = client.post("/login", data={"email": "n42@bench.example", "password": PASSWORD})
+    response = client.post("/login", data={"email": f"n{USER_ID}@bench.example", "password": PASSWORD})
     assert response.status_code == 302, response.status_code
     pages = ["/posts", "/posts?page=2", "/posts?page=5", "/posts?kind=ask", "/posts?category=klussen",
              "/posts?distance=2000", "/posts?when=7&kind=offer"]
-    client.get("/posts")  # warm up
+    kinds = {
+        "feed": (pages, 2),
+        "post page": ([f"/posts/{i}" for i in post_ids], 3),
+        "my help": (["/my/posts"], 3),
+        "conversation": ([f"/matches/{i}" for i in match_ids], 3),
+        "home page": (["/"], 3),
+    }
+    for urls, _goal in kinds.values():
+        for url in urls:  # warm up
+            client.get(url)
     client.get("/bench/bare")
-    feed_times, feed_queries = measure(client, pages, engine, args.requests, 120)
+    results = {name: measure(client, urls, engine, args.requests, 120) for name, (urls, _goal) in kinds.items()}
     bare_times, bare_queries = measure(client, ["/bench/bare"], engine, args.requests, 60)
-    import statistics
-
-    print(f"feed page  ({len(feed_times)} requests): {summary_ms(feed_times)}   queries/page {feed_queries}")
-    print(f"bare page  ({len(bare_times)} requests): {summary_ms(bare_times)}   queries/page {bare_queries}")
-    print(f"ratio feed/bare (median): {statistics.median(feed_times) / statistics.median(bare_times):.1f}x")
+    bare_median = statistics.median(bare_times)
+    print(f"{'bare page':13} ({len(bare_times):4} requests): {summary_ms(bare_times)}   queries/page {bare_queries}")
+    for name, (times, queries) in results.items():
+        ratio = statistics.median(times) / bare_median
+        print(f"{name:13} ({len(times):4} requests): {summary_ms(times)}   queries/page {queries:2}   "
+              f"ratio {ratio:4.1f}x (goal <= {kinds[name][1]}x)")
+    feed_times = results["feed"][0]
+    print(f"ratio feed/bare (median): {statistics.median(feed_times) / bare_median:.1f}x")
 
 
 if __name__ == "__main__":

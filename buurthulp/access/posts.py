@@ -10,6 +10,7 @@ from buurthulp.access.rules import (
     _nearby,
     brokers_match,
     brokers_post,
+    once_per_page,
 )
 from buurthulp.accounts.models import Neighbour
 from buurthulp.circles.models import Circle
@@ -40,7 +41,8 @@ def in_reach(session, neighbour: Neighbour, post: Post) -> bool:
     """Is the post in the neighbour's own or an adjacent neighbourhood?"""
     if neighbour.neighbourhood_id is None:
         return False
-    return bool(session.scalar(sa.select(sa.literal(post.neighbourhood_id).in_(_nearby(neighbour.neighbourhood_id)))))
+    return once_per_page("in_reach", (neighbour.neighbourhood_id, post.neighbourhood_id), lambda: bool(session.scalar(
+        sa.select(sa.literal(post.neighbourhood_id).in_(_nearby(neighbour.neighbourhood_id))))))
 
 
 def _on_post(post: Post):
@@ -141,12 +143,12 @@ def blocked_ids(session, neighbour_id: int) -> set[int]:
 
 
 def is_blocked(session, a_id: int, b_id: int) -> bool:
-    return session.scalar(
+    return once_per_page("is_blocked", frozenset((a_id, b_id)), lambda: session.scalar(
         sa.select(sa.func.count()).select_from(Block).where(sa.or_(
             sa.and_(Block.blocker_id == a_id, Block.blocked_id == b_id),
             sa.and_(Block.blocker_id == b_id, Block.blocked_id == a_id),
         ))
-    ) > 0
+    ) > 0)
 
 
 def moderates(session, neighbour: Neighbour, neighbourhood_id: int) -> bool:
@@ -156,12 +158,12 @@ def moderates(session, neighbour: Neighbour, neighbourhood_id: int) -> bool:
     if neighbour.is_admin:
         return True
     role = sa.or_(Membership.is_broker, Membership.is_coordinator)
-    return session.scalar(
+    return once_per_page("moderates", (neighbour.id, neighbourhood_id), lambda: session.scalar(
         sa.select(sa.func.count()).select_from(Membership)
         .join(initiative_neighbourhood, initiative_neighbourhood.c.initiative_id == Membership.initiative_id)
         .where(Membership.neighbour_id == neighbour.id, Membership.status == MembershipStatus.ACTIVE, role,
                initiative_neighbourhood.c.neighbourhood_id == neighbourhood_id)
-    ) > 0
+    ) > 0)
 
 
 def moderated_neighbourhood_ids(session, neighbour: Neighbour) -> list[int] | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import g, has_request_context, request
 
 from buurthulp.accounts.models import Neighbour
 from buurthulp.neighbourhoods.models import (
@@ -111,11 +112,24 @@ def may_broker_for(session, actor: Neighbour, initiative: Initiative, person: Ne
     return is_broker_of(session, actor, initiative) and _is(session, Neighbour, person.id, served_by(initiative))
 
 
+def once_per_page(name: str, key, ask):
+    """``ask()``, answered once per page that reads (GET or HEAD): a page asks several rules that ask the same
+    thing (am I blocked, is it near, is this a moderator, which initiatives do I broker for). A request that
+    changes something asks the database every time, so it never acts on an answer from before its change."""
+    if not has_request_context() or request.method not in ("GET", "HEAD"):
+        return ask()
+    answers = g.setdefault("_access_answers", {})
+    if (name, key) not in answers:
+        answers[name, key] = ask()
+    return answers[name, key]
+
+
 def _broker_initiative_ids(session, actor: Neighbour) -> list[int]:
     if actor is None or not getattr(actor, "is_authenticated", True) or actor.id is None:
         return []
-    return list(session.scalars(sa.select(Membership.initiative_id).where(
-        Membership.neighbour_id == actor.id, Membership.status == MembershipStatus.ACTIVE, Membership.is_broker)))
+    return list(once_per_page("broker_initiative_ids", actor.id, lambda: tuple(session.scalars(
+        sa.select(Membership.initiative_id).where(
+            Membership.neighbour_id == actor.id, Membership.status == MembershipStatus.ACTIVE, Membership.is_broker)))))
 
 
 def _served_by_any(session, actor: Neighbour, model, row_id: int, condition) -> bool:

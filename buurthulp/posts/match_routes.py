@@ -60,8 +60,9 @@ def _match_page(match: Match, error: DomainError | None = None, **forms):
     db.session.execute(sa.update(Notification).where(
         Notification.neighbour_id == me.id, Notification.match_id == match.id, Notification.read_at.is_(None)
     ).values(read_at=utcnow()))
-    db.session.commit()
-    return render_template(
+    # Committed after rendering: a commit first would expire every row loaded above, and the page would load
+    # them again one by one. The menu's unread count, asked in the same transaction, already sees them read.
+    page = render_template(
         "posts/match.html", match=match, post=match.post, messages=messages, participant=participant, other=other,
         waiting_for=matches.waiting_for(match), done_from=matches.done_from(match), thanks=thanks, to_local=to_local,
         message_form=forms.get("message_form") or MessageForm(), cancel_form=forms.get("cancel_form") or CancelForm(),
@@ -69,7 +70,9 @@ def _match_page(match: Match, error: DomainError | None = None, **forms):
         time_form=forms.get("time_form") or AgreedTimeForm(), thanks_form=forms.get("thanks_form") or ThanksForm(),
         report_form=ReportForm(), form=EmptyForm(),
         photos=photos.visible_photos(db.session, me, [other] if other is not None else []),
-    ), status
+    )
+    db.session.commit()
+    return page, status
 
 
 @bp.route("/matches/<int:match_id>")

@@ -52,7 +52,8 @@ class Post(db.Model):
         # The feed: open posts of some neighbourhoods, newest first. On PostgreSQL the
         # other feed filters ride along, so a page's ids and its count come from the index alone.
         sa.Index("ix_post_feed", "status", "neighbourhood_id", "created_at", "id",
-                 postgresql_include=["expires_at", "hidden_at", "author_id", "kind", "category"]),
+                 postgresql_include=["expires_at", "hidden_at", "author_id", "kind", "category", "circle_id",
+                                     "circle_only_until"]),
         sa.Index("ix_post_author_id_status", "author_id", "status"),
         sa.Index("ix_post_status_expires_at", "status", "expires_at"),
         sa.Index("ix_post_status_category", "status", "category"),

@@ -145,6 +145,11 @@ def notification_path(item: Notification) -> str:
     return url_for("posts.notifications")
 
 
+def unread_count_query(neighbour_id: int) -> sa.Select:
+    """How many notifications the neighbour has not read, as a query (the menu asks it inside its own)."""
+    return sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.neighbour_id == neighbour_id, Notification.read_at.is_(None))
+
+
 def unread_count(session, neighbour_id: int) -> int:
-    return session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
-        Notification.neighbour_id == neighbour_id, Notification.read_at.is_(None)))
+    return session.scalar(unread_count_query(neighbour_id))
