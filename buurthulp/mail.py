@@ -16,7 +16,6 @@ import smtplib
 import ssl
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
@@ -24,10 +23,13 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, render_template, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, get_translations
 from flask_sqlalchemy.session import Session
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from buurthulp.db import utcnow
+from buurthulp.mime import MAIL_POLICY, new_boundary
 from buurthulp.outbox import MailStatus, OutboxMail
 
 log = logging.getLogger(__name__)
@@ -59,9 +61,25 @@ def external_url(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
+def _bound_gettext(translations):
+    """The templates' ``_()`` (Jinja's new-style gettext, as Flask-Babel installs it) on translations looked up once:
+    the installed one looks the locale and catalogue up again for every string."""
+    lookup = translations.ugettext
+
+    @pass_context
+    def gettext(__context, __string: str, **variables):
+        rv = lookup(__string)
+        if __context.eval_ctx.autoescape:
+            rv = Markup(rv)
+        return rv % variables
+
+    return gettext
+
+
 def render_email(template: str, locale: str, **context) -> tuple[str, str, str]:
     """Subject, text and HTML of ``templates/email/<template>.*`` in ``locale``."""
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        context.setdefault("gettext", _bound_gettext(get_translations()))
         subject = render_template(f"email/{template}.subject.txt", **context).strip()
         text = render_template(f"email/{template}.txt", **context)
         html = render_template(f"email/{template}.html", subject=subject, **context)
@@ -98,8 +116,7 @@ def outgoing(row: OutboxMail) -> OutgoingEmail:
 
 def build_message(mail: OutgoingEmail, sender: str) -> EmailMessage:
     """A MIME message with a text and an HTML alternative."""
-    # Lines up to 998 characters (RFC 5322): a long List-Unsubscribe URL stays one plain, unencoded line.
-    msg = EmailMessage(policy=email_policy.default.clone(max_line_length=998))
+    msg = EmailMessage(policy=MAIL_POLICY)  # lines up to 998 characters, parsed headers reused
     msg["Subject"] = mail.subject
     msg["From"] = sender
     msg["To"] = mail.to
@@ -110,6 +127,7 @@ def build_message(mail: OutgoingEmail, sender: str) -> EmailMessage:
             msg[name] = value
     msg.set_content(mail.text)
     msg.add_alternative(mail.html, subtype="html")
+    msg.set_boundary(new_boundary(mail.text, mail.html))
     return msg
 
 

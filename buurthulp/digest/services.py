@@ -17,10 +17,11 @@ import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask import current_app, url_for
-from flask_babel import format_date
+from flask_babel import force_locale, format_date
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -30,6 +31,7 @@ from buurthulp.digest.content import DigestContent, build
 from buurthulp.digest.models import DeliveryStatus, DigestDelivery
 from buurthulp.errors import DomainError
 from buurthulp.mail import REFUSED, MaybeDelivered, OutgoingEmail, Transport, build_message, render_email
+from buurthulp.posts.display import reason_text
 from buurthulp.timeutil import LOCAL, local_today, to_local
 
 SEND_AT = time(9, 0)  # Europe/Amsterdam
@@ -77,15 +79,34 @@ def message_id(edition: date, neighbour_id: int) -> str:
     return f"<digest-{edition:%Y-%m}-{neighbour_id}@{domain}>"
 
 
+@lru_cache(maxsize=4096)
+def _reason_sentence(locale: str, reason: tuple) -> str:
+    with force_locale(locale):
+        return reason_text(dict(reason))
+
+
+def _reason_text_in(locale: str):
+    """``reason_text`` for one language, remembered: a digest shows the same few reasons (distances in steps of
+    100 m, the week's 21 parts, a handful of codes) over and over, to everyone."""
+    def text(reason: dict) -> str:
+        try:
+            return _reason_sentence(locale, tuple(sorted(reason.items())))
+        except TypeError:  # a value that cannot be a key
+            return reason_text(reason)
+    return text
+
+
 def compose(content: DigestContent) -> OutgoingEmail:
     """The digest as a mail with text and HTML, in the neighbour's language, with one-click unsubscribe.
 
     Needs a request context whose URLs are the public ones (``send_month`` makes one)."""
     neighbour = content.neighbour
+    locale = neighbour.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     unsubscribe_url = url_for("digest.unsubscribe", token=unsubscribe_token(neighbour), _external=True)
     subject, text, html = render_email(
-        "digest/digest", neighbour.locale, content=content, neighbour=neighbour, unsubscribe_url=unsubscribe_url,
-        profile_url=url_for("accounts.profile", _external=True), home_url=url_for("core.home", _external=True))
+        "digest/digest", locale, content=content, neighbour=neighbour, unsubscribe_url=unsubscribe_url,
+        profile_url=url_for("accounts.profile", _external=True), home_url=url_for("core.home", _external=True),
+        reason_text=_reason_text_in(locale))
     headers = {
         "Message-ID": message_id(content.edition, neighbour.id),
         "List-Unsubscribe": f"<{unsubscribe_url}>",
@@ -209,25 +230,30 @@ class _Run:
             summary.would_send += 1
             return
         message = build_message(compose(content), self.sender)
-        row = row or _new_row(session, neighbour, self.edition)
-        row.attempts += 1
-        row.sections = ",".join(content.sections)
+        # A neighbour's first try (nearly everyone) is one plain INSERT: the ORM's flush of a new row costs
+        # more CPU than rendering the mail. A retry updates the row it has.
+        values = {"attempts": (row.attempts if row is not None else 0) + 1, "sections": ",".join(content.sections)}
         try:
             self.transport.send(message)
         except MaybeDelivered as exc:
             # it may have arrived: not again in this run; the next run sends it with the same Message-ID
-            row.status, row.error, row.message_id = DeliveryStatus.UNCERTAIN, str(exc)[:500], message["Message-ID"]
+            values.update(status=DeliveryStatus.UNCERTAIN, error=str(exc)[:500], message_id=message["Message-ID"])
             summary.uncertain += 1
         except REFUSED as exc:  # this recipient only; the others go on
-            row.status, row.error = DeliveryStatus.FAILED, str(exc)[:500]
+            values.update(status=DeliveryStatus.FAILED, error=str(exc)[:500])
             summary.failed += 1
         except (OSError, smtplib.SMTPException) as exc:  # the server cannot be reached: stop, the rest waits
             session.rollback()  # nothing went out to this neighbour; every mail before it is committed already
             raise MailServerDown(summary, count_recipients(session, self.edition), exc) from exc
         else:
-            row.status, row.error = DeliveryStatus.SENT, ""
-            row.message_id, row.sent_at = message["Message-ID"], utcnow()
+            values.update(status=DeliveryStatus.SENT, error="", message_id=message["Message-ID"], sent_at=utcnow())
             summary.sent += 1
+        if row is None:
+            session.execute(sa.insert(DigestDelivery.__table__),
+                            {"month": self.edition, "neighbour_id": neighbour.id, **values})
+        else:
+            for name, value in values.items():
+                setattr(row, name, value)
         session.commit()
 
 
