@@ -141,7 +141,7 @@ def suggested(at) -> list[tuple]:
         .where(Match.created_at == at).order_by(Match.ask_id, Match.helper_id)).all()]
 
 
-@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2 ** 32), rounds=st.lists(
     st.tuples(st.sampled_from([timedelta(hours=1), timedelta(hours=5), timedelta(days=7, hours=1)]),
               st.lists(st.sampled_from(CHANGES), min_size=1, max_size=2)), min_size=1, max_size=3))
