@@ -19,7 +19,7 @@ from buurthulp.activities.pages import (
     back_to_date,
     button,
     date_form,
-    detail_page,
+    detail_action,
     first_name,
     move_page,
     occurrence_or_404,
@@ -101,14 +101,8 @@ def edit(activity_id: int):
 def cancel(activity_id: int):
     """Cancel the whole activity; everyone coming to a coming date hears it at once."""
     activity = access.require_activity(activity_id, access.may_organise)
-    button()
-    try:
-        services.cancel(db.session, current_user, activity)
-        db.session.commit()
-    except DomainError as exc:
-        return detail_page(activity, refused(exc))
-    flash(_("The activity is cancelled. We told everyone who was coming."), "success")
-    return redirect(url_for("activities.detail", activity_id=activity.id))
+    return detail_action(activity, lambda: services.cancel(db.session, current_user, activity),
+                         _("The activity is cancelled. We told everyone who was coming."))
 
 
 @bp.route("/<int:activity_id>/hide", methods=["POST"])
@@ -134,14 +128,9 @@ def add_organiser(activity_id: int, neighbour_id: int):
     """Make someone who signed up an organiser too."""
     activity = access.require_activity(activity_id, access.may_organise)
     person = db.session.get(Neighbour, neighbour_id) or abort(404)
-    button()
-    try:
-        services.add_organiser(db.session, current_user, activity, person)
-        db.session.commit()
-    except DomainError as exc:
-        return detail_page(activity, refused(exc))
-    flash(_("%(name)s organises the activity with you now.", name=first_name(person.display_name)), "success")
-    return redirect(safe_next(request.form.get("next")) or url_for("activities.detail", activity_id=activity.id))
+    return detail_action(activity, lambda: services.add_organiser(db.session, current_user, activity, person),
+                         _("%(name)s organises the activity with you now.", name=first_name(person.display_name)),
+                         safe_next(request.form.get("next")))
 
 
 @bp.route("/<int:activity_id>/stop-organising", methods=["POST"])
@@ -149,14 +138,8 @@ def add_organiser(activity_id: int, neighbour_id: int):
 def stop_organising(activity_id: int):
     """Stop being one of the organisers."""
     activity = access.require_activity(activity_id, access.is_organiser)
-    button()
-    try:
-        services.stop_organising(db.session, current_user, activity)
-        db.session.commit()
-    except DomainError as exc:
-        return detail_page(activity, refused(exc))
-    flash(_("You no longer organise this activity."), "success")
-    return redirect(url_for("activities.detail", activity_id=activity.id))
+    return detail_action(activity, lambda: services.stop_organising(db.session, current_user, activity),
+                         _("You no longer organise this activity."))
 
 
 # --- one date -----------------------------------------------------------------------------------

@@ -146,3 +146,16 @@ def date_form(activity: Activity, on: date, form, name: str, act, done: str, anc
         return date_page(activity, on, refused(exc), **{name: form})
     flash(done, "success")
     return back_to_date(activity.id, on, anchor)
+
+
+def detail_action(activity: Activity, act, done: str, back: str | None = None):
+    """A button on the activity's page: ``act()`` calls the service; a refusal shows the page again with its
+    message (400, or 403 for "not yours"); done, a flash and back to ``back`` or the activity."""
+    button()
+    try:
+        act()
+        db.session.commit()
+    except DomainError as exc:
+        return detail_page(activity, refused(exc))
+    flash(done, "success")
+    return redirect(back or url_for("activities.detail", activity_id=activity.id))
