@@ -21,6 +21,7 @@ from buurthulp.activities.models import (
     ActivityMessage,
     ActivityNote,
     ActivityOrganiser,
+    ActivitySignup,
     ActivityStatus,
     Audience,
     Cost,
@@ -167,11 +168,11 @@ def _tell_coming(session, actor: Neighbour, activity: Activity, kind: Notificati
                  now: datetime, only_on: date | None = None) -> int:
     """Tell everyone coming or waiting for the dates from ``from_day`` (or only ``only_on``), and mail them at
     once: a change of plan cannot wait for the hourly batch."""
-    query = sa.select(signups.ActivitySignup).where(signups.ActivitySignup.activity_id == activity.id)
-    query = (query.where(signups.ActivitySignup.on_date == only_on) if only_on is not None
-             else query.where(signups.ActivitySignup.on_date >= from_day))
+    query = sa.select(ActivitySignup).where(ActivitySignup.activity_id == activity.id)
+    query = (query.where(ActivitySignup.on_date == only_on) if only_on is not None
+             else query.where(ActivitySignup.on_date >= from_day))
     told = 0
-    for signup in session.scalars(query.order_by(signups.ActivitySignup.id)):
+    for signup in session.scalars(query.order_by(ActivitySignup.id)):
         item = notify(session, signup.neighbour_id, kind, actor_id=actor.id, activity=activity,
                       activity_on=signup.on_date, now=now, mail=False)  # mailed here, not in the hourly mail too
         mail_change(session, item, now)
@@ -295,8 +296,8 @@ def add_organiser(session, actor: Neighbour, activity: Activity, person: Neighbo
                   now: datetime | None = None) -> None:
     """Make someone who signed up for the activity an organiser too."""
     _organise(session, actor, activity)
-    came = session.scalar(sa.select(sa.exists().where(signups.ActivitySignup.activity_id == activity.id,
-                                                      signups.ActivitySignup.neighbour_id == person.id)))
+    came = session.scalar(sa.select(sa.exists().where(ActivitySignup.activity_id == activity.id,
+                                                      ActivitySignup.neighbour_id == person.id)))
     if not came or access.is_blocked(session, actor.id, person.id):
         raise DomainError(_l("You can only ask someone who signed up for this activity."))
     if not access.is_organiser(session, person, activity):
