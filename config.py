@@ -106,6 +106,11 @@ class Config:
     MATCH_SUGGESTIONS_PER_ASK = _int("MATCH_SUGGESTIONS_PER_ASK", 3)
     MATCH_PROPOSALS_PER_HELPER_PER_WEEK = _int("MATCH_PROPOSALS_PER_HELPER_PER_WEEK", 2)
     MATCH_SUGGESTION_MAIL_DAYS = _int("MATCH_SUGGESTION_MAIL_DAYS", 7)
+    # a suggestion nobody answers ends after this many days, and the matcher suggests the next helper
+    MATCH_SUGGESTION_DAYS = _int("MATCH_SUGGESTION_DAYS", 2)
+    # after a no, the matcher does not suggest the same two people to each other again for this many days
+    # (for the same ask never again; a block keeps two people apart for good)
+    MATCH_DECLINE_PAUSE_DAYS = _int("MATCH_DECLINE_PAUSE_DAYS", 90)
     BROKER_STALE_DAYS = _int("BROKER_STALE_DAYS", 7)
     BROKER_FOLLOW_UP_DAYS = _int("BROKER_FOLLOW_UP_DAYS", 3)
     BROKER_FOLLOW_UP_WINDOW_DAYS = _int("BROKER_FOLLOW_UP_WINDOW_DAYS", 60)

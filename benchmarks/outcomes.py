@@ -24,10 +24,11 @@ given per person who could help (0: evenly spread) and matches between people wh
     yes with probability  p = b * exp(-d / 1500 m) * 0.5 ** open,  d between the two homes, open their yeses
     not yet done or ended; p = 0 after cap yeses in 7 days. Only the willing are asked or respond: they like
     the category (or have an open offer in it) and are free then (``Window.overlap``). Askers take any yes.
- 7. Matcher: the asker asks their best suggestion, one at a time ("you decide whom to ask"), and the next after
-    2 days without an answer; a suggested helper also sees the ask on their own page and may respond, and the
-    asker takes the first such yes. A no to the asker is a decline (the pair is never suggested again);
-    suggestions on a matched ask stay live, as in the app.
+ 7. Matcher, as the app does it: a suggestion nobody answered ends after MATCH_SUGGESTION_DAYS (2) and the next
+    run suggests the next helper; suggested helpers are told, see the ask on their own page and may say yes,
+    which is the match (every asker keeps the ask form's "suggested neighbours may say yes straight away"); the
+    asker may also ask their best suggestion (the next after 2 days without an answer). A matched ask's other
+    suggestions end. A no keeps the pair apart for MATCH_DECLINE_PAUSE_DAYS (90), never again for that ask.
  8. Feed: an active person looks at the first 20 posts of their feed (own and adjacent neighbourhoods, newest
     first, asks and offers), responds to asks they are willing for, and asks for an offer that fits an open ask
     of theirs (the offerer decides); the asker takes the first yes.
@@ -234,17 +235,11 @@ class Way:
         self.due[t + (1 + int(unit(self.world.seed, ask.id, helper, 1) * 4)) * TICKS].append((ask.author, helper, rec))
 
 
-# Why the matcher does not beat both baselines here (seed 21, full run: 68% matched within 7 days, a median of
-# 2 days; the feed 83% and 1 day, one at a time 75% and 1.7 days), though it spreads help most evenly: its asks
-# reach few people, slowly. At most k=3 suggestions are live per ask; the asker picks one and then waits for that
-# helper's answer (two steps where one at a time takes one); a suggestion nobody acts on stays live until the ask
-# closes, so it keeps one of the k places; the helper is not told (this model even lets them see it whenever they
-# are active). The feed shows every ask to every willing neighbour who looks. Tried with subclasses of Matcher (not
-# kept): suggestions unanswered for 2 days end (the next helper is suggested) and a suggested helper's yes is the
-# match (the asker agreed to "anyone suggested"): 90%, 0.7 days, Gini 0.43, beating both (seeds 1 and 2 too). The
-# second alone is about level with the feed on matches within 7 days (84% against 83-85%); the first alone is not.
-# Also seen: nothing ends the suggestions on a matched ask, so they stay live and count as the helper's load for
-# good; and one no bars the pair for good.
+# Until December 2026 the matcher lost here (seed 21, full run: 68% matched within 7 days, a median of 2 days; the
+# feed 83% and 1 day, one at a time 75% and 1.7 days), though it spread help most evenly: its asks reached few
+# people, slowly. A suggestion nobody acted on stayed live until the ask closed, keeping one of the k places; the
+# helper was not told, and their yes still waited for the asker; suggestions on a matched ask stayed live and
+# counted as the helper's load; one no barred the pair for good. The app changed on all four (assumption 7).
 class Matcher(Way):
     """buurthulp: the matcher's inputs built as ``matching.load`` builds them from the app's tables."""
 
@@ -253,7 +248,8 @@ class Matcher(Way):
         w = world
         self.recs, self.by_ask = [], defaultdict(list)
         self.live: dict[Rec, None] = {}  # in the order made, so that every run is the same
-        self.declined, self.taken_offers = set(), set()
+        self.declined: dict[tuple[int, int], int] = {}  # (asker, helper) -> tick of the no
+        self.taken_offers = set()
         self.profiles = [Helper(p, w.hood[p], c, w.lat[p], w.lon[p], Window(w.avail[p]))  # load.py's "likers"
                          for p in range(1, w.n + 1) for c in sorted(w.likes[p])]
 
@@ -267,7 +263,8 @@ class Matcher(Way):
         live = {a.id: sum(r.status in LIVE for r in self.by_ask[a.id]) for a in asks}
         helpers = {h.person for h in self.profiles} | set(self.offers_of)
         return Context(
-            adjacent=self.world.adjacent, blocked=set(), declined=self.declined,
+            adjacent=self.world.adjacent, blocked=set(),
+            declined={p for p, at in self.declined.items() if at > t - Config.MATCH_DECLINE_PAUSE_DAYS * TICKS},
             taken={(a.id, r.helper) for a in asks for r in self.by_ask[a.id]}, taken_offers=self.taken_offers,
             warm=self.warm, reciprocal=(self.world.ask_interest | {a.author for a in asks}) & helpers,
             load={h: n for h, n in load.items() if n}, live_per_ask={a: n for a, n in live.items() if n},
@@ -275,11 +272,15 @@ class Matcher(Way):
             k=Config.MATCH_SUGGESTIONS_PER_ASK, m=Config.MATCH_PROPOSALS_PER_HELPER_PER_WEEK)
 
     def accept(self, rec: Rec, t: int) -> None:
-        """Both said yes. Other helpers' yeses on the ask stay waiting for the asker, as in the app, but have ended."""
+        """Both said yes. The ask's other suggestions end; other helpers' yeses (none here: a suggested helper's
+        yes is the match) would stay waiting for the asker."""
         rec.status = "accepted"
         self.agree(rec.ask, rec.helper, t, rec)
         for other in self.by_ask[rec.ask.id]:
             self.open[other.helper] -= other.status == "responded"
+            if other.status == "suggested":
+                other.status = "expired"
+                del self.live[other]
 
     def step(self, t: int, today: date, active: list[bool]) -> None:
         w = self.world
@@ -287,6 +288,9 @@ class Matcher(Way):
             if rec.status in LIVE[:3] and rec.ask.closes <= t and rec.ask.id not in self.matched:
                 self.open[rec.helper] -= rec.status == "responded"
                 rec.status = "expired"
+                del self.live[rec]
+            elif rec.status == "suggested" and t - rec.created >= Config.MATCH_SUGGESTION_DAYS * TICKS:
+                rec.status = "expired"  # expire_suggestions: nobody answered in time; the next helper is suggested
                 del self.live[rec]
         asks = [p for p in self.open_posts if p.kind == "ask"]
         helpers = self.profiles + [Helper(o.author, o.hood, o.category, w.lat[o.author], w.lon[o.author],
@@ -321,15 +325,15 @@ class Matcher(Way):
             ask = rec.ask
             if ask.id in self.matched or ask.closes <= t:
                 continue
-            if rec.status == "suggested":  # "Asks you could help with" on their page: respond, or leave it
+            if rec.status == "suggested":  # told, and on their page: respond (which is the match), or leave it
                 if (ask.id, rec.helper) not in self.asked and self.says_yes(rec.helper, ask, t):
-                    rec.status, rec.proposed = "responded", t
+                    self.accept(rec, t)
             elif (ask.id, rec.helper) not in self.asked and self.says_yes(rec.helper, ask, t):
                 self.accept(rec, t)
             else:  # asked by the asker: no (or no again)
                 rec.status = "declined"
                 del self.live[rec]
-                self.declined.add((ask.author, rec.helper))
+                self.declined[ask.author, rec.helper] = t
 
 
 class Feed(Way):

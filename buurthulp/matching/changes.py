@@ -8,9 +8,11 @@ a helper's profile (interests, availability, place, confirmed e-mail), a match
 that changed (declined, cancelled: room for another suggestion), or a helper
 whose weekly cap of new suggestions reset. Everything else can only take pairs
 away (closed and expired posts, new blocks, time going by), and those need no
-new run. What no timestamp records (a block lifted, a match deleted with an
-erased person, a changed setting or neighbourhood map) waits for the daily full
-run, or makes the next run a full one (settings and the map).
+new run. What no timestamp records (a block lifted, the pause after a no ending, a match
+deleted with an erased person, a changed setting or neighbourhood map) waits for
+the daily full run, or makes the next run a full one (settings and the map).
+Suggestions that ran out of time end at the start of a run: that changes their
+matches, so their buckets are looked at again in the same run.
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ def settings_key(config, adjacent: dict[int, set[int]]) -> str:
     """The settings and the neighbourhood map a run matches with, as a short text to compare."""
     edges = sorted((a, b) for a, near in adjacent.items() for b in near)
     return (f"{config['MATCH_MAX_METRES']} {config['MATCH_SUGGESTIONS_PER_ASK']} "
-            f"{config['MATCH_PROPOSALS_PER_HELPER_PER_WEEK']} {zlib.crc32(repr(edges).encode()):08x}")
+            f"{config['MATCH_PROPOSALS_PER_HELPER_PER_WEEK']} {config['MATCH_DECLINE_PAUSE_DAYS']} "
+            f"{zlib.crc32(repr(edges).encode()):08x}")
 
 
 def changed_buckets(session, since: datetime, now: datetime) -> set[tuple[int, str]]:

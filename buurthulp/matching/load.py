@@ -140,10 +140,11 @@ def post_side(rows, today: int, codes: Codes) -> Side:
                       start=start, end=end, post=ids, free=free)
 
 
-def load(session, now: datetime, *, max_metres: float, k: int, m: int,
+def load(session, now: datetime, *, max_metres: float, k: int, m: int, decline_pause: timedelta = timedelta(days=90),
          region: dict | None = None) -> tuple[Side, Side, Context]:
     """Open asks, the helpers who could take them (as columns), and what the matcher must respect.
 
+    ``decline_pause``: a no keeps the two apart this long (for the same ask, ``taken`` does for good).
     ``region``: only the asks and helpers in these buckets ({category: neighbourhoods}, ``changes.region``), with
     the match history of just these asks and helpers; None: everything.
     """
@@ -191,6 +192,7 @@ def load(session, now: datetime, *, max_metres: float, k: int, m: int,
     ctx = Context(
         adjacent=adjacent, blocked=blocked,
         declined=pairs(Match.asker_id, Match.helper_id, sa.and_(Match.status == MatchStatus.DECLINED,
+                                                                Match.closed_at > now - decline_pause,
                                                                 mine(Match.asker_id, asks.person.tolist()))),
         taken=pairs(Match.ask_id, Match.helper_id, Match.ask_id.in_(with_room)),
         taken_offers=pairs(Match.offer_id, Match.asker_id, sa.and_(Match.offer_id.is_not(None),

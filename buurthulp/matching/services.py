@@ -16,6 +16,7 @@ from buurthulp.matching.columns import MICRO
 from buurthulp.matching.engine import match_sides
 from buurthulp.matching.load import load
 from buurthulp.matching.models import MatchingRun
+from buurthulp.posts.matches import expire_suggestions
 from buurthulp.posts.models import Match, MatchSource, MatchStatus, Notification, NotificationKind
 
 FULL_EVERY = timedelta(days=1)  # the daily full run: also what no timestamp records (a block lifted) counts then
@@ -32,6 +33,8 @@ def run_matching(session, now: datetime, full: bool = False) -> dict:
     """
     config = current_app.config
     started = time.perf_counter()
+    # suggestions nobody answered in time end first: their asks have room for the next helper, found below
+    expired = expire_suggestions(session, now, config["MATCH_SUGGESTION_DAYS"])
     session.flush()  # the connection does not flush on its own: changes of this transaction count too
     adjacent = adjacency(session)
     settings = settings_key(config, adjacent)
@@ -47,10 +50,12 @@ def run_matching(session, now: datetime, full: bool = False) -> dict:
     session.execute(sa.delete(MatchingRun).where(MatchingRun.ran_at < now - KEEP_RUNS))
     session.add(MatchingRun(ran_at=now, full=full, settings=settings))
     if not full and not touched:
-        return {"full": False, "buckets": 0, "asks": 0, "helpers": 0, "suggestions": 0, "askers_told": 0,
+        return {"full": False, "expired": expired, "buckets": 0, "asks": 0, "helpers": 0, "suggestions": 0,
+                "askers_told": 0, "helpers_told": 0,
                 "load_ms": round((time.perf_counter() - started) * 1000), "match_ms": 0, "store_ms": 0}
     asks, helpers, ctx = load(session, now, max_metres=config["MATCH_MAX_METRES"], k=config["MATCH_SUGGESTIONS_PER_ASK"],
                               m=config["MATCH_PROPOSALS_PER_HELPER_PER_WEEK"],
+                              decline_pause=timedelta(days=config["MATCH_DECLINE_PAUSE_DAYS"]),
                               region=None if full else region(touched, adjacent))
     loaded = time.perf_counter()
     chosen = match_sides(asks, helpers, ctx)
@@ -61,25 +66,30 @@ def run_matching(session, now: datetime, full: bool = False) -> dict:
         for ask, offer, asker, helper, score, reasons in zip(
             chosen.ask.tolist(), chosen.offer.tolist(), chosen.asker.tolist(), chosen.helper.tolist(),
             chosen.score.tolist(), chosen.reasons_json(), strict=True)))
-    told = tell_askers(session, sorted(set(chosen.asker.tolist())), now)
+    askers_told, helpers_told = tell(session, sorted(set(chosen.asker.tolist())),
+                                     list(zip(chosen.helper.tolist(), chosen.ask.tolist(), strict=True)), now)
     stored = time.perf_counter()
-    return {"full": full, "buckets": len(touched), "asks": len(asks), "helpers": len(helpers),
-            "suggestions": len(chosen), "askers_told": told,
+    return {"full": full, "expired": expired, "buckets": len(touched), "asks": len(asks), "helpers": len(helpers),
+            "suggestions": len(chosen), "askers_told": askers_told, "helpers_told": helpers_told,
             "load_ms": round((loaded - started) * 1000), "match_ms": round((matched - loaded) * 1000),
             "store_ms": round((stored - matched) * 1000)}
 
 
-def tell_askers(session, asker_ids: list[int], now: datetime) -> int:
-    """An in-app notification for each asker; by mail at most once a week (configurable)."""
-    if not asker_ids:
-        return 0
+def tell(session, asker_ids: list[int], helper_asks: list[tuple[int, int]], now: datetime) -> tuple[int, int]:
+    """In the app: each asker that there are suggestions, each suggested helper which ask they could help with
+    (``helper_asks``: (helper, ask) pairs). By mail at most once a week (configurable) per person, whichever
+    side they are on: who was mailed within the gap gets theirs in the app only. (How many askers, helpers.)"""
+    if not asker_ids and not helper_asks:
+        return 0, 0
     gap = timedelta(days=current_app.config["MATCH_SUGGESTION_MAIL_DAYS"])
-    # Only those mailed within the gap matter; that is few, so no IN-list of every asker.
+    # Only those mailed within the gap matter; that is few, so no IN-list of everyone told.
     recently = set(session.scalars(sa.select(Neighbour.id).where(Neighbour.suggestions_mailed_at > now - gap)))
-    kind = NotificationKind.SUGGESTED.value
-    rows = [(person, kind, now, now if person in recently else None) for person in asker_ids]
-    mail_now = [person for person in asker_ids if person not in recently]
-    bulk_insert(session, Notification.__table__, ("neighbour_id", "kind", "created_at", "mailed_at"), rows)
+    rows = [(person, NotificationKind.SUGGESTED.value, None, now, now if person in recently else None)
+            for person in asker_ids]
+    rows += [(person, NotificationKind.SUGGESTED_TO_HELP.value, ask, now, now if person in recently else None)
+             for person, ask in helper_asks]
+    mail_now = sorted({person for person, *_ in rows} - recently)
+    bulk_insert(session, Notification.__table__, ("neighbour_id", "kind", "post_id", "created_at", "mailed_at"), rows)
     mark_mailed = sa.update(Neighbour.__table__).values(suggestions_mailed_at=now)
     if session.connection().dialect.name == "postgresql":
         session.execute(mark_mailed.where(Neighbour.__table__.c.id == sa.any_(sa.bindparam("ids", mail_now,
@@ -87,7 +97,7 @@ def tell_askers(session, asker_ids: list[int], now: datetime) -> int:
     else:
         for start in range(0, len(mail_now), 500):
             session.execute(mark_mailed.where(Neighbour.__table__.c.id.in_(mail_now[start:start + 500])))
-    return len(rows)
+    return len(asker_ids), len(helper_asks)
 
 
 def bulk_insert(session, table: sa.Table, columns: tuple[str, ...], rows) -> None:

@@ -93,6 +93,11 @@ class PostForm(Form):
                           validators=[Optional()],
                           description=_l("Your circle sees the ask on the circle's page and can respond as usual."))
     circle = SelectField(_l("Which circle?"), choices=[], validators=[Optional()])
+    suggested_can_agree = BooleanField(
+        _l("Neighbours the app suggests to me may say yes straight away"), default=True,
+        description=_l("Then you do not have to choose. The first suggested neighbour who says yes will help you. "
+                       "You both see each other's contact details. You can still cancel. Without this tick, you "
+                       "say yes or no to each of them yourself."))
 
     def __init__(self, *args, categories=None, circles=(), **kwargs):
         """``circles``: (id, name) of the active circles the author is in, for "who sees this ask?"."""
@@ -132,6 +137,7 @@ class PostForm(Form):
             expiry_days=self.expiry_days.data,
             place_id=id_or_none(self.place_id.data),
             circle_id=self.circle_choice()[0], circle_days=self.circle_choice()[1],
+            suggested_can_agree=bool(self.suggested_can_agree.data),
         )
 
     def validate(self, extra_validators=None) -> bool:

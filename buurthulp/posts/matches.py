@@ -34,6 +34,35 @@ AUTO_CONFIRM_AFTER = timedelta(days=7)
 MAX_MINUTES = 24 * 60
 
 
+def unanswered(match: Match) -> sa.ColumnElement[bool] | bool:
+    """A suggestion that ended before anyone answered it (its time ran out, or the ask was matched): it is no
+    conversation, so nobody's lists show it, and the helper may still respond to the ask like anyone nearby.
+    On a Match, or as a SQL condition on the Match class."""
+    if isinstance(match, Match):
+        return (match.status == MatchStatus.EXPIRED and match.source == MatchSource.SCHEDULER
+                and match.asker_accepted_at is None and match.helper_accepted_at is None)
+    return sa.and_(Match.status == MatchStatus.EXPIRED, Match.source == MatchSource.SCHEDULER,
+                   Match.asker_accepted_at.is_(None), Match.helper_accepted_at.is_(None))
+
+
+def expire_suggestions(session, now: datetime, days: int) -> int:
+    """Suggestions that nobody answered in ``days`` days end, so the matcher suggests the next helper (the
+    matcher calls this before it runs). One UPDATE; how many ended."""
+    ended = session.execute(
+        sa.update(Match).where(Match.status == MatchStatus.SUGGESTED, Match.created_at <= now - timedelta(days=days))
+        .values(status=MatchStatus.EXPIRED, closed_at=now, updated_at=now)
+        .execution_options(synchronize_session="fetch"))
+    return ended.rowcount or 0
+
+
+def end_suggestions(session, ask: Post, now: datetime) -> None:
+    """An ask that is matched needs no more suggestions: they end, and stop counting as their helpers' load."""
+    for match in session.scalars(sa.select(Match).where(Match.ask_id == ask.id,
+                                                        Match.status == MatchStatus.SUGGESTED)):
+        match.status = MatchStatus.EXPIRED
+        match.closed_at = now
+
+
 def end_open_matches(session, post: Post, status: MatchStatus, now: datetime) -> None:
     """Suggestions and unanswered proposals on a post end with it."""
     for match in session.scalars(sa.select(Match).where(
@@ -50,6 +79,10 @@ def respond(session, responder: Neighbour, post: Post, note: str = "", now: date
     now = now or utcnow()
     if post.author_id != responder.id:
         access.require_confirmed_email(responder)
+    if post.is_ask:
+        # Locked: when the asker agreed beforehand, the first suggested helper's yes is the match, and a second
+        # suggested helper at the same moment must find the ask matched, not make a second match.
+        session.refresh(post, with_for_update=True)
     refusal = access.respond_refusal(session, responder, post, now)
     if refusal is not None:
         raise refusal
@@ -59,8 +92,9 @@ def respond(session, responder: Neighbour, post: Post, note: str = "", now: date
     else:
         existing = session.scalar(sa.select(Match).where(Match.offer_id == post.id, Match.asker_id == responder.id))
         match = Match(offer=post, asker_id=responder.id, helper_id=post.author_id, asker_accepted_at=now)
-    if existing is not None and existing.status == MatchStatus.SUGGESTED:
-        # The matcher had suggested this pair: the response turns the suggestion into a proposal.
+    suggested = existing is not None and (existing.status == MatchStatus.SUGGESTED or unanswered(existing))
+    if suggested:
+        # The matcher had suggested this pair (maybe a while ago): the response turns the suggestion into a proposal.
         match = existing
         if post.is_ask:
             match.helper_accepted_at = now
@@ -71,11 +105,18 @@ def respond(session, responder: Neighbour, post: Post, note: str = "", now: date
     if match.id is None:
         match.source, match.created_at = MatchSource.RESPONSE, now
     match.status = MatchStatus.PROPOSED
+    match.closed_at = None
     session.add(match)
     session.flush()
     if note.strip():
         session.add(Message(match_id=match.id, author_id=responder.id, body=note.strip(), created_at=now))
-    notify(session, post.author_id, NotificationKind.RESPONSE, actor_id=responder.id, match=match, now=now)
+    if suggested and post.is_ask and post.suggested_can_agree:
+        # the asker said on their ask that anyone the app suggests may say yes straight away: this yes is the match
+        match.asker_accepted_at = now
+        _agree(session, match, now)
+        notify(session, post.author_id, NotificationKind.ACCEPTED, actor_id=responder.id, match=match, now=now)
+    else:
+        notify(session, post.author_id, NotificationKind.RESPONSE, actor_id=responder.id, match=match, now=now)
     return match
 
 
@@ -108,11 +149,17 @@ def accept(session, actor: Neighbour, match: Match, now: datetime | None = None)
         match.helper_accepted_at = now
     if waiting_for(match):
         return  # a broker's proposal: the other person has yet to say yes
+    _agree(session, match, now)
+    notify(session, match.other(actor.id), NotificationKind.ACCEPTED, actor_id=actor.id, match=match, now=now)
+
+
+def _agree(session, match: Match, now: datetime) -> None:
+    """Both said yes: the match is agreed and its ask matched; the ask's other suggestions end."""
     match.status = MatchStatus.ACCEPTED
     match.accepted_at = now
     if match.ask is not None and match.ask.status == PostStatus.OPEN:
         match.ask.status = PostStatus.MATCHED
-    notify(session, match.other(actor.id), NotificationKind.ACCEPTED, actor_id=actor.id, match=match, now=now)
+        end_suggestions(session, match.ask, now)
 
 
 def propose(session, actor: Neighbour, match: Match, now: datetime | None = None) -> None:
@@ -327,4 +374,4 @@ def matches_of(session, neighbour: Neighbour, statuses=None) -> list[Match]:
             .order_by(Match.updated_at.desc(), Match.id.desc()))
     if statuses:
         stmt = stmt.where(Match.status.in_(statuses))
-    return list(session.scalars(stmt).unique())
+    return list(session.scalars(stmt.where(sa.not_(unanswered(Match)))).unique())

@@ -87,6 +87,9 @@ class Post(db.Model):
     longitude: so.Mapped[Optional[float]]
     status: so.Mapped[PostStatus] = so.mapped_column(str_enum(PostStatus), default=PostStatus.OPEN)
     expires_at: so.Mapped[datetime]
+    # an ask: a neighbour the matcher suggests may say yes straight away (the asker agreed beforehand, on the form);
+    # else their yes waits for the asker's. Asks from before this choice existed did not agree: false for those.
+    suggested_can_agree: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
     reminded_at: so.Mapped[Optional[datetime]]
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
@@ -250,6 +253,7 @@ class NotificationKind(StrEnum):
     EXPIRING = "expiring"        # my post expires soon
     EXPIRED = "expired"
     SUGGESTED = "suggested"      # the matcher found neighbours who could help with my asks
+    SUGGESTED_TO_HELP = "suggested_to_help"  # the matcher suggested me for an ask nearby (post_id)
     ALLOWANCE_WARNING = "allowance_warning"      # a compensation for me goes over a tax-free limit
     ALLOWANCE_CAPPED = "allowance_capped"        # ... and stopped at the limit, as I asked
     ALLOWANCE_TREASURER = "allowance_treasurer"  # a compensation for a member (actor) goes over a limit

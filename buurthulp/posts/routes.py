@@ -158,6 +158,8 @@ def _detail_page(post: Post, error: DomainError | None = None, respond_form=None
         my_match = db.session.scalar(sa.select(Match).where(
             sa.or_(Match.ask_id == post.id, Match.offer_id == post.id),
             sa.or_(Match.asker_id == viewer.id, Match.helper_id == viewer.id)).limit(1))
+    if my_match is not None and matches.unanswered(my_match):
+        my_match = None  # a suggestion that ended unanswered: they may respond like anyone nearby
     suggested_to_me = my_match is not None and my_match.status == MatchStatus.SUGGESTED
     now = utcnow()
     can_respond = ((my_match is None or suggested_to_me)

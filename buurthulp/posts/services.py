@@ -62,6 +62,7 @@ class PostInput:
     place_id: int | None = None  # "ga mee": a place of the living map
     circle_id: int | None = None  # an ask "to my circle": one of the active circles the author is in
     circle_days: int | None = None  # ... shown to the neighbourhood after this many days; None: to the circle only
+    suggested_can_agree: bool = True  # an ask: a suggested neighbour's yes is the match (Post.suggested_can_agree)
 
 
 # --- posts --------------------------------------------------------------------------------------
@@ -109,6 +110,7 @@ def _apply(post: Post, data: PostInput) -> None:
     post.place = data.place
     post.place_note = data.place_note.strip() if data.place == PostLocation.ELSEWHERE else ""
     post.place_id = data.place_id
+    post.suggested_can_agree = data.kind == PostKind.ASK and data.suggested_can_agree
 
 
 def _going_along(session, data: PostInput) -> None:

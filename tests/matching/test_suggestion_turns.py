@@ -1,0 +1,267 @@
+"""Suggestions take turns: unanswered ones end after two days and the next helper is suggested; a suggested
+helper's yes is the match when the asker agreed to that on their ask; a matched ask's suggestions end; a no keeps
+two people apart for a while, not for good; suggested helpers hear about it."""
+
+import re
+import threading
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from buurthulp.accounts.models import InterestDirection, Neighbour
+from buurthulp.accounts.services import set_interests
+from buurthulp.categories import Category
+from buurthulp.db import utcnow
+from buurthulp.errors import DomainError
+from buurthulp.extensions import db
+from buurthulp.matching.services import run_matching
+from buurthulp.posts import matches as match_flow
+from buurthulp.posts import services as posts
+from buurthulp.posts.models import MatchStatus, Notification, NotificationKind, Post, PostStatus, Timing
+from buurthulp.posts.notifications import send_notification_mails
+from tests.conftest import IS_SQLITE
+from tests.factories import make_neighbour
+from tests.matching.conftest import TUESDAY_MORNING
+from tests.matching.test_run_matching import suggestions
+from tests.posts.conftest import post_input
+
+
+def one_at_a_time(app):
+    app.config["MATCH_SUGGESTIONS_PER_ASK"] = 1
+
+
+def statuses(ask) -> dict[int, MatchStatus]:
+    db.session.expire_all()
+    return {m.helper_id: m.status for m in suggestions(ask)}
+
+
+def test_an_unanswered_suggestion_ends_after_two_days_and_the_next_helper_is_suggested(app, town):
+    one_at_a_time(app)
+    people, ask = town
+    now = utcnow()
+    run_matching(db.session, now)
+    db.session.commit()
+    assert statuses(ask) == {people["ahmed"].id: MatchStatus.SUGGESTED}
+    # a day and a half later nothing changes: the suggestion still has time
+    assert run_matching(db.session, now + timedelta(days=1.5))["expired"] == 0
+    db.session.commit()
+    assert statuses(ask) == {people["ahmed"].id: MatchStatus.SUGGESTED}
+    counts = run_matching(db.session, now + timedelta(days=2, minutes=1))
+    db.session.commit()
+    assert counts["expired"] == 1 and counts["suggestions"] == 1
+    assert not counts["full"]  # the hourly run: the ended suggestion marks its ask's bucket as changed
+    assert statuses(ask) == {people["ahmed"].id: MatchStatus.EXPIRED, people["joost"].id: MatchStatus.SUGGESTED}
+    # the ended suggestion is nobody's conversation: not in either person's list
+    assert all(m.ask_id != ask.id or m.status != MatchStatus.EXPIRED
+               for m in match_flow.matches_of(db.session, people["ria"]))
+    assert match_flow.matches_of(db.session, people["ahmed"]) == []
+
+
+def test_a_suggested_helpers_yes_is_the_match_when_the_asker_agreed_beforehand(app, town, outbox):
+    people, ask = town
+    assert ask.suggested_can_agree  # the form's default
+    run_matching(db.session, utcnow())
+    db.session.commit()
+    joosts = next(m for m in suggestions(ask) if m.helper_id == people["joost"].id)
+    match = match_flow.respond(db.session, people["joost"], ask, note="Dinsdag kan ik")
+    db.session.commit()
+    assert match.id == joosts.id and match.status == MatchStatus.ACCEPTED
+    assert match.asker_accepted_at is not None and match.helper_accepted_at is not None
+    assert db.session.get(Post, ask.id).status == PostStatus.MATCHED
+    # the other suggestion ended with it, and no longer counts as Ahmed's load
+    assert statuses(ask) == {people["joost"].id: MatchStatus.ACCEPTED, people["ahmed"].id: MatchStatus.EXPIRED}
+    told = db.session.scalars(sa.select(Notification.kind).where(Notification.neighbour_id == people["ria"].id,
+                                                                 Notification.match_id == match.id)).all()
+    assert told == [NotificationKind.ACCEPTED]
+
+
+def test_without_that_agreement_the_yes_waits_for_the_asker(app, town):
+    people, ask = town
+    ask.suggested_can_agree = False
+    db.session.commit()
+    run_matching(db.session, utcnow())
+    db.session.commit()
+    match = match_flow.respond(db.session, people["joost"], ask)
+    db.session.commit()
+    assert match.status == MatchStatus.PROPOSED and match.asker_accepted_at is None
+    assert db.session.get(Post, ask.id).status == PostStatus.OPEN
+    match_flow.accept(db.session, people["ria"], match)
+    db.session.commit()
+    assert statuses(ask) == {people["joost"].id: MatchStatus.ACCEPTED, people["ahmed"].id: MatchStatus.EXPIRED}
+
+
+def test_a_helper_whose_suggestion_ended_can_still_respond(app, client, town):
+    one_at_a_time(app)
+    people, ask = town
+    now = utcnow()
+    run_matching(db.session, now - timedelta(days=3))
+    db.session.commit()
+    run_matching(db.session, now)  # Ahmed's suggestion ran out, Joost is suggested now
+    db.session.commit()
+    client.login("ahmed@example.org")
+    page = client.get(f"/posts/{ask.id}").get_data(as_text=True)
+    assert f"/posts/{ask.id}/respond" in page
+    assert client.post(f"/posts/{ask.id}/respond", {"note": ""}).status_code == 302
+    assert statuses(ask)[people["ahmed"].id] == MatchStatus.ACCEPTED  # he was suggested: Ria agreed to that
+
+
+def test_an_ask_that_is_matched_asks_nobody_else(app, town):
+    people, ask = town
+    run_matching(db.session, utcnow())
+    db.session.commit()
+    match_flow.respond(db.session, people["ahmed"], ask)
+    db.session.commit()
+    with pytest.raises(DomainError):
+        match_flow.respond(db.session, people["joost"], ask)
+    db.session.rollback()
+    assert run_matching(db.session, utcnow() + timedelta(hours=1))["suggestions"] == 0
+
+
+def test_a_no_keeps_two_people_apart_for_a_while_not_for_good(app, town):
+    one_at_a_time(app)
+    people, ask = town
+    set_interests(people["joost"], InterestDirection.OFFER, [])
+    db.session.commit()
+    now = utcnow()
+    run_matching(db.session, now)
+    db.session.commit()
+    (only,) = suggestions(ask)
+    match_flow.decline(db.session, people["ria"], only, now=now)
+    db.session.commit()
+
+    def new_ask(at):
+        post = posts.create_post(db.session, people["ria"], post_input(title="Lamp", timing=Timing.WEEKLY,
+                                                                       weekly_slots=TUESDAY_MORNING), now=at)
+        db.session.commit()
+        return post
+
+    soon = now + timedelta(days=30)
+    second = new_ask(soon)
+    assert run_matching(db.session, soon, full=True)["suggestions"] == 0
+    db.session.commit()
+    later = now + timedelta(days=91)
+    third = new_ask(later)
+    run_matching(db.session, later, full=True)
+    db.session.commit()
+    assert [m.helper_id for m in suggestions(third)] == [people["ahmed"].id]
+    assert suggestions(second) == []  # still never twice for the same ask: the ask he said no to is over anyway
+    assert [m.helper_id for m in suggestions(ask)] == [people["ahmed"].id]
+
+
+def test_suggested_helpers_are_told_in_the_app_and_by_mail_at_most_weekly(app, town, outbox):
+    people, ask = town
+    now = utcnow()
+    counts = run_matching(db.session, now)
+    db.session.commit()
+    assert counts["helpers_told"] == 2 and counts["askers_told"] == 1
+    told = db.session.execute(sa.select(Notification.neighbour_id, Notification.post_id).where(
+        Notification.kind == NotificationKind.SUGGESTED_TO_HELP)).all()
+    assert sorted(told) == sorted([(people["ahmed"].id, ask.id), (people["joost"].id, ask.id)])
+    send_notification_mails(db.session, now)
+    db.session.commit()
+    assert sorted(m["To"] for m in outbox()) == ["ahmed@example.org", "joost@example.org", "ria@example.org"]
+    # another ask two days later: Ahmed hears in the app, not by mail again
+    other = make_neighbour(people["ria"].neighbourhood, email="els@example.org", latitude=52.1105, longitude=5.0935)
+    db.session.commit()
+    posts.create_post(db.session, other, post_input(timing=Timing.WEEKLY, weekly_slots=TUESDAY_MORNING))
+    db.session.commit()
+    later = now + timedelta(days=2)
+    run_matching(db.session, later)
+    send_notification_mails(db.session, later)
+    db.session.commit()
+    assert sorted(m["To"] for m in outbox()[3:]) == ["els@example.org"]
+
+
+def test_the_notification_names_the_ask_and_leads_to_it(app, client, town):
+    people, ask = town
+    run_matching(db.session, utcnow())
+    db.session.commit()
+    client.login("ahmed@example.org")
+    page = client.get("/notifications").get_data(as_text=True)
+    assert ask.title in page and f"/posts/{ask.id}" in page
+
+
+def _respond_at_once(app, ask_id: int, helper_ids: list[int]) -> list[BaseException]:
+    barrier = threading.Barrier(len(helper_ids))
+    errors: list = []
+
+    def run(helper_id):
+        with app.app_context():
+            try:
+                ask, helper = db.session.get(Post, ask_id), db.session.get(Neighbour, helper_id)
+                barrier.wait(timeout=60)
+                match_flow.respond(db.session, helper, ask)
+                db.session.commit()
+            except DomainError:
+                db.session.rollback()
+            except BaseException as exc:  # noqa: BLE001 -- reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in helper_ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return errors
+
+
+@pytest.mark.skipif(IS_SQLITE, reason="needs PostgreSQL: several connections at once (CI runs it in its "
+                                      "PostgreSQL step)")
+def test_when_suggested_helpers_say_yes_at_once_one_match_is_made(app, town):
+    people, ask = town
+    app.config["MATCH_SUGGESTIONS_PER_ASK"] = 6
+    helpers = [people["ahmed"], people["joost"]]
+    for i in range(4):
+        helper = make_neighbour(people["ria"].neighbourhood, email=f"h{i}@example.org", latitude=52.111,
+                                longitude=5.0935, availability=TUESDAY_MORNING)
+        set_interests(helper, InterestDirection.OFFER, [Category.ODD_JOBS])
+        helpers.append(helper)
+    db.session.commit()
+    app.config["MATCH_PROPOSALS_PER_HELPER_PER_WEEK"] = 5
+    run_matching(db.session, utcnow())
+    db.session.commit()
+    assert len(suggestions(ask)) == 6
+    assert _respond_at_once(app, ask.id, [h.id for h in helpers]) == []
+    found = statuses(ask)
+    assert sorted(found.values()) == sorted([MatchStatus.ACCEPTED] + [MatchStatus.EXPIRED] * 5)
+
+
+# --- the choice on the ask form -----------------------------------------------------------------
+
+def test_the_ask_form_offers_the_choice_ticked_and_keeps_what_the_asker_chose(app, client, town):
+    from tests.posts.test_routes import post_form
+
+    people, ask = town
+    client.login("ria@example.org")
+    page = client.get("/posts/new").get_data(as_text=True)
+    (box,) = re.findall(r'<input[^>]*name="suggested_can_agree"[^>]*>', page)
+    assert "checked" in box
+    assert client.post("/posts/new", post_form(title="Met vinkje", suggested_can_agree="y")).status_code == 302
+    assert client.post("/posts/new", post_form(title="Zonder vinkje")).status_code == 302
+    assert client.post("/posts/new", post_form(kind="offer", title="Aanbod", suggested_can_agree="y")).status_code \
+        == 302
+    chosen = dict(db.session.execute(sa.select(Post.title, Post.suggested_can_agree)).all())
+    assert chosen["Met vinkje"] is True and chosen["Zonder vinkje"] is False
+    assert chosen["Aanbod"] is False  # an offer has no suggestions of its own
+    # changing the ask keeps the choice visible and changeable
+    edit = client.get(f"/posts/{ask.id}/edit").get_data(as_text=True)
+    assert 'name="suggested_can_agree"' in edit
+    assert client.post(f"/posts/{ask.id}/edit", post_form(title=ask.title)).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Post, ask.id).suggested_can_agree is False
+
+
+def test_others_cannot_change_the_choice(app, make_client, town):
+    from tests.posts.test_routes import post_form
+
+    people, ask = town
+    joost = make_client()
+    joost.login("joost@example.org")
+    assert joost.post(f"/posts/{ask.id}/edit", post_form(title=ask.title)).status_code in (403, 404)
+    anonymous = make_client()
+    assert anonymous.post(f"/posts/{ask.id}/edit", post_form(title=ask.title)).status_code == 302  # to log in
+    db.session.expire_all()
+    assert db.session.get(Post, ask.id).suggested_can_agree is True
