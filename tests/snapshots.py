@@ -49,7 +49,12 @@ def create_tables() -> None:
     """The schema in this test's database; an in-memory SQLite one gets a copy of the schema made once
     (``create_all`` costs more than the rest of an app together)."""
     if not in_memory_sqlite():
-        db.create_all()
+        # The tables stay between tests (emptied, not dropped): one query to see they are all there, where
+        # create_all asks after each table (about 20 ms a test on PostgreSQL).
+        if db.engine.dialect.name != "postgresql" or db.session.scalar(sa.text(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()")) != len(db.metadata.tables):
+            db.create_all()
+        db.session.close()
         return
     if _empty_schema:
         _copy_sqlite(_empty_schema[0], None)

@@ -82,7 +82,8 @@ def respond(session, responder: Neighbour, post: Post, note: str = "", now: date
     if post.is_ask:
         # Locked: when the asker agreed beforehand, the first suggested helper's yes is the match, and a second
         # suggested helper at the same moment must find the ask matched, not make a second match.
-        session.refresh(post, with_for_update=True)
+        session.execute(sa.select(Post.id).where(Post.id == post.id).with_for_update())
+        session.refresh(post)
     refusal = access.respond_refusal(session, responder, post, now)
     if refusal is not None:
         raise refusal
