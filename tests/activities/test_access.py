@@ -35,7 +35,8 @@ from buurthulp.posts.models import Notification, Post, Report
 from buurthulp.posts.moderation import block
 from buurthulp.timeutil import local_to_utc, local_today
 from tests.activities import routes_calendar, routes_lifts
-from tests.activities.conftest import ROLES
+from tests.activities.conftest import ROLES, build_activities_world
+from tests.snapshots import built_once
 
 LOGGED_IN = [r for r in ROLES if r != "anonymous"]
 SEE = ("otto", "anna", "joost", "broker", "coordinator", "treasurer", "admin")  # all but Karin, far away
@@ -112,9 +113,15 @@ def test_every_activities_route_is_checked_here(app):
 
 
 @pytest.fixture
-def ids(aw) -> dict:
+def ids(app) -> dict:
+    """The activities world with what the addresses name, built once per process and copied for each test."""
+    return built_once("activities access", _build_ids)
+
+
+def _build_ids() -> dict:
     """What the addresses name: the coffee morning and its first date, which Anna is coming to; Otto's weekly
     walk that began two weeks ago, organised by Bert too, whose date a week ago Anna came to."""
+    aw = build_activities_world()
     today = local_today()
     signups.join(db.session, aw.anna, aw.coffee, aw.first)
     began = local_to_utc(today - timedelta(days=14), time(9, 0))

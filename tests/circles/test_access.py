@@ -44,8 +44,9 @@ from buurthulp.outbox import OutboxMail
 from buurthulp.posts import matches as match_flow
 from buurthulp.posts import services as posts
 from buurthulp.timeutil import local_today
-from tests.circles.conftest import ROLES
+from tests.circles.conftest import ROLES, build_circles_world
 from tests.posts.conftest import post_input
+from tests.snapshots import built_once
 
 LOGGED_IN = [r for r in ROLES if r != "anonymous"]
 SEE = ("annie", "ria", "broker")  # the centre, an active member, the broker who looks after the circle
@@ -143,11 +144,18 @@ def _helped(asker, helper) -> None:
 
 
 @pytest.fixture
-def ids(cw) -> dict:
+def ids(app) -> dict:
+    """The circles world with what the addresses name, built once per process and copied for each test (this
+    file runs several hundred tests on it)."""
+    return built_once("circles access", _build_ids)
+
+
+def _build_ids() -> dict:
     """What the addresses name: Annie's circle, a proposal around the treasurer, Ria's membership and message,
     a fresh invitation link, and the treasurer as Annie's warm contact; a weekly slot of the rota from today, of
     which Ria took today (to tick) and next week (to give back or swap) and the week after is open; a weekly slot
     of groceries nobody took, for which the matcher suggests the treasurer; Annie's calendar address."""
+    cw = build_circles_world()
     _helped(cw.annie, cw.treasurer)
     proposal = services.propose_circle(db.session, cw.ria, cw.treasurer)
     message = board_messages.post_message(db.session, cw.ria, cw.circle, "Bericht van Ria")

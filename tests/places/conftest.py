@@ -102,21 +102,22 @@ def walking_group() -> list[ActivityInput]:
     return [ActivityInput("Wandelgroep", 1, time(10, 0), time(11, 30))]
 
 
+def place_made(pw, status: PlaceStatus | str = PlaceStatus.PUBLIC, author=None, hood=None, **kw) -> Place:
+    """A place by ``author`` (Ria) in ``hood`` (Zuilen), made public, left pending or hidden."""
+    place = services.add_place(db.session, author or pw.ria, place_input(hood or pw.zuilen, **kw))
+    if status == PlaceStatus.PUBLIC and not place.is_public:
+        services.review(db.session, pw.admin, place, "approve")
+    elif status == PlaceStatus.HIDDEN:
+        services.review(db.session, pw.admin, place, "hide")
+    assert place.status == status
+    db.session.commit()
+    return place
+
+
 @pytest.fixture
 def make_place(pw):
-    """A place by ``author`` (Ria) in ``hood`` (Zuilen), made public, left pending or hidden."""
-
-    def make(status: PlaceStatus | str = PlaceStatus.PUBLIC, author=None, hood=None, **kw) -> Place:
-        place = services.add_place(db.session, author or pw.ria, place_input(hood or pw.zuilen, **kw))
-        if status == PlaceStatus.PUBLIC and not place.is_public:
-            services.review(db.session, pw.admin, place, "approve")
-        elif status == PlaceStatus.HIDDEN:
-            services.review(db.session, pw.admin, place, "hide")
-        assert place.status == status
-        db.session.commit()
-        return place
-
-    return make
+    """``place_made`` in this test's world."""
+    return lambda *args, **kw: place_made(pw, *args, **kw)
 
 
 def nl(msgid: str, **variables) -> str:

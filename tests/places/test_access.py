@@ -17,7 +17,8 @@ from buurthulp.db import utcnow
 from buurthulp.extensions import db
 from buurthulp.places import services
 from buurthulp.places.models import Place, PlaceFlag, PlaceStatus, Story
-from tests.places.conftest import EMAILS, REVIEWERS, text
+from tests.places.conftest import EMAILS, REVIEWERS, build_places_world, place_made, text
+from tests.snapshots import built_once
 
 ROLES = ["anonymous", *EMAILS]
 EVERYONE = set(EMAILS)
@@ -39,8 +40,23 @@ def as_role(client, role: str):
 
 
 @pytest.fixture
-def places(pw, make_place) -> dict:
-    return {status: make_place(status, name=name) for status, name in NAMES.items()}
+def access_world(app) -> tuple:
+    """The places world with a place of each status, built once per process and copied for each test (this file
+    runs a few hundred tests on it)."""
+    def build():
+        world = build_places_world()
+        return world, {status: place_made(world, status, name=name) for status, name in NAMES.items()}
+    return built_once("places access", build)
+
+
+@pytest.fixture
+def pw(access_world):
+    return access_world[0]
+
+
+@pytest.fixture
+def places(access_world) -> dict:
+    return access_world[1]
 
 
 def expected(role: str, ok: set[str], ok_status: int, others: int) -> int:
