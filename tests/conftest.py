@@ -227,5 +227,18 @@ def count_queries(app):
     return counting
 
 
+# The longest tests start first, so that with two workers (pytest-xdist) neither is left running one of them
+# alone at the end (the production set-up alone takes over a minute on PostgreSQL).
+SLOW_FIRST = ("tests/production/", "tests/html/", "tests/accounts/test_rate_limits.py",
+              "tests/pot/test_ledger_properties.py", "tests/core/test_backup.py", "tests/core/test_dutch_pages.py",
+              "tests/core/test_fuzz.py", "tests/matching/test_incremental.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item) -> int:
+        return next((i for i, prefix in enumerate(SLOW_FIRST) if item.nodeid.startswith(prefix)), len(SLOW_FIRST))
+    items.sort(key=rank)  # stable: the rest keeps its order
+
+
 def pytest_report_header(config):
     return f"database: {make_url(DATABASE_URL).render_as_string(hide_password=True)}; CI={os.environ.get('CI', '')}"
