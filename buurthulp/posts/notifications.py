@@ -60,6 +60,11 @@ def mail_if_due(session, neighbour: Neighbour, now: datetime) -> bool:
     ).all()
     if not pending:
         return False
+    if not wants_mail(neighbour):
+        # made in bulk (the matcher's) without asking: nothing to send, now or later
+        for item in pending:
+            item.mailed_at = now
+        return False
     queue_email(session, neighbour.email, "posts/notifications", neighbour.locale, neighbour=neighbour,
                 items=pending, url=external_url("posts.notifications"), link=mail_link,
                 profile_url=external_url("accounts.profile"))

@@ -265,3 +265,17 @@ def test_others_cannot_change_the_choice(app, make_client, town):
     assert anonymous.post(f"/posts/{ask.id}/edit", post_form(title=ask.title)).status_code == 302  # to log in
     db.session.expire_all()
     assert db.session.get(Post, ask.id).suggested_can_agree is True
+
+
+def test_nobody_is_mailed_about_suggestions_who_does_not_want_mail_or_has_no_address(app, town, outbox):
+    people, ask = town
+    people["ahmed"].notify_by_mail = False
+    people["joost"].email = None  # a neighbour the broker answers for
+    db.session.commit()
+    now = utcnow()
+    run_matching(db.session, now)
+    send_notification_mails(db.session, now)
+    db.session.commit()
+    assert [m["To"] for m in outbox()] == ["ria@example.org"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.mailed_at.is_(None))) == 0  # stamped: the hourly job does not pick them up again
