@@ -127,6 +127,7 @@ def proxy_post(slug: str, neighbour_id: int):
     form = PostForm(categories=visible_categories(db.session, proxy.neighbourhood_id))
     if request.method == "GET":
         form.kind.data = request.args.get("kind") if request.args.get("kind") in ("ask", "offer") else None
+        form.suggested_can_agree.data = False  # the broker ticks it only after asking the neighbour
         today = local_today()
         form.period_start.data, form.period_end.data = today, today + timedelta(days=14)
     if form.validate_on_submit():

@@ -275,7 +275,7 @@ def _load_demo_posts(now) -> int:
         if title in titles or email not in people:
             continue
         data = PostInput(kind=PostKind(kind), category=category, title=title, description=description,
-                         timing=Timing(timing))
+                         timing=Timing(timing), suggested_can_agree=True)  # as the form's tick for one's own ask
         if timing == "once":
             data.on_date, data.day_part = today + timedelta(days=when), P.MORNING.value
         elif timing == "weekly":

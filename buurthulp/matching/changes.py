@@ -5,12 +5,13 @@ run, an ask can only gain a suggestion when something in its own bucket or in
 the same category next door changed in a way that can add a pair: a new or
 changed ask or offer, a post shown to everyone at last (``circle_only_until``),
 a helper's profile (interests, availability, place, confirmed e-mail), a match
-that changed (declined, cancelled: room for another suggestion), or a helper
-whose weekly cap of new suggestions reset. Everything else can only take pairs
+that changed (declined, cancelled, a suggestion that ran out: room for another
+suggestion), a helper whose weekly cap of new suggestions reset, or an asker
+whose pause after a no to a helper ended. Everything else can only take pairs
 away (closed and expired posts, new blocks, time going by), and those need no
-new run. What no timestamp records (a block lifted, the pause after a no ending, a match
-deleted with an erased person, a changed setting or neighbourhood map) waits for
-the daily full run, or makes the next run a full one (settings and the map).
+new run. What no timestamp records (a block lifted, a match deleted with an
+erased person, a changed setting or neighbourhood map) waits for the daily full
+run, or makes the next run a full one (settings and the map).
 Suggestions that ran out of time end at the start of a run: that changes their
 matches, so their buckets are looked at again in the same run.
 """
@@ -25,7 +26,7 @@ import sqlalchemy as sa
 from buurthulp.matching.load import WEEK, likers_select
 from buurthulp.matching.models import MatchingLiker
 from buurthulp.neighbourhoods.models import neighbourhood_adjacency
-from buurthulp.posts.models import Match, MatchSource, Post, PostKind
+from buurthulp.posts.models import Match, MatchSource, MatchStatus, Post, PostKind
 
 # Changes are read from this long before the last run: a transaction that began before that run and committed
 # after it carries a timestamp from before it. Looking again at a bucket that did not change costs a little.
@@ -50,8 +51,9 @@ def settings_key(config, adjacent: dict[int, set[int]]) -> str:
             f"{zlib.crc32(repr(edges).encode()):08x}")
 
 
-def changed_buckets(session, since: datetime, now: datetime) -> set[tuple[int, str]]:
-    """Buckets of posts, matches and helpers' weekly caps that changed from ``since`` to ``now``."""
+def changed_buckets(session, since: datetime, now: datetime,
+                    decline_pause: timedelta = timedelta(days=90)) -> set[tuple[int, str]]:
+    """Buckets of posts, matches, helpers' weekly caps and pauses after a no that changed from ``since`` to ``now``."""
     db = session.connection()
     posts = sa.select(Post.neighbourhood_id, Post.category).where(
         sa.or_(Post.updated_at >= since, Post.circle_only_until.between(since, now)))
@@ -65,8 +67,14 @@ def changed_buckets(session, since: datetime, now: datetime) -> set[tuple[int, s
                                                                    Post.author_id.in_(capped))
     profiles = sa.select(MatchingLiker.neighbourhood_id, MatchingLiker.category).where(
         MatchingLiker.neighbour_id.in_(capped))
+    # a no whose pause ended since: the asker's asks may be suggested that helper again
+    unpaused = sa.select(Match.asker_id).where(Match.status == MatchStatus.DECLINED,
+                                               Match.closed_at >= since - decline_pause,
+                                               Match.closed_at < now - decline_pause)
+    asks = sa.select(Post.neighbourhood_id, Post.category).where(Post.kind == PostKind.ASK,
+                                                                 Post.author_id.in_(unpaused))
     found = set()
-    for query in (posts, matches, offers, profiles):
+    for query in (posts, matches, offers, profiles, asks):
         found.update((hood, str(category)) for hood, category in db.execute(query.distinct()))
     return found
 

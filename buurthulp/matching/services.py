@@ -46,8 +46,11 @@ def run_matching(session, now: datetime, full: bool = False) -> dict:
             or last.settings != settings)
     touched = refresh_likers(session, full)
     if not full:
-        touched |= changed_buckets(session, last.ran_at - MARGIN, now)
-    session.execute(sa.delete(MatchingRun).where(MatchingRun.ran_at < now - KEEP_RUNS))
+        touched |= changed_buckets(session, last.ran_at - MARGIN, now,
+                                   decline_pause=timedelta(days=config["MATCH_DECLINE_PAUSE_DAYS"]))
+    # old runs go, but never the last full one (its time decides when the next full run is due)
+    session.execute(sa.delete(MatchingRun).where(MatchingRun.ran_at < now - KEEP_RUNS,
+                                                 sa.not_(sa.and_(MatchingRun.full, MatchingRun.ran_at == last_full))))
     session.add(MatchingRun(ran_at=now, full=full, settings=settings))
     if not full and not touched:
         return {"full": False, "expired": expired, "buckets": 0, "asks": 0, "helpers": 0, "suggestions": 0,

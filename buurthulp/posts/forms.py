@@ -94,7 +94,7 @@ class PostForm(Form):
                           description=_l("Your circle sees the ask on the circle's page and can respond as usual."))
     circle = SelectField(_l("Which circle?"), choices=[], validators=[Optional()])
     suggested_can_agree = BooleanField(
-        _l("Neighbours the app suggests to me may say yes straight away"), default=True,
+        _l("Neighbours the app suggests may say yes straight away"), default=True,
         description=_l("Then you do not have to choose. The first suggested neighbour who says yes will help you. "
                        "You both see each other's contact details. You can still cancel. Without this tick, you "
                        "say yes or no to each of them yourself."))

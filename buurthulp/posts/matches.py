@@ -47,9 +47,12 @@ def unanswered(match: Match) -> sa.ColumnElement[bool] | bool:
 
 def expire_suggestions(session, now: datetime, days: int) -> int:
     """Suggestions that nobody answered in ``days`` days end, so the matcher suggests the next helper (the
-    matcher calls this before it runs). One UPDATE; how many ended."""
+    matcher calls this before it runs). Not those of a neighbour the broker answers for: the broker phones them,
+    which takes longer (the broker's queue lists them). One UPDATE; how many ended."""
+    proxies = sa.select(Neighbour.id).where(Neighbour.proxy_initiative_id.is_not(None))
     ended = session.execute(
-        sa.update(Match).where(Match.status == MatchStatus.SUGGESTED, Match.created_at <= now - timedelta(days=days))
+        sa.update(Match).where(Match.status == MatchStatus.SUGGESTED, Match.created_at <= now - timedelta(days=days),
+                               Match.asker_id.not_in(proxies))
         .values(status=MatchStatus.EXPIRED, closed_at=now, updated_at=now)
         .execution_options(synchronize_session="fetch"))
     return ended.rowcount or 0
@@ -93,7 +96,9 @@ def respond(session, responder: Neighbour, post: Post, note: str = "", now: date
     else:
         existing = session.scalar(sa.select(Match).where(Match.offer_id == post.id, Match.asker_id == responder.id))
         match = Match(offer=post, asker_id=responder.id, helper_id=post.author_id, asker_accepted_at=now)
-    suggested = existing is not None and (existing.status == MatchStatus.SUGGESTED or unanswered(existing))
+    # a live suggestion, or one that ended unanswered (then they respond like anyone nearby)
+    live_suggestion = existing is not None and existing.status == MatchStatus.SUGGESTED
+    suggested = live_suggestion or (existing is not None and unanswered(existing))
     if suggested:
         # The matcher had suggested this pair (maybe a while ago): the response turns the suggestion into a proposal.
         match = existing
@@ -111,7 +116,7 @@ def respond(session, responder: Neighbour, post: Post, note: str = "", now: date
     session.flush()
     if note.strip():
         session.add(Message(match_id=match.id, author_id=responder.id, body=note.strip(), created_at=now))
-    if suggested and post.is_ask and post.suggested_can_agree:
+    if live_suggestion and post.is_ask and post.suggested_can_agree:
         # the asker said on their ask that anyone the app suggests may say yes straight away: this yes is the match
         match.asker_accepted_at = now
         _agree(session, match, now)
@@ -137,6 +142,10 @@ def accept(session, actor: Neighbour, match: Match, now: datetime | None = None)
     now = now or utcnow()
     if not match.is_participant(actor.id):
         raise NotAllowed(_l("This match is not yours."))
+    if match.ask_id is not None:
+        # Locked as respond() locks it: a yes here and a suggested helper's yes there make one match, not two.
+        session.execute(sa.select(Post.id).where(Post.id == match.ask_id).with_for_update())
+        session.refresh(match)
     if match.status == MatchStatus.SUGGESTED:
         propose(session, actor, match, now=now)
         return
@@ -155,12 +164,22 @@ def accept(session, actor: Neighbour, match: Match, now: datetime | None = None)
 
 
 def _agree(session, match: Match, now: datetime) -> None:
-    """Both said yes: the match is agreed and its ask matched; the ask's other suggestions end."""
+    """Both said yes: the match is agreed and its ask matched; the ask's other suggestions end, and so do the
+    proposals its helpers have not said yes to (whom the asker or a broker asked): they hear someone else helps.
+    Yeses of helpers waiting for the asker stay: the asker may want a second pair of hands."""
     match.status = MatchStatus.ACCEPTED
     match.accepted_at = now
-    if match.ask is not None and match.ask.status == PostStatus.OPEN:
-        match.ask.status = PostStatus.MATCHED
-        end_suggestions(session, match.ask, now)
+    ask = match.ask
+    if ask is None or ask.status != PostStatus.OPEN:
+        return
+    ask.status = PostStatus.MATCHED
+    end_suggestions(session, ask, now)
+    for other in session.scalars(sa.select(Match).where(Match.ask_id == ask.id, Match.id != match.id,
+                                                        Match.status == MatchStatus.PROPOSED,
+                                                        Match.helper_accepted_at.is_(None))):
+        other.status = MatchStatus.EXPIRED
+        other.closed_at = now
+        notify(session, other.helper_id, NotificationKind.ASK_HELPED, match=other, now=now)
 
 
 def propose(session, actor: Neighbour, match: Match, now: datetime | None = None) -> None:

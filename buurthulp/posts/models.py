@@ -87,9 +87,10 @@ class Post(db.Model):
     longitude: so.Mapped[Optional[float]]
     status: so.Mapped[PostStatus] = so.mapped_column(str_enum(PostStatus), default=PostStatus.OPEN)
     expires_at: so.Mapped[datetime]
-    # an ask: a neighbour the matcher suggests may say yes straight away (the asker agreed beforehand, on the form);
-    # else their yes waits for the asker's. Asks from before this choice existed did not agree: false for those.
-    suggested_can_agree: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
+    # an ask: a neighbour the matcher suggests may say yes straight away (the asker agreed beforehand, on the form,
+    # where it is ticked for their own asks); else their yes waits for the asker's. False unless chosen: asks from
+    # before this choice existed, lift asks, and a broker's ask for a neighbour without internet unless ticked.
+    suggested_can_agree: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     reminded_at: so.Mapped[Optional[datetime]]
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
@@ -254,6 +255,7 @@ class NotificationKind(StrEnum):
     EXPIRED = "expired"
     SUGGESTED = "suggested"      # the matcher found neighbours who could help with my asks
     SUGGESTED_TO_HELP = "suggested_to_help"  # the matcher suggested me for an ask nearby (post_id)
+    ASK_HELPED = "ask_helped"    # I was asked for an ask that someone else now helps with
     ALLOWANCE_WARNING = "allowance_warning"      # a compensation for me goes over a tax-free limit
     ALLOWANCE_CAPPED = "allowance_capped"        # ... and stopped at the limit, as I asked
     ALLOWANCE_TREASURER = "allowance_treasurer"  # a compensation for a member (actor) goes over a limit

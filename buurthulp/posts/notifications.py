@@ -116,6 +116,8 @@ def notification_text(item: Notification) -> str:
                                      "still need it.", title=title),
         NotificationKind.EXPIRED: _("Your post “%(title)s” is no longer shown. You can renew it.", title=title),
         NotificationKind.SUGGESTED: _("We found neighbours who could help you. Have a look at the suggestions."),
+        NotificationKind.ASK_HELPED: _("Someone else is already helping with “%(title)s”. Thank you anyway!",
+                                       title=title),
         NotificationKind.SUGGESTED_TO_HELP: _("You could help with “%(title)s” nearby. Have a look if you like; "
                                               "you are never obliged.", title=title),
         NotificationKind.ALLOWANCE_WARNING: _("A compensation for you goes over the tax-free volunteer allowance. "

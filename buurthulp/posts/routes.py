@@ -150,7 +150,7 @@ def _detail_page(post: Post, error: DomainError | None = None, respond_form=None
             .options(so.joinedload(Match.asker), so.joinedload(Match.helper))
             .order_by(Match.created_at, Match.id)
         ).all()
-        responses = [m for m in rows if m.status != MatchStatus.SUGGESTED]
+        responses = [m for m in rows if m.status != MatchStatus.SUGGESTED and not matches.unanswered(m)]
         if post.is_ask:
             suggestions = sorted((m for m in rows if m.status == MatchStatus.SUGGESTED), key=lambda m: (-m.score, m.id))
     my_match = None
@@ -192,7 +192,10 @@ def respond(post_id: int):
     except DomainError as exc:
         return _detail_page(post, exc)
     db.session.commit()
-    if post.is_ask:
+    if match.status == MatchStatus.ACCEPTED:
+        flash(_("Thank you! You are helping %(name)s now. Make an appointment together.",
+                name=post.author.display_name), "success")
+    elif post.is_ask:
         flash(_("Thank you! %(name)s will say yes or no. We will let you know.", name=post.author.display_name), "success")
     else:
         flash(_("Your request is sent. %(name)s will say yes or no.", name=post.author.display_name), "success")

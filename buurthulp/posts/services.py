@@ -62,7 +62,9 @@ class PostInput:
     place_id: int | None = None  # "ga mee": a place of the living map
     circle_id: int | None = None  # an ask "to my circle": one of the active circles the author is in
     circle_days: int | None = None  # ... shown to the neighbourhood after this many days; None: to the circle only
-    suggested_can_agree: bool = True  # an ask: a suggested neighbour's yes is the match (Post.suggested_can_agree)
+    # an ask: a suggested neighbour's yes is the match (Post.suggested_can_agree). Only where the asker chose it on
+    # the form: a lift ask or anything else made without the form does not agree beforehand.
+    suggested_can_agree: bool = False
 
 
 # --- posts --------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """An ask's "suggested neighbours may say yes straight away" (post.suggested_can_agree)
 
-New asks agree by default (the form shows the choice, checked); asks posted before the choice existed never agreed,
-so they are set to false: a suggested helper's yes on them still waits for the asker. The matcher's suggestions
+False unless the asker chose it: the ask form shows the choice, ticked for a neighbour's own ask; asks posted
+before the choice existed never agreed, so a suggested helper's yes on them still waits for the asker. The matcher's suggestions
 that nobody answers now end after a few days (status "expired"), which needs no schema change.
 
 Revision ID: 0024
@@ -20,8 +20,7 @@ depends_on = None
 
 
 def upgrade():
-    op.add_column('post', sa.Column('suggested_can_agree', sa.Boolean(), server_default=sa.true(), nullable=False))
-    op.execute(sa.text('UPDATE post SET suggested_can_agree = false'))
+    op.add_column('post', sa.Column('suggested_can_agree', sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade():

@@ -128,7 +128,7 @@ def change(rng: random.Random, what: str, people: list[dict], at) -> None:
                 {"blocker_id": person["id"], "blocked_id": other["id"], "created_at": at}])
     elif what in ("decline", "cancel") and matches:
         db.session.execute(sa.update(match).where(match.c.id == rng.choice(matches)).values(
-            status="declined" if what == "decline" else "cancelled", updated_at=at))
+            status="declined" if what == "decline" else "cancelled", updated_at=at, closed_at=at))
     elif what == "leave":
         db.session.execute(sa.update(table("neighbour")).where(table("neighbour").c.id == person["id"]).values(
             deleted_at=at))
@@ -143,7 +143,8 @@ def suggested(at) -> list[tuple]:
 
 @settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2 ** 32), rounds=st.lists(
-    st.tuples(st.sampled_from([timedelta(hours=1), timedelta(hours=5), timedelta(days=7, hours=1)]),
+    st.tuples(st.sampled_from([timedelta(hours=1), timedelta(hours=5), timedelta(days=7, hours=1),
+                               timedelta(days=91)]),  # a week: caps reset; 91 days: the pause after a no ends
               st.lists(st.sampled_from(CHANGES), min_size=1, max_size=2)), min_size=1, max_size=3))
 def test_an_hourly_run_after_changes_suggests_what_a_full_run_would(app, monkeypatch, seed, rounds):
     monkeypatch.setattr(services, "FULL_EVERY", timedelta(days=365))  # so that every later run is an hourly one

@@ -8,6 +8,8 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale, gettext
+from markupsafe import escape
 
 from buurthulp.accounts.models import InterestDirection, Neighbour
 from buurthulp.accounts.services import set_interests
@@ -18,10 +20,10 @@ from buurthulp.extensions import db
 from buurthulp.matching.services import run_matching
 from buurthulp.posts import matches as match_flow
 from buurthulp.posts import services as posts
-from buurthulp.posts.models import MatchStatus, Notification, NotificationKind, Post, PostStatus, Timing
+from buurthulp.posts.models import Match, MatchStatus, Notification, NotificationKind, Post, PostStatus, Timing
 from buurthulp.posts.notifications import send_notification_mails
 from tests.conftest import IS_SQLITE
-from tests.factories import make_neighbour
+from tests.factories import make_initiative, make_neighbour
 from tests.matching.conftest import TUESDAY_MORNING
 from tests.matching.test_run_matching import suggestions
 from tests.posts.conftest import post_input
@@ -58,9 +60,15 @@ def test_an_unanswered_suggestion_ends_after_two_days_and_the_next_helper_is_sug
     assert match_flow.matches_of(db.session, people["ahmed"]) == []
 
 
+def agreed(ask):
+    """The asker ticked "neighbours the app suggests may say yes straight away" (the form's default)."""
+    ask.suggested_can_agree = True
+    db.session.commit()
+
+
 def test_a_suggested_helpers_yes_is_the_match_when_the_asker_agreed_beforehand(app, town, outbox):
     people, ask = town
-    assert ask.suggested_can_agree  # the form's default
+    agreed(ask)
     run_matching(db.session, utcnow())
     db.session.commit()
     joosts = next(m for m in suggestions(ask) if m.helper_id == people["joost"].id)
@@ -78,8 +86,7 @@ def test_a_suggested_helpers_yes_is_the_match_when_the_asker_agreed_beforehand(a
 
 def test_without_that_agreement_the_yes_waits_for_the_asker(app, town):
     people, ask = town
-    ask.suggested_can_agree = False
-    db.session.commit()
+    assert not ask.suggested_can_agree  # not chosen: a service's default, as for a lift ask
     run_matching(db.session, utcnow())
     db.session.commit()
     match = match_flow.respond(db.session, people["joost"], ask)
@@ -94,6 +101,7 @@ def test_without_that_agreement_the_yes_waits_for_the_asker(app, town):
 def test_a_helper_whose_suggestion_ended_can_still_respond(app, client, town):
     one_at_a_time(app)
     people, ask = town
+    agreed(ask)
     now = utcnow()
     run_matching(db.session, now - timedelta(days=3))
     db.session.commit()
@@ -103,11 +111,13 @@ def test_a_helper_whose_suggestion_ended_can_still_respond(app, client, town):
     page = client.get(f"/posts/{ask.id}").get_data(as_text=True)
     assert f"/posts/{ask.id}/respond" in page
     assert client.post(f"/posts/{ask.id}/respond", {"note": ""}).status_code == 302
-    assert statuses(ask)[people["ahmed"].id] == MatchStatus.ACCEPTED  # he was suggested: Ria agreed to that
+    # like anyone nearby: Ria agreed beforehand to the neighbours suggested now, and decides on his yes
+    assert statuses(ask)[people["ahmed"].id] == MatchStatus.PROPOSED
 
 
 def test_an_ask_that_is_matched_asks_nobody_else(app, town):
     people, ask = town
+    agreed(ask)
     run_matching(db.session, utcnow())
     db.session.commit()
     match_flow.respond(db.session, people["ahmed"], ask)
@@ -212,6 +222,7 @@ def _respond_at_once(app, ask_id: int, helper_ids: list[int]) -> list[BaseExcept
                                       "PostgreSQL step)")
 def test_when_suggested_helpers_say_yes_at_once_one_match_is_made(app, town):
     people, ask = town
+    agreed(ask)
     app.config["MATCH_SUGGESTIONS_PER_ASK"] = 6
     helpers = [people["ahmed"], people["joost"]]
     for i in range(4):
@@ -258,6 +269,7 @@ def test_others_cannot_change_the_choice(app, make_client, town):
     from tests.posts.test_routes import post_form
 
     people, ask = town
+    agreed(ask)
     joost = make_client()
     joost.login("joost@example.org")
     assert joost.post(f"/posts/{ask.id}/edit", post_form(title=ask.title)).status_code in (403, 404)
@@ -279,3 +291,59 @@ def test_nobody_is_mailed_about_suggestions_who_does_not_want_mail_or_has_no_add
     assert [m["To"] for m in outbox()] == ["ria@example.org"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
         Notification.mailed_at.is_(None))) == 0  # stamped: the hourly job does not pick them up again
+
+
+def test_a_yes_to_the_askers_own_pick_after_a_suggested_helper_agreed_makes_no_second_match(app, town):
+    people, ask = town
+    agreed(ask)
+    run_matching(db.session, utcnow())
+    db.session.commit()
+    by_helper = {m.helper_id: m for m in suggestions(ask)}
+    match_flow.accept(db.session, people["ria"], by_helper[people["ahmed"].id])  # Ria asks Ahmed herself
+    db.session.commit()
+    match_flow.respond(db.session, people["joost"], ask)  # Joost, suggested too, says yes first: the match
+    db.session.commit()
+    ahmeds = db.session.get(Match, by_helper[people["ahmed"].id].id)
+    assert ahmeds.status == MatchStatus.EXPIRED
+    told = db.session.scalars(sa.select(Notification.kind).where(Notification.neighbour_id == people["ahmed"].id,
+                                                                 Notification.match_id == ahmeds.id)).all()
+    assert NotificationKind.ASK_HELPED in told
+    with pytest.raises(DomainError):
+        match_flow.accept(db.session, people["ahmed"], ahmeds)
+    db.session.rollback()
+    assert sorted(statuses(ask).values()) == [MatchStatus.ACCEPTED, MatchStatus.EXPIRED]
+
+
+def test_the_suggestions_of_a_neighbour_the_broker_answers_for_do_not_run_out(app, town):
+    people, ask = town
+    initiative = make_initiative(people["ria"].neighbourhood)
+    people["ria"].proxy_initiative_id = initiative.id
+    db.session.commit()
+    now = utcnow()
+    run_matching(db.session, now)
+    db.session.commit()
+    assert run_matching(db.session, now + timedelta(days=3))["expired"] == 0
+    db.session.commit()
+    assert set(statuses(ask).values()) == {MatchStatus.SUGGESTED}
+
+
+def test_the_helper_reads_what_their_yes_does_and_is_thanked_for_the_match(app, client, town):
+    people, ask = town
+    agreed(ask)
+    run_matching(db.session, utcnow())
+    db.session.commit()
+    client.login("joost@example.org")
+    page = client.get(f"/posts/{ask.id}").get_data(as_text=True)
+    with force_locale("nl"):
+        # (a template's own text is not escaped, only the values put into it)
+        assert gettext("%(name)s agreed beforehand to a neighbour buurthulp suggests. Your yes is the match: you "
+                       "will both see each other's contact details.", name="Ria") in page
+    response = client.post(f"/posts/{ask.id}/respond", {"note": ""}, follow_redirects=True)
+    with force_locale("nl"):
+        assert str(escape(gettext("Thank you! You are helping %(name)s now. Make an appointment together.",
+                                  name="Ria"))) in response.get_data(as_text=True)
+    # the asker's page does not list the suggestion that ended with it among the responses
+    client.logout()
+    client.login("ria@example.org")
+    page = client.get(f"/posts/{ask.id}").get_data(as_text=True)
+    assert "Ahmed" not in page
