@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -17,6 +16,7 @@ from buurthulp.extensions import db
 from buurthulp.posts.models import Notification, NotificationKind
 from tests.conftest import IS_SQLITE
 from tests.factories import make_neighbour
+from tests.races import at_once
 
 
 def _status(aw, person):
@@ -72,29 +72,9 @@ def test_a_broker_signs_up_the_neighbour_they_represent(aw):
 
 
 def _race(app, activity_id, on_date, people_ids, action):
-    barrier = threading.Barrier(len(people_ids))
-    errors: list = []
-
-    def run(neighbour_id):
-        with app.app_context():
-            try:
-                activity = db.session.get(Activity, activity_id)
-                person = db.session.get(Neighbour, neighbour_id)
-                barrier.wait(timeout=60)
-                action(db.session, person, activity, on_date)
-                db.session.commit()
-            except DomainError:
-                db.session.rollback()
-            except BaseException as exc:  # noqa: BLE001 -- reported below
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in people_ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    errors = at_once(app, people_ids,
+                     lambda i: (db.session, db.session.get(Neighbour, i), db.session.get(Activity, activity_id), on_date),
+                     action)
     assert not errors, errors
 
 

@@ -3,7 +3,6 @@ helper's yes is the match when the asker agreed to that on their ask; a matched 
 two people apart for a while, not for good; suggested helpers hear about it."""
 
 import re
-import threading
 from datetime import timedelta
 
 import pytest
@@ -27,6 +26,7 @@ from tests.factories import make_initiative, make_neighbour
 from tests.matching.conftest import TUESDAY_MORNING
 from tests.matching.test_run_matching import suggestions
 from tests.posts.conftest import post_input
+from tests.races import at_once
 
 
 def one_at_a_time(app):
@@ -193,29 +193,8 @@ def test_the_notification_names_the_ask_and_leads_to_it(app, client, town):
 
 
 def _respond_at_once(app, ask_id: int, helper_ids: list[int]) -> list[BaseException]:
-    barrier = threading.Barrier(len(helper_ids))
-    errors: list = []
-
-    def run(helper_id):
-        with app.app_context():
-            try:
-                ask, helper = db.session.get(Post, ask_id), db.session.get(Neighbour, helper_id)
-                barrier.wait(timeout=60)
-                match_flow.respond(db.session, helper, ask)
-                db.session.commit()
-            except DomainError:
-                db.session.rollback()
-            except BaseException as exc:  # noqa: BLE001 -- reported below
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in helper_ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return errors
+    return at_once(app, helper_ids, lambda i: (db.session, db.session.get(Neighbour, i), db.session.get(Post, ask_id)),
+                   match_flow.respond)
 
 
 @pytest.mark.skipif(IS_SQLITE, reason="needs PostgreSQL: several connections at once (CI runs it in its "
