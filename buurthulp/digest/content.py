@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import current_app
 
 from buurthulp.access import post_public
 from buurthulp.accounts.models import InterestDirection, Neighbour, NeighbourInterest
@@ -24,6 +25,7 @@ from buurthulp.matching.load import AUTHOR_AVAILABILITY, POST_COLUMNS, post_wind
 from buurthulp.matching.rules import FULL_WEEK, Ask, Context, Helper, Window, explain, pair, score
 from buurthulp.neighbourhoods.models import Initiative, Neighbourhood, neighbourhood_adjacency
 from buurthulp.places.models import Place, PlaceStatus
+from buurthulp.posts.matches import unanswered
 from buurthulp.posts.models import (
     AGREED_MATCH_STATUSES,
     LIVE_MATCH_STATUSES,
@@ -266,19 +268,23 @@ def _matches(session, ids, ctx: Context, out, since, until) -> None:
     asker, helper = so.aliased(Neighbour), so.aliased(Neighbour)
     rows = session.execute(
         sa.select(Match.id, Match.ask_id, Match.offer_id, Match.asker_id, Match.helper_id, Match.status,
-                  Match.created_at, Match.accepted_at, Match.done_at, Post.title,
+                  Match.created_at, Match.accepted_at, Match.done_at, Match.closed_at, Post.title,
+                  sa.not_(unanswered(Match)).label("answered"),
                   asker.display_name.label("asker_name"), helper.display_name.label("helper_name"))
         .join(Post, Match.post_is(Post))
         .join(asker, asker.id == Match.asker_id).join(helper, helper.id == Match.helper_id)
         .where(sa.or_(Match.helper_id.in_(ids), Match.asker_id.in_(ids)))
         .order_by(Match.id)).all()
     wanted = set(ids)
+    # as the matcher has it (matching/load.py): a no keeps a pair apart for a while; a suggestion that ended
+    # unanswered leaves the ask open to that helper, like to anyone nearby
+    paused_since = until - timedelta(days=current_app.config["MATCH_DECLINE_PAUSE_DAYS"])
     for r in rows:
-        if r.ask_id is not None:
+        if r.ask_id is not None and r.answered:
             ctx.taken.add((r.ask_id, r.helper_id))
         if r.offer_id is not None:
             ctx.taken_offers.add((r.offer_id, r.asker_id))
-        if r.status == MatchStatus.DECLINED:
+        if r.status == MatchStatus.DECLINED and r.closed_at is not None and r.closed_at > paused_since:
             ctx.declined.add((r.asker_id, r.helper_id))
         if r.status in (MatchStatus.DONE, MatchStatus.THANKED):
             ctx.warm.add(pair(r.asker_id, r.helper_id))

@@ -326,3 +326,32 @@ def test_the_helper_reads_what_their_yes_does_and_is_thanked_for_the_match(app, 
     client.login("ria@example.org")
     page = client.get(f"/posts/{ask.id}").get_data(as_text=True)
     assert "Ahmed" not in page
+
+
+def test_the_digest_keeps_to_the_same_turns(app, town):
+    """The monthly digest lists asks a helper could take as the matcher sees them: an ask whose suggestion to them
+    ran out is theirs to answer again, and a no from long ago no longer hides them from each other."""
+    from buurthulp.digest.content import build
+    from tests.digest.conftest import edition
+
+    one_at_a_time(app)
+    people, ask = town
+    now = utcnow()
+    run_matching(db.session, now - timedelta(days=3))
+    db.session.commit()
+    run_matching(db.session, now)  # Ahmed's suggestion ran out
+    db.session.commit()
+    ahmed = people["ahmed"]
+    assert ask.id in [item.id for item in build(db.session, [ahmed], edition(), now)[ahmed.id].asks]
+    second = posts.create_post(db.session, people["ria"], post_input(title="Lamp", timing=Timing.WEEKLY,
+                                                                     weekly_slots=TUESDAY_MORNING))
+    old_no = Match(ask=posts.create_post(db.session, people["ria"], post_input(title="Oud"), now=now - timedelta(
+        days=120)), asker_id=people["ria"].id, helper_id=people["joost"].id, source="scheduler",
+        status=MatchStatus.DECLINED, closed_at=now - timedelta(days=100), created_at=now - timedelta(days=101))
+    db.session.add(old_no)
+    db.session.commit()
+    joost = people["joost"]
+    assert second.id in [item.id for item in build(db.session, [joost], edition(), now)[joost.id].asks]
+    old_no.closed_at = now - timedelta(days=10)  # a recent no: kept apart
+    db.session.commit()
+    assert second.id not in [item.id for item in build(db.session, [joost], edition(), now)[joost.id].asks]
