@@ -31,6 +31,12 @@ from tests.conftest import IS_SQLITE
 from tests.factories import make_neighbour
 
 TODAY = local_today()
+
+@pytest.fixture(autouse=True)
+def _today_of_this_test():
+    """TODAY as of this test, not as of when the module was imported: a run may pass midnight."""
+    global TODAY
+    TODAY = local_today()
 SEES = {"annie", "ria", "broker"}
 LEADS = {"annie", "broker"}
 
@@ -65,7 +71,8 @@ def add_circle_member(cw, name: str, role: MemberRole = MemberRole.MEMBER) -> Ne
     return person
 
 
-def holders(cw, start=TODAY, days=28) -> dict:
+def holders(cw, start=None, days=28) -> dict:
+    start = TODAY if start is None else start
     rows = rota.rota(db.session, cw.circle, start, past_days=0, days=days)
     return {(r.slot.id, r.on_date): (r.holder.display_name if r.holder else None) for r in rows}
 

@@ -29,10 +29,17 @@ from tests.conftest import mail_html, mail_text
 from tests.factories import make_neighbour
 
 TODAY = local_today()
+
+@pytest.fixture(autouse=True)
+def _today_of_this_test():
+    """TODAY as of this test, not as of when the module was imported: a run may pass midnight."""
+    global TODAY
+    TODAY = local_today()
 NOW = local_to_utc(TODAY, time(10))
 
 
-def slot(circle, *, starts_on=TODAY, **kw) -> RotaSlot:
+def slot(circle, *, starts_on=None, **kw) -> RotaSlot:
+    starts_on = TODAY if starts_on is None else starts_on
     values = dict(circle_id=circle.id, title="Boodschappen", category=Category.GROCERIES, kind=SlotKind.HELP,
                   frequency=Frequency.DAILY, weekday=None, day_part=DayPart.MORNING.value, starts_on=starts_on)
     values.update(kw)

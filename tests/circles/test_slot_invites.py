@@ -36,6 +36,12 @@ from tests.factories import make_neighbour
 
 TODAY = local_today()
 
+@pytest.fixture(autouse=True)
+def _today_of_this_test():
+    """TODAY as of this test, not as of when the module was imported: a run may pass midnight."""
+    global TODAY
+    TODAY = local_today()
+
 
 def helper(hood, name: str, *, likes=(Category.MEALS,), email: str | None = None) -> Neighbour:
     """A neighbour of ``hood`` who likes ``likes`` and is free any evening of the week."""

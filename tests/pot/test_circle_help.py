@@ -32,6 +32,12 @@ from tests.circles.conftest import cw  # noqa: F401
 from tests.factories import add_member
 
 TODAY = local_today()
+
+@pytest.fixture(autouse=True)
+def _today_of_this_test():
+    """TODAY as of this test, not as of when the module was imported: a run may pass midnight."""
+    global TODAY
+    TODAY = local_today()
 RATE = 500  # € 5 an hour
 
 
@@ -53,7 +59,8 @@ def help_slot(cw, kind=SlotKind.HELP, title="Boodschappen voor Annie") -> RotaSl
     return slot
 
 
-def done(cw, slot, minutes=90, day=TODAY, outcome=None) -> Shift:  # noqa: F811
+def done(cw, slot, minutes=90, day=None, outcome=None) -> Shift:  # noqa: F811
+    day = TODAY if day is None else day
     shifts.take_date(db.session, cw.ria, slot, day, today=day)
     return shifts.tick(db.session, cw.ria, slot, day, outcome, minutes=minutes)
 

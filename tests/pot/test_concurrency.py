@@ -25,6 +25,12 @@ pytestmark = pytest.mark.skipif(IS_SQLITE,
 THREADS = 8
 TODAY = local_today()
 
+@pytest.fixture(autouse=True)
+def _today_of_this_test():
+    """TODAY as of this test, not as of when the module was imported: a run may pass midnight."""
+    global TODAY
+    TODAY = local_today()
+
 
 def at_once(app, count: int, work) -> list:
     """Run ``work(i)`` in ``count`` threads released together; what each returned or raised."""
