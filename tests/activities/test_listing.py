@@ -113,7 +113,8 @@ def test_a_date_moved_into_a_week_from_outside_it_shows_in_that_week(anna, aw):
 # --- filters --------------------------------------------------------------------------------------
 
 def test_when_kind_and_place_filter_the_list(anna, aw):
-    walk = put_on(aw, repeat=Repeat.WEEKLY)
+    # from tomorrow: next Tuesday (put_on's default) is a week away on a Tuesday, outside "this week"
+    walk = put_on(aw, repeat=Repeat.WEEKLY, starts_on=local_today() + timedelta(days=1))
     week = text(anna.get("/activities/", query_string={"when": "week"}))
     assert all(d <= local_today() + timedelta(days=6) for d in listed(week, walk) + listed(week, aw.coffee))
     assert len(listed(week, walk)) == 1
