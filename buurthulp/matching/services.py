@@ -35,6 +35,7 @@ def run_matching(session, now: datetime, full: bool = False) -> dict:
     started = time.perf_counter()
     # suggestions nobody answered in time end first: their asks have room for the next helper, found below
     expired = expire_suggestions(session, now, config["MATCH_SUGGESTION_DAYS"])
+    decline_pause = timedelta(days=config["MATCH_DECLINE_PAUSE_DAYS"])
     session.flush()  # the connection does not flush on its own: changes of this transaction count too
     adjacent = adjacency(session)
     settings = settings_key(config, adjacent)
@@ -46,8 +47,7 @@ def run_matching(session, now: datetime, full: bool = False) -> dict:
             or last.settings != settings)
     touched = refresh_likers(session, full)
     if not full:
-        touched |= changed_buckets(session, last.ran_at - MARGIN, now,
-                                   decline_pause=timedelta(days=config["MATCH_DECLINE_PAUSE_DAYS"]))
+        touched |= changed_buckets(session, last.ran_at - MARGIN, now, decline_pause=decline_pause)
     # old runs go, but never the last full one (its time decides when the next full run is due)
     session.execute(sa.delete(MatchingRun).where(MatchingRun.ran_at < now - KEEP_RUNS,
                                                  sa.not_(sa.and_(MatchingRun.full, MatchingRun.ran_at == last_full))))
@@ -58,7 +58,7 @@ def run_matching(session, now: datetime, full: bool = False) -> dict:
                 "load_ms": round((time.perf_counter() - started) * 1000), "match_ms": 0, "store_ms": 0}
     asks, helpers, ctx = load(session, now, max_metres=config["MATCH_MAX_METRES"], k=config["MATCH_SUGGESTIONS_PER_ASK"],
                               m=config["MATCH_PROPOSALS_PER_HELPER_PER_WEEK"],
-                              decline_pause=timedelta(days=config["MATCH_DECLINE_PAUSE_DAYS"]),
+                              decline_pause=decline_pause,
                               region=None if full else region(touched, adjacent))
     loaded = time.perf_counter()
     chosen = match_sides(asks, helpers, ctx)

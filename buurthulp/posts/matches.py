@@ -58,6 +58,12 @@ def expire_suggestions(session, now: datetime, days: int) -> int:
     return ended.rowcount or 0
 
 
+def lock_ask(session, ask_id: int) -> None:
+    """Lock an ask's row until the transaction ends: every yes on it (respond, accept) takes this first, so that
+    two yeses at the same moment (a suggested helper's and another) make one match, not two."""
+    session.execute(sa.select(Post.id).where(Post.id == ask_id).with_for_update())
+
+
 def end_suggestions(session, ask: Post, now: datetime) -> None:
     """An ask that is matched needs no more suggestions: they end, and stop counting as their helpers' load."""
     for match in session.scalars(sa.select(Match).where(Match.ask_id == ask.id,
@@ -83,9 +89,7 @@ def respond(session, responder: Neighbour, post: Post, note: str = "", now: date
     if post.author_id != responder.id:
         access.require_confirmed_email(responder)
     if post.is_ask:
-        # Locked: when the asker agreed beforehand, the first suggested helper's yes is the match, and a second
-        # suggested helper at the same moment must find the ask matched, not make a second match.
-        session.execute(sa.select(Post.id).where(Post.id == post.id).with_for_update())
+        lock_ask(session, post.id)
         session.refresh(post)
     refusal = access.respond_refusal(session, responder, post, now)
     if refusal is not None:
@@ -143,8 +147,7 @@ def accept(session, actor: Neighbour, match: Match, now: datetime | None = None)
     if not match.is_participant(actor.id):
         raise NotAllowed(_l("This match is not yours."))
     if match.ask_id is not None:
-        # Locked as respond() locks it: a yes here and a suggested helper's yes there make one match, not two.
-        session.execute(sa.select(Post.id).where(Post.id == match.ask_id).with_for_update())
+        lock_ask(session, match.ask_id)
         session.refresh(match)
     if match.status == MatchStatus.SUGGESTED:
         propose(session, actor, match, now=now)
