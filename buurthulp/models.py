@@ -22,7 +22,7 @@ from buurthulp.circles.models import (  # noqa: F401
 )
 from buurthulp.core.models import Heartbeat, JobRun  # noqa: F401
 from buurthulp.digest.models import DigestDelivery  # noqa: F401
-from buurthulp.matching.models import MatchingLiker, MatchingRun  # noqa: F401
+from buurthulp.matching.models import MatchingCap, MatchingLiker, MatchingRun  # noqa: F401
 from buurthulp.neighbourhoods.models import (  # noqa: F401
     Initiative,
     Membership,

@@ -78,6 +78,9 @@ class Neighbour(UserMixin, db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     last_login_at: so.Mapped[Optional[datetime]]
     deleted_at: so.Mapped[Optional[datetime]]
+    # when what others may match this person on last changed (``PROFILE_FIELDS``, interests): stamped on every
+    # flush that changes it (below), so that the hourly matcher reads only the profiles that changed
+    profile_changed_at: so.Mapped[Optional[datetime]] = so.mapped_column(index=True)
 
     neighbourhood: so.Mapped[Optional[Neighbourhood]] = so.relationship()
     interests: so.Mapped[list[NeighbourInterest]] = so.relationship(
@@ -185,3 +188,35 @@ def normalise_email(raw: str) -> str:
 def find_by_email(session, email: str) -> Neighbour | None:
     """The neighbour with this e-mail address (as stored: trimmed, lower case)."""
     return session.scalar(sa.select(Neighbour).where(Neighbour.email == normalise_email(email)))
+
+
+# --- the profile's change stamp -------------------------------------------------------------------
+
+# what the matcher reads of a person as a helper, besides their interests
+PROFILE_FIELDS = ("neighbourhood_id", "neighbourhood", "latitude", "longitude", "availability", "email",
+                  "email_confirmed_at", "deleted_at", "interests")
+
+
+@sa.event.listens_for(so.Session, "before_flush")
+def _stamp_profile_changes(session, _flush_context, _instances) -> None:
+    """Stamp ``profile_changed_at`` on every neighbour who is new, or whose matched-on fields or interests change
+    in this flush, wherever in the app that happens (one place, not every form)."""
+    now = utcnow()
+    changed: set[Neighbour] = set()
+    for item in session.new:
+        if isinstance(item, Neighbour):
+            changed.add(item)
+    for item in session.dirty:
+        if isinstance(item, Neighbour):
+            state = sa.inspect(item)
+            if any(state.attrs[name].history.has_changes() for name in PROFILE_FIELDS):
+                changed.add(item)
+    interests = [item for item in (*session.new, *session.deleted) if isinstance(item, NeighbourInterest)]
+    with session.no_autoflush:
+        for interest in interests:
+            person = interest.neighbour if interest.neighbour is not None else (
+                session.get(Neighbour, interest.neighbour_id) if interest.neighbour_id is not None else None)
+            if person is not None and person not in session.deleted:
+                changed.add(person)
+    for person in changed:
+        person.profile_changed_at = now

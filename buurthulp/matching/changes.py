@@ -1,29 +1,37 @@
-"""What changed since the last run: the (neighbourhood, category) buckets an hourly run must look at again.
+"""What changed since the last run: the asks and helpers an hourly run must look at again.
 
-A run leaves nothing that a rerun on the same data would suggest. So after a
-run, an ask can only gain a suggestion when something in its own bucket or in
-the same category next door changed in a way that can add a pair: a new or
-changed ask or offer, a post shown to everyone at last (``circle_only_until``),
-a helper's profile (interests, availability, place, confirmed e-mail), a match
-that changed (declined, cancelled, a suggestion that ran out: room for another
-suggestion), a helper whose weekly cap of new suggestions reset, or an asker
-whose pause after a no to a helper ended. Everything else can only take pairs
-away (closed and expired posts, new blocks, time going by), and those need no
-new run. What no timestamp records (a block lifted, a match deleted with an
-erased person, a changed setting or neighbourhood map) waits for the daily full
-run, or makes the next run a full one (settings and the map).
-Suggestions that ran out of time end at the start of a run: that changes their
-matches, so their buckets are looked at again in the same run.
+A run leaves nothing that a rerun on the same data would suggest: every ask
+with room has no helper left that it could still be suggested. So after a run
+a pair can only be added by a change on one of its two sides:
+  - an ask that may now take any helper near it: a new or changed ask, an ask
+    shown to everyone at last (``circle_only_until``), an ask whose match
+    changed (declined, cancelled, a suggestion that ran out: room for another
+    suggestion), an ask whose asker's pause after a no to a helper ended;
+  - a helper who may now be suggested to any ask that can see them: a new or
+    changed offer, a profile that changed (interests, availability, place,
+    confirmed e-mail), a helper whose weekly cap of new suggestions reset.
+So the hourly run loads the changed asks with every helper they can see, and
+the changed helpers with every ask that can see them; a pair of an unchanged
+ask and an unchanged helper is left out, as the last run already weighed it.
+Everything else can only take pairs away (closed and expired posts, new
+blocks, time going by), and those need no new run. What no timestamp records
+(a block lifted, a match deleted with an erased person, a changed setting or
+neighbourhood map) waits for the daily full run, or makes the next run a full
+one (settings and the map). Suggestions that ran out of time end at the start
+of a run: that changes their matches, so their asks are looked at again in the
+same run.
 """
 
 from __future__ import annotations
 
 import zlib
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from buurthulp.matching.load import WEEK, likers_select
+from buurthulp.accounts.models import Neighbour
+from buurthulp.matching.load import WEEK, Region, likers_select, open_conditions
 from buurthulp.matching.models import MatchingLiker
 from buurthulp.neighbourhoods.models import neighbourhood_adjacency
 from buurthulp.posts.models import Match, MatchSource, MatchStatus, Post, PostKind
@@ -51,72 +59,99 @@ def settings_key(config, adjacent: dict[int, set[int]]) -> str:
             f"{zlib.crc32(repr(edges).encode()):08x}")
 
 
-def changed_buckets(session, since: datetime, now: datetime,
-                    decline_pause: timedelta = timedelta(days=90)) -> set[tuple[int, str]]:
-    """Buckets of posts, matches, helpers' weekly caps and pauses after a no that changed from ``since`` to ``now``."""
+@dataclass
+class Changes:
+    """What changed since the last run, in the two ways that can add a pair.
+
+    ``asks``: open asks that can gain a suggestion from any helper near them (new or changed, a match of theirs
+    changed, their asker's pause after a no ended), as {id: (neighbourhood, category)}. ``helpers``: the buckets
+    where a helper appeared or changed (a new or changed offer, a profile, a weekly cap that reset): the asks that
+    can see such a bucket may gain that helper, and only such a helper.
+    """
+
+    asks: dict[int, tuple[int, str]] = field(default_factory=dict)
+    helpers: set[tuple[int, str]] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.asks or self.helpers)
+
+    def buckets(self) -> int:
+        """How many buckets changed (for the run's counts)."""
+        return len(self.helpers.union(self.asks.values()))
+
+    def region(self, adjacent: dict[int, set[int]]) -> Region:
+        """What to load: the changed asks and the asks that can see a changed helper; the helpers that the changed
+        asks can see and the changed helpers. A helper who did not change was no candidate for an ask that did not
+        change after the last run (or is still at their weekly cap): that pair needs no look, so an unchanged ask
+        is only loaded beside a changed helper."""
+        return Region(ask_ids=sorted(self.asks), asks=_spread(self.helpers, adjacent),
+                      helpers=_merge(_spread(set(self.asks.values()), adjacent), _spread(self.helpers, {})),
+                      changed_helpers=self.helpers)
+
+
+def _spread(buckets: set[tuple[int, str]], adjacent: dict[int, set[int]]) -> dict[str, set[int]]:
+    """Buckets and the same category in the adjacent neighbourhoods, as {category: neighbourhoods}."""
+    out: dict[str, set[int]] = {}
+    for hood, category in buckets:
+        out.setdefault(category, set()).update({hood, *adjacent.get(hood, ())})
+    return out
+
+
+def _merge(first: dict[str, set[int]], second: dict[str, set[int]]) -> dict[str, set[int]]:
+    return {category: first.get(category, set()) | second.get(category, set()) for category in {*first, *second}}
+
+
+def what_changed(session, since: datetime, now: datetime, helpers: set[tuple[int, str]],
+                 decline_pause: timedelta = timedelta(days=90)) -> Changes:
+    """Asks and helpers that changed from ``since`` to ``now`` (``helpers``: the buckets of the profiles that
+    changed, from ``refresh_likers``). Every query here finds its rows through an index on a time."""
     db = session.connection()
-    posts = sa.select(Post.neighbourhood_id, Post.category).where(
-        sa.or_(Post.updated_at >= since, Post.circle_only_until.between(since, now)))
+    changed_post = sa.or_(Post.updated_at >= since, Post.circle_only_until.between(since, now))
+    open_asks = sa.select(Post.id, Post.neighbourhood_id, Post.category).join(
+        Neighbour, Neighbour.id == Post.author_id).where(*open_conditions(now, PostKind.ASK))
     # a match that changed after it was made (a suggestion the run itself stored has created_at == updated_at)
-    matches = sa.select(Post.neighbourhood_id, Post.category).join(Match, Match.ask_id == Post.id).where(
-        Match.updated_at >= since, Match.updated_at > Match.created_at)
-    # the week of a suggestion made between a week before the last run and a week ago has ended since
-    capped = sa.select(Match.helper_id).where(Match.source == MatchSource.SCHEDULER,
-                                              Match.created_at >= since - WEEK, Match.created_at < now - WEEK)
-    offers = sa.select(Post.neighbourhood_id, Post.category).where(Post.kind == PostKind.OFFER,
-                                                                   Post.author_id.in_(capped))
-    profiles = sa.select(MatchingLiker.neighbourhood_id, MatchingLiker.category).where(
-        MatchingLiker.neighbour_id.in_(capped))
+    rematched = sa.select(Match.ask_id).where(Match.updated_at >= since, Match.updated_at > Match.created_at)
     # a no whose pause ended since: the asker's asks may be suggested that helper again
     unpaused = sa.select(Match.asker_id).where(Match.status == MatchStatus.DECLINED,
                                                Match.closed_at >= since - decline_pause,
                                                Match.closed_at < now - decline_pause)
-    asks = sa.select(Post.neighbourhood_id, Post.category).where(Post.kind == PostKind.ASK,
-                                                                 Post.author_id.in_(unpaused))
-    found = set()
-    for query in (posts, matches, offers, profiles, asks):
+    asks: dict[int, tuple[int, str]] = {}
+    for where in (changed_post, Post.id.in_(rematched), Post.author_id.in_(unpaused)):
+        asks.update((post, (hood, str(category))) for post, hood, category in db.execute(open_asks.where(where)))
+    # the week of a suggestion made between a week before the last run and a week ago has ended since
+    capped = sa.select(Match.helper_id).where(Match.source == MatchSource.SCHEDULER,
+                                              Match.created_at >= since - WEEK, Match.created_at < now - WEEK)
+    open_offers = sa.select(Post.neighbourhood_id, Post.category).join(
+        Neighbour, Neighbour.id == Post.author_id).where(*open_conditions(now, PostKind.OFFER))
+    profiles = sa.select(MatchingLiker.neighbourhood_id, MatchingLiker.category).where(
+        MatchingLiker.neighbour_id.in_(capped))
+    found = set(helpers)
+    for query in (open_offers.where(changed_post), open_offers.where(Post.author_id.in_(capped)), profiles):
         found.update((hood, str(category)) for hood, category in db.execute(query.distinct()))
-    return found
+    return Changes(asks, found)
 
 
-def refresh_likers(session, full: bool) -> set[tuple[int, str]]:
-    """Compare the helpers' profiles with what the last run saw; remember them; the buckets of new or changed ones.
+def refresh_likers(session, since: datetime | None) -> set[tuple[int, str]]:
+    """Bring the matcher's copy of the helpers' profiles up to date; the buckets of new or changed rows.
 
-    Done by the database in one pass (a full join on person and category), so only the differences travel.
-    ``full``: just replace them all.
+    ``since``: only the people whose profile changed since then (``Neighbour.profile_changed_at``, stamped on
+    every change), found through its index. None (the full run): replace them all, which also puts right what no
+    stamp records.
     """
     db = session.connection()
     table = MatchingLiker.__table__
-    if full:
+    if since is None:
         db.execute(sa.delete(table))
         db.execute(sa.insert(table).from_select(LIKER_KEYS, likers_select(session)))
         return set()
-    now = likers_select(session).subquery("now")
-    now_columns = [now.c.id, *(now.c[key] for key in LIKER_KEYS[1:])]
-    differs = sa.or_(now.c.id.is_(None), table.c.neighbour_id.is_(None),
-                     *(now.c[key].is_distinct_from(table.c[key]) for key in LIKER_KEYS[1:] if key != "category"))
-    rows = db.execute(sa.select(*now_columns, table.c.neighbour_id, table.c.category)
-                      .select_from(now.join(table, sa.and_(table.c.neighbour_id == now.c.id,
-                                                           table.c.category == now.c.category), full=True))
-                      .where(differs)).all()
-    for *_, person, category in rows:  # few: what changed in an hour
-        if person is not None:
-            db.execute(sa.delete(table).where(table.c.neighbour_id == person, table.c.category == category))
-    new = [row[:len(LIKER_KEYS)] for row in rows if row[0] is not None]
+    people = sa.select(Neighbour.id).where(Neighbour.profile_changed_at >= since)
+    fresh = {(row[0], str(row[2])): (row[0], row[1], str(row[2]), *row[3:])
+             for row in db.execute(likers_select(session).where(Neighbour.id.in_(people)))}
+    seen = {(row[0], row[2]): tuple(row) for row in db.execute(
+        sa.select(*(table.c[key] for key in LIKER_KEYS)).where(table.c.neighbour_id.in_(people)))}
+    for person, category in [key for key, row in seen.items() if fresh.get(key) != row]:  # few: an hour's changes
+        db.execute(sa.delete(table).where(table.c.neighbour_id == person, table.c.category == category))
+    new = [row for key, row in fresh.items() if seen.get(key) != row]
     if new:
-        db.execute(sa.insert(table), [dict(zip(LIKER_KEYS, (person, hood, str(category), *rest), strict=True))
-                                      for person, hood, category, *rest in new])
-    return {(hood, str(category)) for _, hood, category, *_ in new}
-
-
-def region(touched: set[tuple[int, str]], adjacent: dict[int, set[int]]) -> dict[str, set[int]]:
-    """The buckets to match again, as {category: neighbourhoods}: the touched ones and the same category next door.
-
-    An ask next door can only gain a helper from a touched bucket; an ask in a touched bucket may gain one from
-    anywhere it looks, which is its own and the adjacent neighbourhoods. A helper elsewhere was no candidate for
-    these asks after the last run (or is still at their weekly cap) and still is not: nothing of theirs changed.
-    """
-    buckets: dict[str, set[int]] = {}
-    for hood, category in touched:
-        buckets.setdefault(category, set()).update({hood, *adjacent.get(hood, ())})
-    return buckets
+        db.execute(sa.insert(table), [dict(zip(LIKER_KEYS, row, strict=True)) for row in new])
+    return {(hood, category) for _, hood, category, *_ in new}

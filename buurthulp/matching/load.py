@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -12,6 +13,7 @@ from buurthulp.access import post_public
 from buurthulp.accounts.models import InterestDirection, Neighbour, NeighbourInterest
 from buurthulp.categories import Category
 from buurthulp.matching.columns import FAR_FUTURE_DAY, FAR_PAST_DAY, Codes, Side
+from buurthulp.matching.models import MatchingCap, MatchingLiker
 from buurthulp.matching.rules import (
     ALL_PARTS,
     FULL_WEEK,
@@ -80,15 +82,31 @@ def open_conditions(now: datetime, kind: PostKind) -> tuple:
             post_public(now), Neighbour.deleted_at.is_(None))
 
 
-def open_posts(session, now: datetime, kind: PostKind, buckets: dict | None = None):
-    """Open posts as plain rows of POST_COLUMNS and AUTHOR_AVAILABILITY; only in ``buckets`` when given."""
+def not_capped(now: datetime, person):
+    """SQL condition: ``person`` (a neighbour id column) is not at their weekly cap at ``now`` (``MatchingCap``)."""
+    return ~sa.exists().where(MatchingCap.neighbour_id == person, MatchingCap.until >= now)
+
+
+def open_posts(session, now: datetime, kind: PostKind, where=None):
+    """Open posts as plain rows of POST_COLUMNS and AUTHOR_AVAILABILITY; only those ``where`` says when given."""
     # on the connection, not the session: plain rows without the ORM's per-row work (three times faster here)
     return session.connection().execute(
         sa.select(*POST_COLUMNS, AUTHOR_AVAILABILITY)
         .join(Neighbour, Neighbour.id == Post.author_id)
-        .where(*open_conditions(now, kind), in_buckets(session, Post.neighbourhood_id, Post.category, buckets))
+        .where(*open_conditions(now, kind), sa.true() if where is None else where)
         .order_by(Post.id)
     ).all()
+
+
+@dataclass
+class Region:
+    """What an hourly run loads (``changes.Changes.region``): asks by id and by bucket, helpers by bucket (as
+    {category: neighbourhoods}); and the buckets of the helpers who changed, as (neighbourhood, category)."""
+
+    ask_ids: list[int]
+    asks: dict[str, set[int]]
+    helpers: dict[str, set[int]]
+    changed_helpers: set[tuple[int, str]]
 
 
 LIKER_COLUMNS = (Neighbour.id, Neighbour.neighbourhood_id, NeighbourInterest.category, Neighbour.latitude,
@@ -140,22 +158,49 @@ def post_side(rows, today: int, codes: Codes) -> Side:
                       start=start, end=end, post=ids, free=free)
 
 
+def _could_gain(asks: Side, helpers: Side, region: Region, codes: Codes, adjacent: dict[int, set[int]]) -> np.ndarray:
+    """The rows of the asks that may gain a suggestion: a changed ask, or one that can see a changed helper who is
+    not at their cap (an unchanged ask can gain no one else, ``changes.py``)."""
+    changed = {(hood, codes[category]) for hood, category in region.changed_helpers if category in codes}
+    seen = set(zip(helpers.hood.tolist(), helpers.category.tolist(), strict=True)) & changed
+    near = {(other, category) for hood, category in seen for other in (hood, *adjacent.get(hood, ()))}
+    keep = np.isin(asks.post, np.asarray(region.ask_ids, dtype=np.int64))
+    for at, (hood, category) in enumerate(zip(asks.hood.tolist(), asks.category.tolist(), strict=True)):
+        keep[at] |= (hood, category) in near
+    return np.flatnonzero(keep)
+
+
 def load(session, now: datetime, *, max_metres: float, k: int, m: int, decline_pause: timedelta = timedelta(days=90),
-         region: dict | None = None) -> tuple[Side, Side, Context]:
+         region: Region | None = None, adjacent: dict[int, set[int]] | None = None) -> tuple[Side, Side, Context]:
     """Open asks, the helpers who could take them (as columns), and what the matcher must respect.
 
     ``decline_pause``: a no keeps the two apart this long (for the same ask, ``taken`` does for good).
-    ``region``: only the asks and helpers in these buckets ({category: neighbourhoods}, ``changes.region``), with
-    the match history of just these asks and helpers; None: everything.
+    ``region``: only these asks and helpers (``changes.Changes.region``), with the match history of just these
+    asks and helpers; None: everything. ``adjacent``: the neighbourhood map, when the caller has read it.
     """
-    buckets = region
     today = local_today(now).toordinal()
     session.flush()  # the connection does not flush on its own: changes of this transaction count too
     db = session.connection()  # plain rows, as in open_posts()
     codes = Codes()
-    asks = post_side(open_posts(session, now, PostKind.ASK, buckets), today, codes)
-    helpers = post_side(open_posts(session, now, PostKind.OFFER, buckets), today, codes)
-    likers = db.execute(likers_select(session, buckets)).all()
+    if region is None:
+        asks = post_side(open_posts(session, now, PostKind.ASK), today, codes)
+        helpers = post_side(open_posts(session, now, PostKind.OFFER), today, codes)
+        likers = db.execute(likers_select(session)).all()
+    else:
+        asks = post_side(open_posts(session, now, PostKind.ASK, sa.or_(
+            in_buckets(session, Post.neighbourhood_id, Post.category, region.asks),
+            any_of(session, Post.id, region.ask_ids) if region.ask_ids else sa.false())), today, codes)
+        # helpers at their weekly cap (as the matcher keeps it) are left out at once
+        helpers = post_side(open_posts(session, now, PostKind.OFFER, sa.and_(
+            in_buckets(session, Post.neighbourhood_id, Post.category, region.helpers),
+            not_capped(now, Post.author_id))), today, codes)
+        # the helpers' profiles from the matcher's own copy, which the run has just brought up to date
+        # (``changes.refresh_likers``), through its index on the bucket
+        likers = db.execute(sa.select(
+            MatchingLiker.neighbour_id, MatchingLiker.neighbourhood_id, MatchingLiker.category, MatchingLiker.latitude,
+            MatchingLiker.longitude, MatchingLiker.availability).where(
+            in_buckets(session, MatchingLiker.neighbourhood_id, MatchingLiker.category, region.helpers),
+            not_capped(now, MatchingLiker.neighbour_id))).all()
     if likers:
         people, hoods, categories, lats, lons, availability = zip(*likers, strict=True)
         n = len(likers)
@@ -163,27 +208,35 @@ def load(session, now: datetime, *, max_metres: float, k: int, m: int, decline_p
             person=people, hood=hoods, category=codes.column(categories), lat=lats, lon=lons, mask=availability,
             start=np.full(n, FAR_PAST_DAY), end=np.full(n, FAR_FUTURE_DAY), post=np.zeros(n, dtype=np.int64)))
 
-    adjacent: dict[int, set[int]] = {}
-    for a, b in db.execute(sa.select(neighbourhood_adjacency.c.neighbourhood_id,
-                                          neighbourhood_adjacency.c.adjacent_id)):
-        adjacent.setdefault(a, set()).add(b)
+    if adjacent is None:
+        adjacent = {}
+        for a, b in db.execute(sa.select(neighbourhood_adjacency.c.neighbourhood_id,
+                                         neighbourhood_adjacency.c.adjacent_id)):
+            adjacent.setdefault(a, set()).add(b)
     blocked = {pair(a, b) for a, b in db.execute(sa.select(Block.blocker_id, Block.blocked_id))}
 
     # what earlier matches mean for this run, counted by the database rather than row by row here; in a region,
     # only the history of its asks and helpers (the indexes on ask_id and helper_id find it)
     mine = (lambda column, values: sa.true()) if region is None else (  # noqa: E731
         lambda column, values: any_of(session, column, values))
+    recent_load = sa.or_(Match.status.in_(LIVE_MATCH_STATUSES), Match.created_at >= now - RECENT)
+    this_week = sa.and_(Match.source == MatchSource.SCHEDULER, Match.created_at >= now - WEEK)
+    per_helper = db.execute(sa.select(Match.helper_id, sa.func.count(sa.case((recent_load, 1))),
+                                      sa.func.count(sa.case((this_week, 1))))
+                            .where(mine(Match.helper_id, np.unique(helpers.person).tolist()))
+                            .group_by(Match.helper_id)).all()
+    # a helper at their weekly cap cannot be suggested in this run: the rest need not be read about them
+    capped = [helper for helper, _, n in per_helper if n >= m]
+    if capped:
+        helpers = helpers.take(np.flatnonzero(~np.isin(helpers.person, capped)))
+    if region is not None:
+        asks = asks.take(_could_gain(asks, helpers, region, codes, adjacent))
     ask_ids, people = asks.post.tolist(), np.unique(helpers.person).tolist()
     live = sa.func.count(sa.case((Match.status.in_(LIVE_MATCH_STATUSES), 1)))
     per_ask = sa.select(Match.ask_id).where(Match.ask_id.is_not(None), mine(Match.ask_id, ask_ids)) \
         .group_by(Match.ask_id)
     # an ask with k live matches is skipped altogether, so only the asks with room need their pairs
     with_room = per_ask.having(live < k)
-    recent_load = sa.or_(Match.status.in_(LIVE_MATCH_STATUSES), Match.created_at >= now - RECENT)
-    this_week = sa.and_(Match.source == MatchSource.SCHEDULER, Match.created_at >= now - WEEK)
-    per_helper = db.execute(sa.select(Match.helper_id, sa.func.count(sa.case((recent_load, 1))),
-                                      sa.func.count(sa.case((this_week, 1))))
-                            .where(mine(Match.helper_id, people)).group_by(Match.helper_id)).all()
 
     def pairs(first, second, where) -> set[tuple[int, int]]:
         return set(db.execute(sa.select(first, second).where(where)).tuples())
@@ -205,11 +258,12 @@ def load(session, now: datetime, *, max_metres: float, k: int, m: int, decline_p
         live_per_ask=dict(db.execute(per_ask.add_columns(live).having(live > 0)).all()),
         proposals_this_week={helper: n for helper, _, n in per_helper if n},
         max_metres=max_metres, k=k, m=m)
-    askers = set(db.scalars(sa.select(NeighbourInterest.neighbour_id)
-                                 .where(NeighbourInterest.direction == InterestDirection.ASK)))
+    # the helpers who ask too: in their profile, or with an open ask (anywhere, not only in the region)
+    askers = set(db.scalars(sa.select(NeighbourInterest.neighbour_id).where(
+        NeighbourInterest.direction == InterestDirection.ASK, mine(NeighbourInterest.neighbour_id, people))))
     if region is None:
         askers.update(asks.person.tolist())
-    else:  # who asks anywhere, not only in the region: of the helpers here, those with an open ask
+    else:
         askers.update(db.scalars(sa.select(Post.author_id.distinct()).join(Neighbour, Neighbour.id == Post.author_id)
                                  .where(*open_conditions(now, PostKind.ASK), any_of(session, Post.author_id, people))))
     ctx.reciprocal = askers.intersection(helpers.person.tolist())

@@ -31,6 +31,8 @@ class MatchingLiker(db.Model):
     """
 
     __tablename__ = "matching_liker"
+    # the hourly run loads the helpers of some (neighbourhood, category) buckets from here
+    __table_args__ = (sa.Index("ix_matching_liker_category_neighbourhood_id", "category", "neighbourhood_id"),)
 
     neighbour_id: so.Mapped[int] = so.mapped_column(primary_key=True)
     category: so.Mapped[str] = so.mapped_column(sa.String(20), primary_key=True)
@@ -38,3 +40,17 @@ class MatchingLiker(db.Model):
     latitude: so.Mapped[Optional[float]]
     longitude: so.Mapped[Optional[float]]
     availability: so.Mapped[int]
+
+
+class MatchingCap(db.Model):
+    """A helper at their weekly cap of new suggestions, and until when.
+
+    Only the matcher makes suggestions, so it keeps this itself: after each run for the helpers it suggested, and
+    whole in the daily full run. The hourly run leaves out who is here without reading their match history.
+    Erased with the person (``receivers.py``).
+    """
+
+    __tablename__ = "matching_cap"
+
+    neighbour_id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    until: so.Mapped[datetime] = so.mapped_column(index=True)

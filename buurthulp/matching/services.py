@@ -11,11 +11,11 @@ from flask import current_app
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from buurthulp.accounts.models import Neighbour
-from buurthulp.matching.changes import MARGIN, adjacency, changed_buckets, refresh_likers, region, settings_key
+from buurthulp.matching.changes import MARGIN, Changes, adjacency, refresh_likers, settings_key, what_changed
 from buurthulp.matching.columns import MICRO
 from buurthulp.matching.engine import match_sides
-from buurthulp.matching.load import load
-from buurthulp.matching.models import MatchingRun
+from buurthulp.matching.load import WEEK, any_of, load
+from buurthulp.matching.models import MatchingCap, MatchingRun
 from buurthulp.posts.matches import expire_suggestions
 from buurthulp.posts.models import Match, MatchSource, MatchStatus, Notification, NotificationKind
 
@@ -28,7 +28,7 @@ MATCH_COLUMNS = ("ask_id", "offer_id", "asker_id", "helper_id", "source", "statu
 def run_matching(session, now: datetime, full: bool = False) -> dict:
     """Suggest helpers for open asks; a rerun on unchanged data suggests nothing new.
 
-    Only the buckets that changed since the last run are looked at again (``changes.py``); the whole of it
+    Only the asks and helpers that changed since the last run are looked at again (``changes.py``); all of them
     when ``full``, on the first run, once a day, and when the settings or the neighbourhood map changed.
     """
     config = current_app.config
@@ -45,21 +45,25 @@ def run_matching(session, now: datetime, full: bool = False) -> dict:
                                 .order_by(MatchingRun.ran_at.desc()).limit(1)).first()
     full = (full or last is None or last_full is None or now - last_full >= FULL_EVERY or now < last.ran_at
             or last.settings != settings)
-    touched = refresh_likers(session, full)
-    if not full:
-        touched |= changed_buckets(session, last.ran_at - MARGIN, now, decline_pause=decline_pause)
+    if not full and session.connection().dialect.name == "postgresql":
+        # The hourly run reads a few thousand rows by key from tables the pages keep in memory. PostgreSQL's
+        # default costs assume a spinning disk and then read whole tables instead; for this transaction only,
+        # tell it that a read by key costs about what it costs here.
+        session.execute(sa.text("SET LOCAL random_page_cost = 1.1"))
+    profiles = refresh_likers(session, None if full else last.ran_at - MARGIN)
+    changes = Changes() if full else what_changed(session, last.ran_at - MARGIN, now, profiles, decline_pause)
     # old runs go, but never the last full one (its time decides when the next full run is due)
     session.execute(sa.delete(MatchingRun).where(MatchingRun.ran_at < now - KEEP_RUNS,
                                                  sa.not_(sa.and_(MatchingRun.full, MatchingRun.ran_at == last_full))))
     session.add(MatchingRun(ran_at=now, full=full, settings=settings))
-    if not full and not touched:
+    if not full and not changes:
         return {"full": False, "expired": expired, "buckets": 0, "asks": 0, "helpers": 0, "suggestions": 0,
                 "askers_told": 0, "helpers_told": 0,
                 "load_ms": round((time.perf_counter() - started) * 1000), "match_ms": 0, "store_ms": 0}
     asks, helpers, ctx = load(session, now, max_metres=config["MATCH_MAX_METRES"], k=config["MATCH_SUGGESTIONS_PER_ASK"],
                               m=config["MATCH_PROPOSALS_PER_HELPER_PER_WEEK"],
                               decline_pause=decline_pause,
-                              region=None if full else region(touched, adjacent))
+                              region=None if full else changes.region(adjacent), adjacent=adjacent)
     loaded = time.perf_counter()
     chosen = match_sides(asks, helpers, ctx)
     matched = time.perf_counter()
@@ -69,10 +73,11 @@ def run_matching(session, now: datetime, full: bool = False) -> dict:
         for ask, offer, asker, helper, score, reasons in zip(
             chosen.ask.tolist(), chosen.offer.tolist(), chosen.asker.tolist(), chosen.helper.tolist(),
             chosen.score.tolist(), chosen.reasons_json(), strict=True)))
+    refresh_caps(session, now, ctx.m, None if full else sorted(set(chosen.helper.tolist())))
     askers_told, helpers_told = tell(session, sorted(set(chosen.asker.tolist())),
                                      list(zip(chosen.helper.tolist(), chosen.ask.tolist(), strict=True)), now)
     stored = time.perf_counter()
-    return {"full": full, "expired": expired, "buckets": len(touched), "asks": len(asks), "helpers": len(helpers),
+    return {"full": full, "expired": expired, "buckets": changes.buckets(), "asks": len(asks), "helpers": len(helpers),
             "suggestions": len(chosen), "askers_told": askers_told, "helpers_told": helpers_told,
             "load_ms": round((loaded - started) * 1000), "match_ms": round((matched - loaded) * 1000),
             "store_ms": round((stored - matched) * 1000)}
@@ -85,8 +90,12 @@ def tell(session, asker_ids: list[int], helper_asks: list[tuple[int, int]], now:
     if not asker_ids and not helper_asks:
         return 0, 0
     gap = timedelta(days=current_app.config["MATCH_SUGGESTION_MAIL_DAYS"])
-    # Only those mailed within the gap matter; that is few, so no IN-list of everyone told.
-    recently = set(session.scalars(sa.select(Neighbour.id).where(Neighbour.suggestions_mailed_at > now - gap)))
+    # Only those mailed within the gap matter: on PostgreSQL looked up among those told (one array); elsewhere
+    # (small databases) all of them, as an IN list of everyone told could pass the number of parameters allowed.
+    told = sa.true()
+    if session.connection().dialect.name == "postgresql":
+        told = any_of(session, Neighbour.id, {*asker_ids, *(person for person, _ in helper_asks)})
+    recently = set(session.scalars(sa.select(Neighbour.id).where(Neighbour.suggestions_mailed_at > now - gap, told)))
     rows = [(person, NotificationKind.SUGGESTED.value, None, now, now if person in recently else None)
             for person in asker_ids]
     rows += [(person, NotificationKind.SUGGESTED_TO_HELP.value, ask, now, now if person in recently else None)
@@ -101,6 +110,32 @@ def tell(session, asker_ids: list[int], helper_asks: list[tuple[int, int]], now:
         for start in range(0, len(mail_now), 500):
             session.execute(mark_mailed.where(Neighbour.__table__.c.id.in_(mail_now[start:start + 500])))
     return len(asker_ids), len(helper_asks)
+
+
+def refresh_caps(session, now: datetime, m: int, helpers: list[int] | None) -> None:
+    """Work out the helpers' weekly caps (``MatchingCap``) again after a run: of ``helpers`` (the ones it
+    suggested), or of everyone (None, the full run).
+
+    A helper is at their cap while at least ``m`` of the matcher's suggestions to them were made in the last week:
+    until the ``m``-th newest of them is a week old. Only the matcher makes suggestions, so after a run only the
+    helpers it suggested can have a new cap, and time ends caps on its own. What no run sees (a match deleted with
+    an erased asker) can only make a cap end sooner than written here; the daily full run builds the table again.
+    The engine still counts the week of every helper it loads, so this table only saves reading, never decides.
+    """
+    db = session.connection()
+    table = MatchingCap.__table__
+    mine = sa.true() if helpers is None else any_of(session, Match.helper_id, helpers)
+    newest = sa.select(Match.helper_id, Match.created_at, sa.func.row_number().over(
+        partition_by=Match.helper_id, order_by=(Match.created_at.desc(), Match.id.desc())).label("n")).where(
+        Match.source == MatchSource.SCHEDULER, Match.created_at >= now - WEEK, mine).subquery()
+    rows = db.execute(sa.select(newest.c.helper_id, newest.c.created_at).where(newest.c.n == m)).all() \
+        if helpers is None or helpers else []
+    if helpers is None:
+        db.execute(sa.delete(table))
+    else:  # caps that ended, and those of the helpers worked out again
+        db.execute(sa.delete(table).where(sa.or_(table.c.until < now, any_of(session, table.c.neighbour_id, helpers)
+                                                 if helpers else sa.false())))
+    bulk_insert(session, table, ("neighbour_id", "until"), ((helper, made + WEEK) for helper, made in rows))
 
 
 def bulk_insert(session, table: sa.Table, columns: tuple[str, ...], rows) -> None:

@@ -59,6 +59,13 @@ class Post(db.Model):
         sa.Index("ix_post_status_category", "status", "category"),
         sa.Index("ix_post_status_kind", "status", "kind"),
         sa.Index("ix_post_neighbourhood_id_created_at", "neighbourhood_id", "created_at"),  # figures per month
+        # the hourly matcher: the open posts of some (neighbourhood, category) buckets, and what changed in an hour
+        sa.Index("ix_post_open_category_neighbourhood_id", "category", "neighbourhood_id",
+                 postgresql_where=sa.text("status = 'open'"), sqlite_where=sa.text("status = 'open'")),
+        sa.Index("ix_post_updated_at", "updated_at"),
+        sa.Index("ix_post_circle_only_until", "circle_only_until",
+                 postgresql_where=sa.text("circle_only_until IS NOT NULL"),
+                 sqlite_where=sa.text("circle_only_until IS NOT NULL")),
         sa.CheckConstraint("duration_minutes > 0", name="duration_positive"),
     )
 
@@ -159,6 +166,14 @@ class Match(db.Model):
         # the broker's "proposals without an answer": few rows, while suggestions are many
         sa.Index("ix_match_proposed_created_at", "created_at", postgresql_where=sa.text("status = 'proposed'"),
                  sqlite_where=sa.text("status = 'proposed'")),
+        # the hourly matcher: suggestions to end after some days, the weeks of helpers' caps, matches that changed
+        # after they were made (the run's own suggestions have updated_at == created_at, so they are not in it)
+        sa.Index("ix_match_suggested_created_at", "created_at", postgresql_where=sa.text("status = 'suggested'"),
+                 sqlite_where=sa.text("status = 'suggested'")),
+        sa.Index("ix_match_scheduler_created_at", "created_at", postgresql_where=sa.text("source = 'scheduler'"),
+                 sqlite_where=sa.text("source = 'scheduler'")),
+        sa.Index("ix_match_changed_updated_at", "updated_at", postgresql_where=sa.text("updated_at > created_at"),
+                 sqlite_where=sa.text("updated_at > created_at")),
         sa.CheckConstraint("asker_id <> helper_id", name="not_self"),
         sa.CheckConstraint("ask_id IS NOT NULL OR offer_id IS NOT NULL", name="has_post"),
     )

@@ -13,14 +13,15 @@ from hypothesis import strategies as st
 from buurthulp.db import utcnow
 from buurthulp.extensions import db
 from buurthulp.matching import services
+from buurthulp.matching.models import MatchingCap
 from buurthulp.matching.services import run_matching
-from buurthulp.posts.models import Match
+from buurthulp.posts.models import Match, MatchSource
 from buurthulp.timeutil import local_today
 from tests.examples import examples
 
 CATEGORIES = ["klussen", "vervoer", "gezelschap"]
 # children first: each example starts from empty tables
-TABLES = ("notification", "match", "block", "post", "neighbour_interest", "matching_liker", "matching_run",
+TABLES = ("notification", "match", "block", "post", "neighbour_interest", "matching_liker", "matching_cap", "matching_run",
           "neighbour", "neighbourhood_adjacency", "neighbourhood")
 CHANGES = ("new_post", "close_post", "move_post", "profile", "interest_on", "interest_off", "block", "decline",
            "cancel", "leave", "move_person")
@@ -92,7 +93,8 @@ def fill(rng: random.Random, at) -> list[dict]:
 
 
 def change(rng: random.Random, what: str, people: list[dict], at) -> None:
-    """One change a neighbour or the app could make, stamped ``at`` (the simulated clock)."""
+    """One change a neighbour or the app could make, stamped ``at`` (the simulated clock) as the app stamps it
+    (``updated_at``, ``Neighbour.profile_changed_at``: test_profile_stamp.py checks the app does)."""
     post, match = table("post"), table("match")
     posts = db.session.execute(sa.select(post.c.id).where(post.c.status == "open").order_by(post.c.id)).scalars().all()
     matches = db.session.execute(sa.select(match.c.id).order_by(match.c.id)).scalars().all()
@@ -108,17 +110,19 @@ def change(rng: random.Random, what: str, people: list[dict], at) -> None:
             neighbourhood_id=rng.randint(1, hoods), category=rng.choice(CATEGORIES), updated_at=at))
     elif what == "profile":
         db.session.execute(sa.update(table("neighbour")).where(table("neighbour").c.id == person["id"]).values(
-            availability=rng.choice([0, rng.getrandbits(21), (1 << 21) - 1])))
+            availability=rng.choice([0, rng.getrandbits(21), (1 << 21) - 1]), profile_changed_at=at))
     elif what == "move_person":
         hood = rng.randint(1, hoods)
         db.session.execute(sa.update(table("neighbour")).where(table("neighbour").c.id == person["id"]).values(
-            neighbourhood_id=hood, latitude=round(52.0 + (hood - 1) * 0.01, 4)))
+            neighbourhood_id=hood, latitude=round(52.0 + (hood - 1) * 0.01, 4), profile_changed_at=at))
     elif what in ("interest_on", "interest_off"):
         interest = table("neighbour_interest")
         key = {"neighbour_id": person["id"], "direction": "offer", "category": rng.choice(CATEGORIES)}
         db.session.execute(sa.delete(interest).where(*(interest.c[k] == v for k, v in key.items())))
         if what == "interest_on":
             db.session.execute(sa.insert(interest), [key])
+        db.session.execute(sa.update(table("neighbour")).where(table("neighbour").c.id == person["id"]).values(
+            profile_changed_at=at))
     elif what == "block":
         other = rng.choice(people)
         if other["id"] != person["id"]:
@@ -131,7 +135,7 @@ def change(rng: random.Random, what: str, people: list[dict], at) -> None:
             status="declined" if what == "decline" else "cancelled", updated_at=at, closed_at=at))
     elif what == "leave":
         db.session.execute(sa.update(table("neighbour")).where(table("neighbour").c.id == person["id"]).values(
-            deleted_at=at))
+            deleted_at=at, profile_changed_at=at))
 
 
 def suggested(at) -> list[tuple]:
@@ -139,6 +143,19 @@ def suggested(at) -> list[tuple]:
     return [tuple(row) for row in db.session.execute(
         sa.select(Match.ask_id, Match.offer_id, Match.asker_id, Match.helper_id, Match.score, Match.reasons)
         .where(Match.created_at == at).order_by(Match.ask_id, Match.helper_id)).all()]
+
+
+def caps_are_right(at, m: int) -> None:
+    """The weekly caps the matcher keeps are those its suggestions of the last week give."""
+    made: dict[int, list] = {}
+    for helper, created in db.session.execute(sa.select(Match.helper_id, Match.created_at).where(
+            Match.source == MatchSource.SCHEDULER, Match.created_at >= at - timedelta(days=7))):
+        made.setdefault(helper, []).append(created)
+    truth = {helper: sorted(times, reverse=True)[m - 1] + timedelta(days=7)
+             for helper, times in made.items() if len(times) >= m}
+    kept = dict(db.session.execute(sa.select(MatchingCap.neighbour_id, MatchingCap.until).where(
+        MatchingCap.until >= at)).all())
+    assert kept == truth
 
 
 @settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -153,6 +170,7 @@ def test_an_hourly_run_after_changes_suggests_what_a_full_run_would(app, monkeyp
     at = utcnow()
     people = fill(rng, at)
     assert run_matching(db.session, at)["full"]
+    caps_are_right(at, 1)
     db.session.commit()
     for number, (gap, changes) in enumerate(rounds, start=1):
         for what in changes:
@@ -161,6 +179,8 @@ def test_an_hourly_run_after_changes_suggests_what_a_full_run_would(app, monkeyp
         db.session.commit()
         hourly = run_matching(db.session, at)
         assert not hourly["full"]
+        if hourly["suggestions"]:  # (a run that found nothing changed leaves the caps that ended to the next)
+            caps_are_right(at, 1)
         found = suggested(at)
         if number < len(rounds):
             db.session.commit()  # an hourly run on the result of an hourly run, and so on
