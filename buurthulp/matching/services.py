@@ -8,9 +8,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects.postgresql import ARRAY
 
-from buurthulp.accounts.models import Neighbour
 from buurthulp.matching.changes import MARGIN, Changes, adjacency, refresh_likers, settings_key, what_changed
 from buurthulp.matching.columns import MICRO
 from buurthulp.matching.engine import match_sides
@@ -85,30 +83,12 @@ def run_matching(session, now: datetime, full: bool = False) -> dict:
 
 def tell(session, asker_ids: list[int], helper_asks: list[tuple[int, int]], now: datetime) -> tuple[int, int]:
     """In the app: each asker that there are suggestions, each suggested helper which ask they could help with
-    (``helper_asks``: (helper, ask) pairs). By mail at most once a week (configurable) per person, whichever
-    side they are on: who was mailed within the gap gets theirs in the app only. (How many askers, helpers.)"""
-    if not asker_ids and not helper_asks:
-        return 0, 0
-    gap = timedelta(days=current_app.config["MATCH_SUGGESTION_MAIL_DAYS"])
-    # Only those mailed within the gap matter: on PostgreSQL looked up among those told (one array); elsewhere
-    # (small databases) all of them, as an IN list of everyone told could pass the number of parameters allowed.
-    told = sa.true()
-    if session.connection().dialect.name == "postgresql":
-        told = any_of(session, Neighbour.id, {*asker_ids, *(person for person, _ in helper_asks)})
-    recently = set(session.scalars(sa.select(Neighbour.id).where(Neighbour.suggestions_mailed_at > now - gap, told)))
-    rows = [(person, NotificationKind.SUGGESTED.value, None, now, now if person in recently else None)
-            for person in asker_ids]
-    rows += [(person, NotificationKind.SUGGESTED_TO_HELP.value, ask, now, now if person in recently else None)
-             for person, ask in helper_asks]
-    mail_now = sorted({person for person, *_ in rows} - recently)
-    bulk_insert(session, Notification.__table__, ("neighbour_id", "kind", "post_id", "created_at", "mailed_at"), rows)
-    mark_mailed = sa.update(Neighbour.__table__).values(suggestions_mailed_at=now)
-    if session.connection().dialect.name == "postgresql":
-        session.execute(mark_mailed.where(Neighbour.__table__.c.id == sa.any_(sa.bindparam("ids", mail_now,
-                                                                                           type_=ARRAY(sa.Integer)))))
-    else:
-        for start in range(0, len(mail_now), 500):
-            session.execute(mark_mailed.where(Neighbour.__table__.c.id.in_(mail_now[start:start + 500])))
+    (``helper_asks``: (helper, ask) pairs). The hourly notification mail takes them along at most once a week per
+    person (``posts.notifications.mail_if_due``), so nothing here touches the neighbours' rows. (How many askers,
+    helpers.)"""
+    rows = [(person, NotificationKind.SUGGESTED.value, None, now) for person in asker_ids]
+    rows += [(person, NotificationKind.SUGGESTED_TO_HELP.value, ask, now) for person, ask in helper_asks]
+    bulk_insert(session, Notification.__table__, ("neighbour_id", "kind", "post_id", "created_at"), rows)
     return len(asker_ids), len(helper_asks)
 
 

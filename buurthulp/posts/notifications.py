@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 
@@ -16,6 +16,8 @@ from buurthulp.mail import external_url, queue_email
 from buurthulp.posts.models import Match, Notification, NotificationKind, Post
 
 MAIL_INTERVAL = timedelta(hours=1)
+# what the matcher tells in bulk (its suggestions, to askers and to helpers): mailed at most once a week
+MATCHER_KINDS = frozenset({NotificationKind.SUGGESTED, NotificationKind.SUGGESTED_TO_HELP})
 
 
 def notify(session, neighbour_id: int, kind: NotificationKind, *, actor_id: int | None = None,
@@ -65,6 +67,18 @@ def mail_if_due(session, neighbour: Neighbour, now: datetime) -> bool:
         for item in pending:
             item.mailed_at = now
         return False
+    # the matcher's news goes by mail at most once every MATCH_SUGGESTION_MAIL_DAYS; within that, in the app only
+    suggested = [item for item in pending if item.kind in MATCHER_KINDS]
+    if suggested:
+        last = neighbour.suggestions_mailed_at
+        if last is not None and last > now - timedelta(days=current_app.config["MATCH_SUGGESTION_MAIL_DAYS"]):
+            for item in suggested:
+                item.mailed_at = now
+            pending = [item for item in pending if item.kind not in MATCHER_KINDS]
+            if not pending:
+                return False
+        else:
+            neighbour.suggestions_mailed_at = now
     queue_email(session, neighbour.email, "posts/notifications", neighbour.locale, neighbour=neighbour,
                 items=pending, url=external_url("posts.notifications"), link=mail_link,
                 profile_url=external_url("accounts.profile"))

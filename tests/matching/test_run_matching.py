@@ -15,7 +15,7 @@ from buurthulp.posts import matches as match_flow
 from buurthulp.posts import moderation
 from buurthulp.posts import services as posts
 from buurthulp.posts.display import reason_text
-from buurthulp.posts.models import Match, MatchSource, MatchStatus, PostKind, Timing
+from buurthulp.posts.models import Match, MatchSource, MatchStatus, Notification, NotificationKind, PostKind, Timing
 from buurthulp.timeutil import local_today
 from tests.factories import make_neighbour, make_neighbourhood
 from tests.matching.conftest import TUESDAY_MORNING
@@ -230,3 +230,30 @@ def test_two_periods_that_share_one_day_name_that_day(app):
     (only,) = suggestions(ask)
     shared = (today + timedelta(days=3)).weekday()
     assert [r for r in only.reasons if r["code"] == "time"] == [{"code": "time", "weekday": shared, "part": 0}]
+
+
+def test_within_the_week_other_news_is_mailed_without_the_suggestions(app, town, outbox):
+    from buurthulp.posts.notifications import notify, send_notification_mails
+
+    people, _ask = town
+    ria = people["ria"]
+    now = utcnow()
+    run_matching(db.session, now)
+    db.session.commit()
+    send_notification_mails(db.session, now)
+    db.session.commit()
+    second = posts.create_post(db.session, ria, post_input(title="Lamp ophangen", timing=Timing.WEEKLY,
+                                                           weekly_slots=TUESDAY_MORNING))
+    db.session.commit()
+    later = now + timedelta(days=2)
+    assert run_matching(db.session, later)["suggestions"] == 2
+    notify(db.session, ria.id, NotificationKind.EXPIRING, post=second, now=later, mail=False)
+    send_notification_mails(db.session, later)
+    db.session.commit()
+    to_ria = [m for m in outbox() if m["To"] == "ria@example.org"]
+    assert len(to_ria) == 2
+    assert "Lamp ophangen" in str(to_ria[-1].get_body(("plain",)).get_content())
+    pending = db.session.scalars(sa.select(Notification).where(Notification.neighbour_id == ria.id,
+                                                               Notification.mailed_at.is_(None))).all()
+    assert pending == [], "the suggestions went into the app only, and are not mailed later either"
+    assert db.session.get(type(ria), ria.id).suggestions_mailed_at == now
