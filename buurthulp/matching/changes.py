@@ -31,8 +31,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from buurthulp.accounts.models import Neighbour
-from buurthulp.matching.load import WEEK, Region, likers_select, open_conditions
-from buurthulp.matching.models import MatchingLiker
+from buurthulp.matching.load import WEEK, Region, likers_select, not_capped, open_conditions
+from buurthulp.matching.models import MatchingCap, MatchingLiker
 from buurthulp.neighbourhoods.models import neighbourhood_adjacency
 from buurthulp.posts.models import Match, MatchSource, MatchStatus, Post, PostKind
 
@@ -101,10 +101,11 @@ def _merge(first: dict[str, set[int]], second: dict[str, set[int]]) -> dict[str,
     return {category: first.get(category, set()) | second.get(category, set()) for category in {*first, *second}}
 
 
-def what_changed(session, since: datetime, now: datetime, helpers: set[tuple[int, str]],
+def what_changed(session, since: datetime, now: datetime, profiles: set[tuple[int, int, str]],
                  decline_pause: timedelta = timedelta(days=90)) -> Changes:
-    """Asks and helpers that changed from ``since`` to ``now`` (``helpers``: the buckets of the profiles that
-    changed, from ``refresh_likers``). Every query here finds its rows through an index on a time."""
+    """Asks and helpers that changed from ``since`` to ``now`` (``profiles``: the profile rows that changed, from
+    ``refresh_likers``). Every query here finds its rows through an index on a time. A changed helper at their
+    weekly cap cannot be suggested in this run, so their bucket is not looked at for them."""
     db = session.connection()
     changed_post = sa.or_(Post.updated_at >= since, Post.circle_only_until.between(since, now))
     open_asks = sa.select(Post.id, Post.neighbourhood_id, Post.category).join(
@@ -123,16 +124,21 @@ def what_changed(session, since: datetime, now: datetime, helpers: set[tuple[int
                                               Match.created_at >= since - WEEK, Match.created_at < now - WEEK)
     open_offers = sa.select(Post.neighbourhood_id, Post.category).join(
         Neighbour, Neighbour.id == Post.author_id).where(*open_conditions(now, PostKind.OFFER))
-    profiles = sa.select(MatchingLiker.neighbourhood_id, MatchingLiker.category).where(
+    uncapped = sa.select(MatchingLiker.neighbourhood_id, MatchingLiker.category).where(
         MatchingLiker.neighbour_id.in_(capped))
-    found = set(helpers)
-    for query in (open_offers.where(changed_post), open_offers.where(Post.author_id.in_(capped)), profiles):
+    at_cap = set(db.scalars(sa.select(MatchingCap.neighbour_id).where(
+        MatchingCap.neighbour_id.in_(sorted({person for person, *_ in profiles})), MatchingCap.until >= now))) \
+        if profiles else set()
+    found = {(hood, category) for person, hood, category in profiles if person not in at_cap}
+    for query in (open_offers.where(changed_post, not_capped(now, Post.author_id)),
+                  open_offers.where(Post.author_id.in_(capped)), uncapped):
         found.update((hood, str(category)) for hood, category in db.execute(query.distinct()))
     return Changes(asks, found)
 
 
-def refresh_likers(session, since: datetime | None) -> set[tuple[int, str]]:
-    """Bring the matcher's copy of the helpers' profiles up to date; the buckets of new or changed rows.
+def refresh_likers(session, since: datetime | None) -> set[tuple[int, int, str]]:
+    """Bring the matcher's copy of the helpers' profiles up to date; the new or changed rows as (person,
+    neighbourhood, category).
 
     ``since``: only the people whose profile changed since then (``Neighbour.profile_changed_at``, stamped on
     every change), found through its index. None (the full run): replace them all, which also puts right what no
@@ -154,4 +160,4 @@ def refresh_likers(session, since: datetime | None) -> set[tuple[int, str]]:
     new = [row for key, row in fresh.items() if seen.get(key) != row]
     if new:
         db.execute(sa.insert(table), [dict(zip(LIKER_KEYS, row, strict=True)) for row in new])
-    return {(hood, category) for _, hood, category, *_ in new}
+    return {(person, hood, category) for person, hood, category, *_ in new}
