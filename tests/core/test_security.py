@@ -7,6 +7,7 @@ from buurthulp import create_app
 from buurthulp.extensions import db
 from buurthulp.mail import queue_email
 from config import DevConfig, ProductionConfig
+from tests.conftest import CSRF_RE
 from tests.factories import make_neighbour, make_neighbourhood
 
 
@@ -119,3 +120,15 @@ def test_a_refusal_that_no_route_catches_is_a_message_and_a_way_back_not_a_500(a
     assert "Not now, please." in client.get("/privacy").get_data(as_text=True)
     away = client.post("/test-refusal", headers={"Referer": "https://evil.example/"})
     assert away.status_code == 302 and "evil" not in away.headers["Location"]
+
+
+def test_a_token_read_from_a_real_form_is_accepted_and_a_made_up_one_is_not(app, client):
+    """The test client makes its CSRF tokens as Flask-WTF does (tests/conftest.py); this checks the real thing."""
+    make_neighbour(make_neighbourhood("Zuilen", ["3554"]), email="ria@example.org", password="correct horse battery")
+    db.session.commit()
+    page = client.get("/login").get_data(as_text=True)
+    real = CSRF_RE.search(page).group(1)
+    form = {"email": "ria@example.org", "password": "correct horse battery"}
+    assert client.post("/login", data={**form, "csrf_token": real + "x"}).status_code == 400
+    assert client.post("/login", data={**form, "csrf_token": real}).status_code == 302
+    assert client.post("/logout", data={"csrf_token": client.csrf_token()}).status_code == 302
