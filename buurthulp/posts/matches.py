@@ -242,7 +242,9 @@ def end_live_matches(session, condition, by_id: int | None, now: datetime) -> No
 
 
 def reopen_ask(session, match: Match, now: datetime) -> None:
-    """After an agreed match ends, its ask is open again unless another agreed match holds it."""
+    """After an agreed match ends, its ask is open again unless another agreed match holds it. Its suggestions
+    that nobody answered (most ended with the match) are no history: they go, so that the matcher may suggest
+    those helpers for it again (it never suggests a helper twice for one ask)."""
     ask = match.ask
     if ask is None or ask.status != PostStatus.MATCHED:
         return
@@ -250,6 +252,9 @@ def reopen_ask(session, match: Match, now: datetime) -> None:
         Match.ask_id == ask.id, Match.id != match.id, Match.status == MatchStatus.ACCEPTED))
     if not still_agreed:
         ask.status = PostStatus.OPEN if ask.expires_at > now else PostStatus.EXPIRED
+        if ask.status == PostStatus.OPEN:
+            session.execute(sa.delete(Match).where(Match.ask_id == ask.id, unanswered(Match))
+                            .execution_options(synchronize_session="fetch"))
 
 
 def post_message(session, actor: Neighbour, match: Match, body: str, now: datetime | None = None) -> Message:

@@ -355,3 +355,22 @@ def test_the_digest_keeps_to_the_same_turns(app, town):
     old_no.closed_at = now - timedelta(days=10)  # a recent no: kept apart
     db.session.commit()
     assert second.id not in [item.id for item in build(db.session, [joost], edition(), now)[joost.id].asks]
+
+
+def test_an_ask_that_opens_again_may_be_suggested_the_helpers_whose_suggestions_ended_with_the_match(app, town):
+    people, ask = town
+    agreed(ask)
+    now = utcnow()
+    run_matching(db.session, now)
+    db.session.commit()
+    match = match_flow.respond(db.session, people["joost"], ask, note="Dinsdag kan ik")
+    db.session.commit()
+    assert statuses(ask)[people["ahmed"].id] == MatchStatus.EXPIRED  # ended with the match
+    match_flow.cancel(db.session, people["joost"], db.session.get(Match, match.id), "Ik ben ziek geworden",
+                      now=now + timedelta(hours=2))
+    db.session.commit()
+    assert db.session.get(Post, ask.id).status == PostStatus.OPEN
+    counts = run_matching(db.session, now + timedelta(hours=3))
+    db.session.commit()
+    assert not counts["full"]
+    assert statuses(ask) == {people["ahmed"].id: MatchStatus.SUGGESTED, people["joost"].id: MatchStatus.CANCELLED}
