@@ -287,16 +287,19 @@ class Notification(db.Model):
     __table_args__ = (
         sa.Index("ix_notification_neighbour_id_read_at", "neighbour_id", "read_at"),
         sa.Index("ix_notification_neighbour_id_mailed_at", "neighbour_id", "mailed_at"),
+        # Partial: most notifications point at one of these at most (the matcher's, written by the thousand, at a
+        # post or at nothing), and a lookup by one of them (a cascade on delete) never looks for NULL.
+        *(sa.Index(f"ix_notification_{column}", column, postgresql_where=sa.text(f"{column} IS NOT NULL"),
+                   sqlite_where=sa.text(f"{column} IS NOT NULL")) for column in ("match_id", "post_id", "activity_id")),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     neighbour_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("neighbour.id", ondelete="CASCADE"))
     kind: so.Mapped[NotificationKind] = so.mapped_column(str_enum(NotificationKind))
     actor_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("neighbour.id", ondelete="SET NULL"))
-    match_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("match.id", ondelete="CASCADE"), index=True)
-    post_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("post.id", ondelete="CASCADE"), index=True)
-    activity_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("activity.id", ondelete="CASCADE"),
-                                                             index=True)
+    match_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("match.id", ondelete="CASCADE"))
+    post_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("post.id", ondelete="CASCADE"))
+    activity_id: so.Mapped[Optional[int]] = so.mapped_column(sa.ForeignKey("activity.id", ondelete="CASCADE"))
     activity_on: so.Mapped[Optional[date]]
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     read_at: so.Mapped[Optional[datetime]]
