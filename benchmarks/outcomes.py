@@ -256,7 +256,7 @@ class Matcher(Way):
     def context(self, t: int, asks: list[Post]) -> Context:
         load, week = Counter(), Counter()
         for rec in self.recs[bisect_left(self.recs, t - 30 * TICKS, key=lambda r: r.created):]:  # live, or made in the last 30 days
-            load[rec.helper] += 1
+            load[rec.helper] += rec.status != "unanswered"  # matching.load.counted_as_load: it asked nothing of them
             week[rec.helper] += rec.created > t - WEEK  # every match here comes from the scheduler
         for rec in self.live:
             load[rec.helper] += rec.created < t - 30 * TICKS and rec.status in LIVE
@@ -279,7 +279,7 @@ class Matcher(Way):
         for other in self.by_ask[rec.ask.id]:
             self.open[other.helper] -= other.status == "responded"
             if other.status == "suggested":
-                other.status = "expired"
+                other.status = "unanswered"  # ended before anyone answered (the app: expired, posts.matches.unanswered)
                 del self.live[other]
 
     def step(self, t: int, today: date, active: list[bool]) -> None:
@@ -287,10 +287,10 @@ class Matcher(Way):
         for rec in list(self.live):  # the app's expire_posts: suggestions on an expired ask end with it
             if rec.status in LIVE[:3] and rec.ask.closes <= t and rec.ask.id not in self.matched:
                 self.open[rec.helper] -= rec.status == "responded"
-                rec.status = "expired"
+                rec.status = "unanswered" if rec.status == "suggested" else "expired"
                 del self.live[rec]
             elif rec.status == "suggested" and t - rec.created >= Config.MATCH_SUGGESTION_DAYS * TICKS:
-                rec.status = "expired"  # expire_suggestions: nobody answered in time; the next helper is suggested
+                rec.status = "unanswered"  # expire_suggestions: nobody answered in time; the next helper is suggested
                 del self.live[rec]
         asks = [p for p in self.open_posts if p.kind == "ask"]
         helpers = self.profiles + [Helper(o.author, o.hood, o.category, w.lat[o.author], w.lon[o.author],

@@ -17,7 +17,7 @@ from buurthulp import access
 from buurthulp.accounts.models import InterestDirection, Neighbour, NeighbourInterest
 from buurthulp.db import LIKE_ESCAPE, contains_pattern
 from buurthulp.geo import distance_m
-from buurthulp.matching.load import RECENT, post_window
+from buurthulp.matching.load import counted_as_load, post_window
 from buurthulp.matching.rules import FULL_WEEK, Ask, Context, Helper, Window, explain, pair, score
 from buurthulp.neighbourhoods.models import Initiative
 from buurthulp.posts.models import LIVE_MATCH_STATUSES, Match, MatchStatus, Post
@@ -64,8 +64,7 @@ def candidates(session, initiative: Initiative, ask: Post, now: datetime, *, que
     loads = {helper: (n_open, n_recent, n_month) for helper, n_open, n_recent, n_month in session.execute(
         sa.select(Match.helper_id,
                   sa.func.count(sa.case((Match.status.in_(LIVE_MATCH_STATUSES), 1))),
-                  sa.func.count(sa.case((sa.or_(Match.status.in_(LIVE_MATCH_STATUSES),
-                                                Match.created_at >= now - RECENT), 1))),
+                  sa.func.count(sa.case((counted_as_load(now), 1))),
                   sa.func.count(sa.case((Match.created_at >= month_began, 1))))
         .where(Match.helper_id.in_(ids)).group_by(Match.helper_id))}
     warm = {pair(a, h) for a, h in session.execute(

@@ -24,7 +24,7 @@ from buurthulp.categories import DayPart
 from buurthulp.circles import rota
 from buurthulp.circles.models import Circle, CircleMember, CircleStatus, Frequency, RotaSlot
 from buurthulp.geo import distance_m
-from buurthulp.matching.load import RECENT
+from buurthulp.matching.load import counted_as_load
 from buurthulp.matching.rules import FULL_WEEK, Ask, Context, Helper, Window, day_mask, explain, pair, score
 from buurthulp.neighbourhoods.models import neighbourhood_adjacency
 from buurthulp.posts.models import LIVE_MATCH_STATUSES, Match, MatchStatus
@@ -130,8 +130,7 @@ def suggestions_for(session, circle: Circle | None, slots: list[RotaSlot], now: 
     loads = {helper: (n_open, n_recent) for helper, n_open, n_recent in session.execute(
         sa.select(Match.helper_id,
                   sa.func.count(sa.case((Match.status.in_(LIVE_MATCH_STATUSES), 1))),
-                  sa.func.count(sa.case((sa.or_(Match.status.in_(LIVE_MATCH_STATUSES),
-                                                Match.created_at >= now - RECENT), 1))))
+                  sa.func.count(sa.case((counted_as_load(now), 1))))
         .where(Match.helper_id.in_(ids)).group_by(Match.helper_id))}
     warm = {pair(a, h) for a, h in session.execute(
         sa.select(Match.asker_id, Match.helper_id).where(

@@ -26,6 +26,7 @@ from buurthulp.matching.rules import (
     window_weekly,
 )
 from buurthulp.neighbourhoods.models import neighbourhood_adjacency
+from buurthulp.posts.matches import unanswered
 from buurthulp.posts.models import (
     LIVE_MATCH_STATUSES,
     Block,
@@ -58,6 +59,15 @@ def post_window(row, today) -> Window:
     if timing == Timing.FLEXIBLE:
         return window_period(max(row.period_start, today), row.period_end, row.availability or 0)
     return window_weekly(row.weekly_slots, today, row.weekly_until)
+
+
+def counted_as_load(now: datetime):
+    """SQL condition on Match: what counts toward a helper's load in the fair spread (the score's "not much on
+    their plate yet"): a live match, or one made in the last RECENT days, unless it was a suggestion that ended
+    before anyone answered it (it asked nothing of the helper). The one home of this rule: the matcher, the
+    broker's candidates and a circle's suggested helpers all count it so."""
+    return sa.or_(Match.status.in_(LIVE_MATCH_STATUSES),
+                  sa.and_(Match.created_at >= now - RECENT, sa.not_(unanswered(Match))))
 
 
 def any_of(session, column, values):
@@ -219,7 +229,7 @@ def load(session, now: datetime, *, max_metres: float, k: int, m: int, decline_p
     # only the history of its asks and helpers (the indexes on ask_id and helper_id find it)
     mine = (lambda column, values: sa.true()) if region is None else (  # noqa: E731
         lambda column, values: any_of(session, column, values))
-    recent_load = sa.or_(Match.status.in_(LIVE_MATCH_STATUSES), Match.created_at >= now - RECENT)
+    recent_load = counted_as_load(now)
     this_week = sa.and_(Match.source == MatchSource.SCHEDULER, Match.created_at >= now - WEEK)
     per_helper = db.execute(sa.select(Match.helper_id, sa.func.count(sa.case((recent_load, 1))),
                                       sa.func.count(sa.case((this_week, 1))))

@@ -16,6 +16,7 @@ from buurthulp.categories import Category
 from buurthulp.db import utcnow
 from buurthulp.errors import DomainError
 from buurthulp.extensions import db
+from buurthulp.matching.load import load
 from buurthulp.matching.services import run_matching
 from buurthulp.posts import matches as match_flow
 from buurthulp.posts import services as posts
@@ -77,7 +78,7 @@ def test_a_suggested_helpers_yes_is_the_match_when_the_asker_agreed_beforehand(a
     assert match.id == joosts.id and match.status == MatchStatus.ACCEPTED
     assert match.asker_accepted_at is not None and match.helper_accepted_at is not None
     assert db.session.get(Post, ask.id).status == PostStatus.MATCHED
-    # the other suggestion ended with it, and no longer counts as Ahmed's load
+    # the other suggestion ended with it, and no longer counts as Ahmed's load (counted_as_load)
     assert statuses(ask) == {people["joost"].id: MatchStatus.ACCEPTED, people["ahmed"].id: MatchStatus.EXPIRED}
     told = db.session.scalars(sa.select(Notification.kind).where(Notification.neighbour_id == people["ria"].id,
                                                                  Notification.match_id == match.id)).all()
@@ -374,3 +375,21 @@ def test_an_ask_that_opens_again_may_be_suggested_the_helpers_whose_suggestions_
     db.session.commit()
     assert not counts["full"]
     assert statuses(ask) == {people["ahmed"].id: MatchStatus.SUGGESTED, people["joost"].id: MatchStatus.CANCELLED}
+
+
+def test_a_suggestion_that_ended_unanswered_is_no_load_for_its_helper(app, town):
+    """The fair spread counts what was asked of a helper: not a suggestion that nobody answered
+    (``matching.load.counted_as_load``, also the broker's candidates and a circle's suggested helpers)."""
+    one_at_a_time(app)
+    people, _ask = town
+    now = utcnow()
+    run_matching(db.session, now)
+    db.session.commit()
+
+    def load_of_ahmed(at):
+        return load(db.session, at, max_metres=3000, k=1, m=2)[2].load.get(people["ahmed"].id, 0)
+
+    assert load_of_ahmed(now + timedelta(hours=1)) == 1  # his suggestion is live
+    assert run_matching(db.session, now + timedelta(days=2, minutes=1))["expired"] == 1
+    db.session.commit()
+    assert load_of_ahmed(now + timedelta(days=2, hours=1)) == 0
