@@ -31,8 +31,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from buurthulp.accounts.models import Neighbour
-from buurthulp.matching.load import WEEK, Region, likers_select, not_capped, open_conditions
-from buurthulp.matching.models import MatchingCap, MatchingLiker
+from buurthulp.matching.load import WEEK, Region, any_of, likers_select, not_capped, open_conditions
+from buurthulp.matching.models import MatchingLiker
 from buurthulp.neighbourhoods.models import neighbourhood_adjacency
 from buurthulp.posts.models import Match, MatchSource, MatchStatus, Post, PostKind
 
@@ -126,10 +126,10 @@ def what_changed(session, since: datetime, now: datetime, profiles: set[tuple[in
         Neighbour, Neighbour.id == Post.author_id).where(*open_conditions(now, PostKind.OFFER))
     uncapped = sa.select(MatchingLiker.neighbourhood_id, MatchingLiker.category).where(
         MatchingLiker.neighbour_id.in_(capped))
-    at_cap = set(db.scalars(sa.select(MatchingCap.neighbour_id).where(
-        MatchingCap.neighbour_id.in_(sorted({person for person, *_ in profiles})), MatchingCap.until >= now))) \
+    free = set(db.scalars(sa.select(Neighbour.id).where(
+        any_of(session, Neighbour.id, {person for person, *_ in profiles}), not_capped(now, Neighbour.id)))) \
         if profiles else set()
-    found = {(hood, category) for person, hood, category in profiles if person not in at_cap}
+    found = {(hood, category) for person, hood, category in profiles if person in free}
     for query in (open_offers.where(changed_post, not_capped(now, Post.author_id)),
                   open_offers.where(Post.author_id.in_(capped)), uncapped):
         found.update((hood, str(category)) for hood, category in db.execute(query.distinct()))

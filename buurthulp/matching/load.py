@@ -229,9 +229,8 @@ def load(session, now: datetime, *, max_metres: float, k: int, m: int, decline_p
     # only the history of its asks and helpers (the indexes on ask_id and helper_id find it)
     mine = (lambda column, values: sa.true()) if region is None else (  # noqa: E731
         lambda column, values: any_of(session, column, values))
-    recent_load = counted_as_load(now)
     this_week = sa.and_(Match.source == MatchSource.SCHEDULER, Match.created_at >= now - WEEK)
-    per_helper = db.execute(sa.select(Match.helper_id, sa.func.count(sa.case((recent_load, 1))),
+    per_helper = db.execute(sa.select(Match.helper_id, sa.func.count(sa.case((counted_as_load(now), 1))),
                                       sa.func.count(sa.case((this_week, 1))))
                             .where(mine(Match.helper_id, np.unique(helpers.person).tolist()))
                             .group_by(Match.helper_id)).all()

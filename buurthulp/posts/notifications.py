@@ -69,16 +69,15 @@ def mail_if_due(session, neighbour: Neighbour, now: datetime) -> bool:
         return False
     # the matcher's news goes by mail at most once every MATCH_SUGGESTION_MAIL_DAYS; within that, in the app only
     suggested = [item for item in pending if item.kind in MATCHER_KINDS]
-    if suggested:
-        last = neighbour.suggestions_mailed_at
-        if last is not None and last > now - timedelta(days=current_app.config["MATCH_SUGGESTION_MAIL_DAYS"]):
-            for item in suggested:
-                item.mailed_at = now
-            pending = [item for item in pending if item.kind not in MATCHER_KINDS]
-            if not pending:
-                return False
-        else:
-            neighbour.suggestions_mailed_at = now
+    last = neighbour.suggestions_mailed_at
+    if suggested and last is not None and last > now - timedelta(days=current_app.config["MATCH_SUGGESTION_MAIL_DAYS"]):
+        for item in suggested:
+            item.mailed_at = now
+        pending = [item for item in pending if item.kind not in MATCHER_KINDS]
+        if not pending:
+            return False
+    elif suggested:
+        neighbour.suggestions_mailed_at = now
     queue_email(session, neighbour.email, "posts/notifications", neighbour.locale, neighbour=neighbour,
                 items=pending, url=external_url("posts.notifications"), link=mail_link,
                 profile_url=external_url("accounts.profile"))
